@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Entry point of the redis-gitops CLI. Runs the TypeScript sources directly (Node 24 strips types).
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  console.error(`redis-gitops needs Node.js 24 or newer (this is ${process.versions.node}). Run it through npx or npm scripts so node_modules/.bin/node is used.`);
+  process.exit(2);
+}
+const { main } = await import('../src/main.ts');
+process.exitCode = await main(process.argv.slice(2));

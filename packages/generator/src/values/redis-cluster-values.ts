@@ -1,0 +1,126 @@
+/**
+ * Values of `charts/redis-cluster`. Source of truth for the chart's `values.schema.json`,
+ * its documented `values.yaml` and its README table (`npm run codegen` writes all three).
+ */
+import type { Int, MatchLabels, SlotRanges } from '@redis-gitops/spec';
+import type {
+  AuthValues,
+  ImageValues,
+  PdbValues,
+  PersistenceValues,
+  RedisTuningValues,
+  ResourceValues,
+  SchedulingValues,
+  ServiceValues,
+  TlsValues,
+} from './common-values.ts';
+
+/** Cluster shape. */
+export interface ClusterShapeValues {
+  /**
+   * Number of masters. Redis Cluster needs at least 3.
+   * @minimum 3
+   * @maximum 100
+   * @default 3
+   */
+  shards: Int;
+  /**
+   * Replicas per master, each on a different pod (and node, with anti-affinity) from its master.
+   * @minimum 0
+   * @maximum 5
+   * @default 1
+   */
+  replicasPerShard: Int;
+  /**
+   * Explicit slot layout, one entry per shard (`"0-5000"`, or `"0-99,200-5000"`); empty means an even split.
+   * @default []
+   */
+  slots: SlotRanges[];
+  /**
+   * `cluster-node-timeout` in milliseconds: how long a node may be unreachable before failover starts.
+   * @minimum 1000
+   * @default 5000
+   */
+  nodeTimeout: Int;
+}
+
+/** The bootstrap Job (a Helm post-install/post-upgrade hook) that creates or repairs the cluster. */
+export interface BootstrapValues {
+  /** Run the bootstrap Job. @default true */
+  enabled: boolean;
+  /**
+   * Retries before the Job gives up.
+   * @minimum 0
+   * @default 10
+   */
+  backoffLimit: Int;
+  /**
+   * Seconds the Job may run in total.
+   * @minimum 60
+   * @default 900
+   */
+  activeDeadlineSeconds: Int;
+  /**
+   * Resources of the bootstrap container.
+   * @default {"requests":{"cpu":"10m","memory":"32Mi"},"limits":{"cpu":"200m","memory":"64Mi"}}
+   */
+  resources: ResourceValues;
+}
+
+/** A namespaced sysctl. */
+export interface Sysctl {
+  /** Sysctl name, e.g. `net.ipv4.tcp_keepalive_time`. */
+  name: string;
+  /** Value. */
+  value: string;
+}
+
+/** Values of the redis-cluster chart. */
+export interface RedisClusterValues {
+  /** Override the chart name part of object names. @default "" */
+  nameOverride: string;
+  /** Override the full object name prefix. @default "" */
+  fullnameOverride: string;
+  /** Labels added to every object. @default {} */
+  commonLabels: MatchLabels;
+  /** Redis image (official multi-arch `redis`). */
+  image: ImageValues;
+  /** Cluster shape and slot layout. */
+  cluster: ClusterShapeValues;
+  /** Password from an existing Secret. */
+  auth: AuthValues;
+  /** TLS. */
+  tls: TlsValues;
+  /** Redis memory and configuration. */
+  redis: RedisTuningValues;
+  /** Per-pod data volumes. */
+  persistence: PersistenceValues;
+  /**
+   * Redis container resources. `limits.memory` sizes `maxmemory`.
+   * @default {"requests":{"cpu":"100m","memory":"512Mi"},"limits":{"memory":"512Mi"}}
+   */
+  resources: ResourceValues;
+  /** Scheduling: arch, anti-affinity, tolerations. */
+  scheduling: SchedulingValues;
+  /** PodDisruptionBudget. */
+  podDisruptionBudget: PdbValues;
+  /** Client Service. */
+  service: ServiceValues;
+  /** Bootstrap Job. */
+  bootstrap: BootstrapValues;
+  /**
+   * Seconds a pod gets to hand over its role and flush before it is killed.
+   * @minimum 10
+   * @default 60
+   */
+  terminationGracePeriodSeconds: Int;
+  /** Extra pod annotations. @default {} */
+  podAnnotations: { [key: string]: string };
+  /** Extra pod labels. @default {} */
+  podLabels: MatchLabels;
+  /**
+   * Namespaced sysctls set through the pod securityContext (only ones the kubelet allows).
+   * @default []
+   */
+  sysctls: Sysctl[];
+}

@@ -1,0 +1,361 @@
+/**
+ * The typed environment spec: the only file a platform team edits per environment.
+ *
+ * This file is the single source of truth. `npm run codegen` turns these types
+ * (and their JSDoc: descriptions, `@default`, bounds, patterns) into
+ * `packages/spec/schema/environment.schema.json`, which ajv enforces and the
+ * docs are generated from. Defaults are applied by `resolveEnvironment()` in
+ * `resolve.ts`; a test checks that every `@default` here matches it.
+ */
+
+/** A Kubernetes resource quantity such as `250m`, `512Mi` or `2Gi`.
+ * @pattern ^([0-9]+(\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$
+ */
+export type Quantity = string;
+
+/** A whole number.
+ * @asType integer
+ */
+export type Int = number;
+
+/** A DNS-1123 label: lower-case letters, digits and `-`, at most 63 characters.
+ * @pattern ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$
+ */
+export type DnsLabel = string;
+
+/** A five-field cron schedule, e.g. `0 2 * * *`.
+ * @pattern ^\s*(\S+\s+){4}\S+\s*$
+ */
+export type CronSchedule = string;
+
+/** Kubernetes label selector labels: key/value pairs that must all match. */
+export type MatchLabels = { [key: string]: string };
+
+/** The environment tier. It decides which policies apply and how strictly. */
+export type Tier = 'dev' | 'staging' | 'production';
+
+/** How Redis is deployed: sharded Redis Cluster, or one replicated group watched by Sentinel. */
+export type TopologyMode = 'cluster' | 'sentinel';
+
+/** A CPU and memory pair. */
+export interface ResourceAmounts {
+  /** CPU, e.g. `250m`. */
+  readonly cpu?: Quantity;
+  /** Memory, e.g. `1Gi`. */
+  readonly memory?: Quantity;
+}
+
+/** Container resources for the Redis server. Omitted amounts come from the cluster's profile. */
+export interface Resources {
+  /** What the scheduler reserves. Default: from the cluster profile. */
+  readonly requests?: ResourceAmounts;
+  /** Hard caps. Redis `maxmemory` is derived from `limits.memory` with headroom. Default: from the cluster profile. */
+  readonly limits?: ResourceAmounts;
+}
+
+/** Where and how shards are laid out. */
+export interface Topology {
+  /**
+   * `cluster` shards the keyspace over `shards` masters; `sentinel` runs one master with replicas and Sentinel.
+   * @default "cluster"
+   */
+  readonly mode?: TopologyMode;
+  /**
+   * Number of masters in cluster mode. Redis Cluster needs at least 3.
+   * @minimum 1
+   * @maximum 100
+   * @default 3
+   */
+  readonly shards?: Int;
+  /**
+   * Replicas per master (cluster mode), or replicas of the single master (sentinel mode).
+   * @minimum 0
+   * @maximum 5
+   * @default 1
+   */
+  readonly replicasPerShard?: Int;
+  /**
+   * Explicit hash-slot layout, one entry per shard, e.g. `["0-5000", "5001-10000", "10001-16383"]`.
+   * An entry may list several ranges: `"0-99,200-5000"`. Together they must cover 0-16383 exactly once.
+   * Omit for an even split.
+   * @minItems 1
+   */
+  readonly slots?: SlotRanges[];
+  /** Sentinel settings (sentinel mode only). */
+  readonly sentinel?: SentinelSettings;
+}
+
+/** Comma-separated slot ranges owned by one shard, e.g. `0-5000` or `0-99,200-5000`.
+ * @pattern ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$
+ */
+export type SlotRanges = string;
+
+/** Sentinel quorum settings. */
+export interface SentinelSettings {
+  /**
+   * Number of Sentinel processes. Use an odd number.
+   * @minimum 3
+   * @maximum 7
+   * @default 3
+   */
+  readonly count?: Int;
+  /**
+   * Sentinels that must agree the master is down before a failover.
+   * @minimum 1
+   * @default 2
+   */
+  readonly quorum?: Int;
+  /**
+   * Milliseconds without a reply before a Sentinel considers the master down.
+   * @minimum 1000
+   * @default 5000
+   */
+  readonly downAfterMilliseconds?: Int;
+}
+
+/** The Redis image. Official multi-arch `redis` image (amd64 and arm64) by default. */
+export interface RedisSettings {
+  /**
+   * Redis version: the image tag. Must be an exact version, never `latest`.
+   * @pattern ^[0-9]+\.[0-9]+\.[0-9]+([-.][A-Za-z0-9.]+)?$
+   * @default "7.4.2"
+   */
+  readonly version?: string;
+  /**
+   * Image repository, optionally with a registry host (and port) for mirrors.
+   * @default "redis"
+   */
+  readonly image?: string;
+  /**
+   * Image digest (`sha256:...`). When set, the image is pulled by digest.
+   * @pattern ^sha256:[a-f0-9]{64}$
+   */
+  readonly digest?: string;
+  /**
+   * Share of the memory limit given to Redis as `maxmemory`; the rest is headroom for
+   * fork copy-on-write, buffers and the allocator.
+   * @minimum 0.1
+   * @maximum 0.9
+   * @default 0.75
+   */
+  readonly maxmemoryRatio?: number;
+  /**
+   * What Redis does when `maxmemory` is reached.
+   * @default "noeviction"
+   */
+  readonly maxmemoryPolicy?: MaxmemoryPolicy;
+}
+
+/** Redis eviction policy. */
+export type MaxmemoryPolicy =
+  | 'noeviction'
+  | 'allkeys-lru'
+  | 'allkeys-lfu'
+  | 'allkeys-random'
+  | 'volatile-lru'
+  | 'volatile-lfu'
+  | 'volatile-random'
+  | 'volatile-ttl';
+
+/** Durable storage for each Redis pod. */
+export interface Persistence {
+  /**
+   * Keep data on a PersistentVolumeClaim per pod. Without it, a restarted pod starts empty.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Append-only file: every write is logged, fsync once per second.
+   * @default true
+   */
+  readonly aof?: boolean;
+  /**
+   * RDB snapshot schedule in `redis.conf` `save` syntax (`"<seconds> <changes> ..."`); empty disables RDB snapshots.
+   * @pattern ^([0-9]+ [0-9]+( [0-9]+ [0-9]+)*)?$
+   * @default "3600 1 300 100 60 10000"
+   */
+  readonly rdbSave?: string;
+  /** Volume size per pod. Default: from the cluster profile. */
+  readonly size?: Quantity;
+  /** StorageClass name; omit for the cluster default. */
+  readonly storageClass?: string;
+}
+
+/** Scheduled RDB snapshots of every master to a backup volume. */
+export interface Backup {
+  /** Run the backup CronJob. Default: `true` in production, `false` otherwise. */
+  readonly enabled?: boolean;
+  /**
+   * When to back up, as cron.
+   * @default "17 2 * * *"
+   */
+  readonly schedule?: CronSchedule;
+  /**
+   * How many backup sets to keep.
+   * @minimum 1
+   * @maximum 365
+   * @default 7
+   */
+  readonly retention?: Int;
+  /** Backup volume size. Default: 4 x `persistence.size` x shards. */
+  readonly size?: Quantity;
+  /** StorageClass of the backup volume; omit for the cluster default. */
+  readonly storageClass?: string;
+}
+
+/** Metrics, alerts and dashboards. */
+export interface Monitoring {
+  /**
+   * Run the `redis_exporter` sidecar in every Redis pod.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Create a prometheus-operator ServiceMonitor.
+   * @default true
+   */
+  readonly serviceMonitor?: boolean;
+  /**
+   * Create the PrometheusRule with the alerts.
+   * @default true
+   */
+  readonly alerts?: boolean;
+  /**
+   * Create the Grafana dashboards.
+   * @default true
+   */
+  readonly dashboards?: boolean;
+  /**
+   * Namespace where Prometheus runs; only it may scrape port 9121.
+   * @default "monitoring"
+   */
+  readonly namespace?: DnsLabel;
+}
+
+/** One kind of client allowed to reach Redis on 6379 (and Sentinel on 26379). */
+export interface AllowedClient {
+  /** Clients in this namespace (by name). Omit to mean the environment's own namespace. */
+  readonly namespace?: DnsLabel;
+  /** Clients in namespaces carrying these labels. */
+  readonly namespaceSelector?: MatchLabels;
+  /** Only pods carrying these labels. Omit to admit every pod of the namespace. */
+  readonly podSelector?: MatchLabels;
+}
+
+/** Network isolation. */
+export interface Network {
+  /**
+   * Who may connect. Everyone else is denied by a default-deny NetworkPolicy.
+   * @default []
+   */
+  readonly allowedClients?: AllowedClient[];
+}
+
+/** Authentication. Passwords never appear in git: only a reference to a Secret. */
+export interface Auth {
+  /** Name of an existing Secret in the namespace that holds the Redis password. */
+  readonly existingSecret: DnsLabel;
+  /**
+   * Key of the password inside the Secret.
+   * @default "redis-password"
+   */
+  readonly passwordKey?: string;
+}
+
+/** TLS for client, replication and cluster-bus traffic. */
+export interface Tls {
+  /**
+   * Serve TLS.
+   * @default false
+   */
+  readonly enabled?: boolean;
+  /** Secret of type kubernetes.io/tls with `tls.crt`, `tls.key` and `ca.crt`. */
+  readonly existingSecret?: DnsLabel;
+}
+
+/** What the environment runs and where. */
+export interface EnvironmentSpec {
+  /** Target cluster, by name from `environments/clusters.yaml`. It fixes the arch and resource profile. */
+  readonly cluster: string;
+  /** Namespace that holds the Redis objects. */
+  readonly namespace: DnsLabel;
+  /** Tier: `production` gets every policy as Deny. */
+  readonly tier: Tier;
+  /** Shards, replicas and slot layout. */
+  readonly topology?: Topology;
+  /** Image and memory behaviour. */
+  readonly redis?: RedisSettings;
+  /** Container resources for Redis. */
+  readonly resources?: Resources;
+  /** Persistent volumes and durability. */
+  readonly persistence?: Persistence;
+  /** Scheduled backups. */
+  readonly backup?: Backup;
+  /** Exporter, alerts and dashboards. */
+  readonly monitoring?: Monitoring;
+  /** Allowed clients. */
+  readonly network?: Network;
+  /** Password reference. */
+  readonly auth: Auth;
+  /** TLS. */
+  readonly tls?: Tls;
+}
+
+/** Identity of the environment. */
+export interface EnvironmentMetadata {
+  /**
+   * Environment name. Must equal the folder name under `environments/`.
+   * @pattern ^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$
+   */
+  readonly name: string;
+  /** Free-form labels copied onto generated Argo CD objects. */
+  readonly labels?: MatchLabels;
+}
+
+/** One Redis deployment, described in `environments/<name>/environment.yaml`. */
+export interface RedisEnvironment {
+  /** Spec version. */
+  readonly apiVersion: 'redis-gitops.dev/v1alpha1';
+  /** Always `RedisEnvironment`. */
+  readonly kind: 'RedisEnvironment';
+  /** Name and labels. */
+  readonly metadata: EnvironmentMetadata;
+  /** The desired deployment. */
+  readonly spec: EnvironmentSpec;
+}
+
+/** Arch of a cluster's nodes. */
+export type Arch = 'amd64' | 'arm64';
+
+/** Resource profile of a cluster. See `profiles.ts` for what each one sets. */
+export type ProfileName = 'standard' | 'small' | 'rpi4';
+
+/** A target Kubernetes cluster. */
+export interface ClusterEntry {
+  /**
+   * Cluster name, referenced by `spec.cluster`.
+   * @pattern ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$
+   */
+  readonly name: string;
+  /** Argo CD destination server URL, e.g. `https://prod-x86.example.internal:6443`. */
+  readonly server: string;
+  /** Argo CD cluster name (the cluster Secret's name). */
+  readonly argocdName?: string;
+  /** CPU architecture of the nodes Redis runs on. */
+  readonly arch: Arch;
+  /** Resource profile: `rpi4` for Raspberry Pi 4 (small memory), `small`, or `standard`. */
+  readonly profile: ProfileName;
+}
+
+/** `environments/clusters.yaml`: every target cluster. */
+export interface ClusterList {
+  /** Spec version. */
+  readonly apiVersion: 'redis-gitops.dev/v1alpha1';
+  /** Always `ClusterList`. */
+  readonly kind: 'ClusterList';
+  /**
+   * The clusters.
+   * @minItems 1
+   */
+  readonly clusters: ClusterEntry[];
+}
