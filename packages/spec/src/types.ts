@@ -171,8 +171,8 @@ export interface Persistence {
   readonly aof?: boolean;
   /**
    * RDB snapshot schedule in `redis.conf` `save` syntax (`"<seconds> <changes> ..."`); empty disables RDB snapshots.
+   * Default: from the cluster profile (rarer on SD-card profiles).
    * @pattern ^([0-9]+ [0-9]+( [0-9]+ [0-9]+)*)?$
-   * @default "3600 1 300 100 60 10000"
    */
   readonly rdbSave?: string;
   /** Volume size per pod. Default: from the cluster profile. */
@@ -197,7 +197,7 @@ export interface Backup {
    * @default 7
    */
   readonly retention?: Int;
-  /** Backup volume size. Default: 4 x `persistence.size` x shards. */
+  /** Backup volume size. Default: memory limit x shards x (retention + 1): every kept set plus the one being written. */
   readonly size?: Quantity;
   /** StorageClass of the backup volume; omit for the cluster default. */
   readonly storageClass?: string;
@@ -295,7 +295,7 @@ export interface EnvironmentSpec {
   readonly monitoring?: Monitoring;
   /** Allowed clients. */
   readonly network?: Network;
-  /** Password reference. */
+  /** Password reference: the name of an existing Secret. Passwords never go in git. */
   readonly auth: Auth;
   /** TLS. */
   readonly tls?: Tls;

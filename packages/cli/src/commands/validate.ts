@@ -1,0 +1,33 @@
+/** `redis-gitops validate`: spec -> generate (check) -> helm render -> Kubernetes schemas -> report. */
+import { defaultConcurrency, helmVersion } from '../io/helm.ts';
+import { findRoot, loadWorkspace } from '../io/workspace.ts';
+import type { Output } from '../output.ts';
+import { findDrift, plan, renderPlans } from '../pipeline.ts';
+import { buildReport, formatReportText } from '../report.ts';
+
+export interface ValidateOptions {
+  readonly envs: readonly string[];
+  readonly json: boolean;
+  readonly concurrency: number | undefined;
+}
+
+export async function runValidate(opts: ValidateOptions, out: Output): Promise<number> {
+  const started = performance.now();
+  const root = findRoot();
+  const ws = loadWorkspace(root, opts.envs);
+  out.progress(`validate: ${ws.environments.length} environment(s) parsed`);
+  const plans = plan(ws);
+  const drift = findDrift(root, plans);
+  out.progress(`validate: generated in memory; ${drift.length} stale file(s) on disk`);
+  const [helm, renders] = await Promise.all([
+    helmVersion(),
+    renderPlans(root, plans, {
+      concurrency: opts.concurrency ?? defaultConcurrency(),
+      check: true,
+      onProgress: (done, total, env, chart, ms) => out.progress(`[${done}/${total}] rendered and checked ${env}/${chart} (${(ms / 1000).toFixed(2)}s)`),
+    }),
+  ]);
+  const report = buildReport(plans, drift, renders, helm, performance.now() - started);
+  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report, out.color));
+  return report.ok ? 0 : 1;
+}

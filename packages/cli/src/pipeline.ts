@@ -1,0 +1,127 @@
+/**
+ * The validate pipeline, one step per function: plan (generate in memory and check values against
+ * each chart's schema), compare with the files on disk, render with helm, check rendered objects.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
+import { checkObjects, parseManifests, type Finding, type RenderedObject } from '@redis-gitops/manifests';
+import { InputError, type Diagnostic, type ParsedEnvironment } from '@redis-gitops/spec';
+import YAML from 'yaml';
+import type { FileChange } from './io/atomic-write.ts';
+import { loadChart } from './io/charts.ts';
+import { helmTemplate, pool } from './io/helm.ts';
+import type { Workspace } from './io/workspace.ts';
+
+export interface Plan {
+  readonly env: ParsedEnvironment;
+  readonly generated: GeneratedEnvironment;
+}
+
+/** Generates every selected environment in memory. Throws InputError when a chart rejects generated values. */
+export function plan(ws: Workspace): Plan[] {
+  const problems: Diagnostic[] = [];
+  const plans = ws.environments.map((env) => {
+    const generated = generateEnvironment(env.resolved);
+    for (const cv of generated.charts) {
+      const chart = loadChart(ws.root, cv.chart);
+      problems.push(...checkChartValues(cv, chart.schema, chart.defaults, env.source));
+    }
+    return { env, generated };
+  });
+  if (problems.length) throw new InputError(problems);
+  return plans;
+}
+
+export interface Drift {
+  readonly environment: string;
+  /** Workspace-relative path. */
+  readonly file: string;
+  /** What generate would write; null when the file should not exist. */
+  readonly expected: string | null;
+  /** What is on disk; null when missing. */
+  readonly actual: string | null;
+}
+
+function envDir(p: Plan): string {
+  return path.dirname(p.env.file);
+}
+
+/** Differences between what generate would write and what is on disk (stale files in generated/ included). */
+export function findDrift(root: string, plans: readonly Plan[]): Drift[] {
+  const drift: Drift[] = [];
+  for (const p of plans) {
+    const dir = envDir(p);
+    const expected = new Map(p.generated.files.map((f) => [path.posix.join(dir, f.path), f.content]));
+    const genAbs = path.join(root, dir, GENERATED_DIR);
+    const onDisk = existsSync(genAbs) ? readdirSync(genAbs, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()) : [];
+    for (const d of onDisk) {
+      const rel = path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join('/');
+      if (!expected.has(rel)) drift.push({ environment: p.env.resolved.name, file: rel, expected: null, actual: readFileSync(path.join(root, rel), 'utf8') });
+    }
+    for (const [rel, content] of expected) {
+      const abs = path.join(root, rel);
+      const actual = existsSync(abs) ? readFileSync(abs, 'utf8') : null;
+      if (actual !== content) drift.push({ environment: p.env.resolved.name, file: rel, expected: content, actual });
+    }
+  }
+  return drift.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+export function driftToChanges(root: string, drift: readonly Drift[]): FileChange[] {
+  return drift.map((d) => ({ file: path.join(root, d.file), content: d.expected }));
+}
+
+export interface ChartRender {
+  readonly chart: string;
+  readonly chartVersion: string;
+  readonly ms: number;
+  readonly manifest: string;
+  readonly objects: readonly RenderedObject[];
+  readonly findings: readonly Finding[];
+}
+
+export interface EnvironmentRender {
+  readonly environment: string;
+  readonly charts: readonly ChartRender[];
+}
+
+export interface RenderOptions {
+  readonly concurrency: number;
+  /** Called after each chart render finishes. */
+  readonly onProgress?: (done: number, total: number, env: string, chart: string, ms: number) => void;
+  /** Also run the Kubernetes schema checks (validate); render alone skips them. */
+  readonly check: boolean;
+}
+
+/** Renders every chart of every plan with helm (bounded concurrency) and checks the objects. */
+export async function renderPlans(root: string, plans: readonly Plan[], opts: RenderOptions): Promise<EnvironmentRender[]> {
+  const jobs = plans.flatMap((p) => p.generated.charts.map((cv) => ({ p, cv })));
+  let done = 0;
+  const results = await pool(
+    opts.concurrency,
+    jobs.map(({ p, cv }) => async (): Promise<{ env: string; render: ChartRender }> => {
+      const chart = loadChart(root, cv.chart);
+      const env = p.env.resolved;
+      const r = await helmTemplate({ release: env.name, namespace: env.namespace, chartDir: chart.dir, values: YAML.stringify(cv.values) });
+      const origin = { environment: env.name, chart: cv.chart };
+      let objects: readonly RenderedObject[] = [];
+      const findings: Finding[] = [];
+      if (r.code !== 0) {
+        findings.push({ severity: 'error', code: 'helm-template-failed', message: `helm template failed: ${r.stderr.trim()}`, hint: 'run `npx redis-gitops render --env ' + env.name + '` to see the full output', ...origin });
+      } else {
+        const parsed = parseManifests(r.stdout, origin);
+        objects = parsed.objects;
+        findings.push(...parsed.problems);
+        if (opts.check) findings.push(...checkObjects(objects).map((f) => ({ ...origin, ...f })));
+      }
+      done++;
+      opts.onProgress?.(done, jobs.length, env.name, cv.chart, r.ms);
+      return { env: env.name, render: { chart: cv.chart, chartVersion: chart.version, ms: r.ms, manifest: r.stdout, objects, findings } };
+    }),
+  );
+  return plans.map((p) => ({
+    environment: p.env.resolved.name,
+    charts: results.filter((r) => r.env === p.env.resolved.name).map((r) => r.render),
+  }));
+}

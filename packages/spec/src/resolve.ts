@@ -1,0 +1,141 @@
+/**
+ * The one place where defaults are applied. Every `@default` in types.ts is applied here with `??`
+ * (a test checks the two agree); profile-dependent defaults come from profiles.ts.
+ */
+import { PROFILES, type Profile } from './profiles.ts';
+import { parseQuantity } from './quantity.ts';
+import type { AllowedClient, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Tier, TopologyMode } from './types.ts';
+
+export interface ResolvedEnvironment {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly cluster: ClusterEntry;
+  readonly profile: Profile;
+  readonly namespace: string;
+  readonly tier: Tier;
+  readonly topology: {
+    readonly mode: TopologyMode;
+    readonly shards: number;
+    readonly replicasPerShard: number;
+    /** Explicit layout, or empty for the even split. */
+    readonly slots: readonly string[];
+    readonly sentinel: { readonly count: number; readonly quorum: number; readonly downAfterMilliseconds: number };
+  };
+  readonly redis: {
+    readonly version: string;
+    readonly image: string;
+    readonly digest: string;
+    readonly maxmemoryRatio: number;
+    readonly maxmemoryPolicy: MaxmemoryPolicy;
+  };
+  readonly resources: {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu?: string; readonly memory: string };
+  };
+  readonly persistence: {
+    readonly enabled: boolean;
+    readonly aof: boolean;
+    readonly rdbSave: string;
+    readonly size: string;
+    readonly storageClass: string;
+  };
+  readonly backup: {
+    readonly enabled: boolean;
+    readonly schedule: string;
+    readonly retention: number;
+    readonly size: string;
+    readonly storageClass: string;
+  };
+  readonly monitoring: {
+    readonly enabled: boolean;
+    readonly serviceMonitor: boolean;
+    readonly alerts: boolean;
+    readonly dashboards: boolean;
+    readonly namespace: string;
+  };
+  readonly network: { readonly allowedClients: readonly AllowedClient[] };
+  readonly auth: { readonly existingSecret: string; readonly passwordKey: string };
+  readonly tls: { readonly enabled: boolean; readonly existingSecret: string };
+}
+
+/** Formats bytes as the largest exact binary unit (`8Gi`, `1536Mi`). */
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(Math.ceil(bytes));
+}
+
+/** Applies every default. The input must already have passed schema and semantic checks. */
+export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry): ResolvedEnvironment {
+  const s = env.spec;
+  const profile = PROFILES[cluster.profile];
+  const mode = s.topology?.mode ?? 'cluster';
+  const shards = mode === 'cluster' ? (s.topology?.shards ?? 3) : 1;
+  const persistenceSize = s.persistence?.size ?? profile.persistenceSize;
+  const memoryLimit = s.resources?.limits?.memory ?? profile.resources.limits.memory;
+  // One backup set holds an RDB per master, each at most about the memory limit;
+  // keep `retention` sets plus the one being written.
+  const retention = s.backup?.retention ?? 7;
+  const backupBytes = (parseQuantity(memoryLimit) ?? 0) * shards * (retention + 1);
+  return {
+    name: env.metadata.name,
+    labels: env.metadata.labels ?? {},
+    cluster,
+    profile,
+    namespace: s.namespace,
+    tier: s.tier,
+    topology: {
+      mode,
+      shards,
+      replicasPerShard: s.topology?.replicasPerShard ?? 1,
+      slots: s.topology?.slots ?? [],
+      sentinel: {
+        count: s.topology?.sentinel?.count ?? 3,
+        quorum: s.topology?.sentinel?.quorum ?? 2,
+        downAfterMilliseconds: s.topology?.sentinel?.downAfterMilliseconds ?? 5000,
+      },
+    },
+    redis: {
+      version: s.redis?.version ?? '7.4.2',
+      image: s.redis?.image ?? 'redis',
+      digest: s.redis?.digest ?? '',
+      maxmemoryRatio: s.redis?.maxmemoryRatio ?? 0.75,
+      maxmemoryPolicy: s.redis?.maxmemoryPolicy ?? 'noeviction',
+    },
+    resources: {
+      requests: {
+        cpu: s.resources?.requests?.cpu ?? profile.resources.requests.cpu,
+        memory: s.resources?.requests?.memory ?? profile.resources.requests.memory,
+      },
+      limits: {
+        ...((s.resources?.limits?.cpu ?? profile.resources.limits.cpu) ? { cpu: s.resources?.limits?.cpu ?? profile.resources.limits.cpu } : {}),
+        memory: memoryLimit,
+      },
+    },
+    persistence: {
+      enabled: s.persistence?.enabled ?? true,
+      aof: s.persistence?.aof ?? true,
+      rdbSave: s.persistence?.rdbSave ?? profile.rdbSave,
+      size: persistenceSize,
+      storageClass: s.persistence?.storageClass ?? '',
+    },
+    backup: {
+      enabled: s.backup?.enabled ?? s.tier === 'production',
+      schedule: s.backup?.schedule ?? '17 2 * * *',
+      retention,
+      size: s.backup?.size ?? formatBytes(backupBytes),
+      storageClass: s.backup?.storageClass ?? '',
+    },
+    monitoring: {
+      enabled: s.monitoring?.enabled ?? true,
+      serviceMonitor: s.monitoring?.serviceMonitor ?? true,
+      alerts: s.monitoring?.alerts ?? true,
+      dashboards: s.monitoring?.dashboards ?? true,
+      namespace: s.monitoring?.namespace ?? 'monitoring',
+    },
+    network: { allowedClients: s.network?.allowedClients ?? [] },
+    auth: { existingSecret: s.auth.existingSecret, passwordKey: s.auth.passwordKey ?? 'redis-password' },
+    tls: { enabled: s.tls?.enabled ?? false, existingSecret: s.tls?.existingSecret ?? '' },
+  };
+}

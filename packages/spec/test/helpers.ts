@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, parseClusters, parseEnvironment, type Diagnostic, type ParsedEnvironment } from '../src/index.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const CLUSTERS = parseClusters(readFileSync(path.join(ROOT, 'environments/clusters.yaml'), 'utf8'), 'environments/clusters.yaml');
+export const FILE = 'environments/test-env/environment.yaml';
+
+/** A valid minimal spec; tests change one thing at a time. */
+export const VALID = `apiVersion: redis-gitops.dev/v1alpha1
+kind: RedisEnvironment
+metadata:
+  name: test-env
+spec:
+  cluster: x86-dev
+  namespace: redis-test
+  tier: dev
+  topology:
+    shards: 3
+  auth:
+    existingSecret: redis-auth
+`;
+
+export function parse(text: string, file = FILE): ParsedEnvironment {
+  return parseEnvironment(text, file, CLUSTERS);
+}
+
+/** The diagnostics parsing `text` throws; fails the test when it parses cleanly. */
+export function problems(text: string, file = FILE): Diagnostic[] {
+  try {
+    parse(text, file);
+  } catch (e) {
+    if (e instanceof InputError) return [...e.diagnostics];
+    throw e;
+  }
+  throw new Error('expected the spec to be rejected, but it parsed');
+}
