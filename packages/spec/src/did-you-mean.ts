@@ -14,23 +14,15 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The candidate closest to `name` (case-insensitive), if it is close enough to be a likely typo. */
+/**
+ * The candidate closest to `name` (case-insensitive) when it is a likely typo: within a small edit
+ * distance, or else an abbreviation of it (`prod` -> `production`).
+ */
 export function closestMatch(name: string, candidates: Iterable<string>): string | undefined {
   const lower = name.toLowerCase();
-  const list = [...candidates];
-  // A prefix either way (`prod` -> `production`, `resource` -> `resources`) is the likeliest intent.
-  const prefixed = list.filter((c) => lower.length >= 3 && (c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase())));
-  if (prefixed.length) return prefixed.sort((a, b) => editDistance(lower, a.toLowerCase()) - editDistance(lower, b.toLowerCase()))[0];
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of list) {
-    const dist = editDistance(lower, c.toLowerCase());
-    if (dist < bestDistance) {
-      best = c;
-      bestDistance = dist;
-    }
-  }
+  const scored = [...candidates].map((c) => ({ c, d: editDistance(lower, c.toLowerCase()) })).sort((a, b) => a.d - b.d);
   const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
-  if (best !== undefined && bestDistance <= limit) return best;
-  return undefined;
+  if (scored[0] && scored[0].d <= limit) return scored[0].c;
+  if (lower.length < 3) return undefined;
+  return scored.find(({ c }) => c.toLowerCase().startsWith(lower))?.c;
 }
