@@ -6,4 +6,10 @@ if (major < 24) {
   process.exit(2);
 }
 const { main } = await import('../src/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  // Not bad input and not a violation: a bug. Exit 3 keeps it apart from 1 and 2.
+  console.error(`redis-gitops: internal error (please report): ${err?.stack ?? err}`);
+  process.exitCode = 3;
+}

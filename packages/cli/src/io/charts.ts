@@ -1,5 +1,8 @@
-/** Reads a chart's metadata, default values and values schema from charts/<name>/ (cached per process). */
-import { readFileSync } from 'node:fs';
+/**
+ * Reads a chart's metadata, default values and values schema from charts/<name>/. Cached, keyed by
+ * the files' modification times, so a long-lived process (tests, watch) never sees stale content.
+ */
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 
@@ -15,7 +18,9 @@ const cache = new Map<string, ChartInfo>();
 
 export function loadChart(root: string, name: string): ChartInfo {
   const dir = path.join(root, 'charts', name);
-  const hit = cache.get(dir);
+  const files = ['Chart.yaml', 'values.yaml', 'values.schema.json'].map((f) => path.join(dir, f));
+  const key = `${dir}|${files.map((f) => statSync(f).mtimeMs).join('|')}`;
+  const hit = cache.get(key);
   if (hit) return hit;
   const meta = YAML.parse(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version: string };
   const info: ChartInfo = {
@@ -25,6 +30,6 @@ export function loadChart(root: string, name: string): ChartInfo {
     defaults: YAML.parse(readFileSync(path.join(dir, 'values.yaml'), 'utf8')),
     schema: JSON.parse(readFileSync(path.join(dir, 'values.schema.json'), 'utf8')) as object,
   };
-  cache.set(dir, info);
+  cache.set(key, info);
   return info;
 }

