@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# bootstrap.sh: creates the cluster, or completes/repairs it; safe to run any number of times
+# (the chart runs it as a post-install/post-upgrade hook Job; a rerun after the Job was killed
+# halfway finishes the work). Steps, each one skipping what is already done:
+#   1. wait until every pod's stable name resolves and the pod answers PING;
+#   2. if the cluster is already whole and healthy: log it and exit 0;
+#   3. slots: every slot nobody owns is added (CLUSTER ADDSLOTSRANGE) to the master of the
+#      shard the layout gives it to (pods 0..SHARDS-1 are the first masters);
+#   4. CLUSTER MEET every node the others do not know (at its current IP), wait for a full mesh;
+#   5. every master without slots becomes a replica (CLUSTER REPLICATE) of its shard's master:
+#      pod i+SHARDS*k belongs to shard i, so a replica is never on its master's pod; nodes that
+#      already replicate, and masters that own slots, are left alone;
+#   6. wait until every node reports cluster_state:ok and the cluster is whole.
+# The Job cannot write the pods' volumes, so it does not write peers.map: each node's readiness
+# probe records it (stable name -> node ID -> IP) within seconds of the cluster forming.
+#
+# Extra environment (see lib.sh for the shared contract):
+#   SLOTS                   ""    explicit layout, one entry per shard, separated by ";", each entry
+#                                 comma-separated ranges: "0-5000;5001-10000;10001-16383".
+#                                 Empty: even split (the same split as redis-cli --cluster create)
+#   BOOTSTRAP_WAIT_SECONDS  600   how long to wait for every pod to answer
+#   BOOTSTRAP_STEP_SECONDS  180   how long to wait for the mesh, and for cluster_state:ok
+#   BOOTSTRAP_INTERVAL      2     seconds between checks
+#   BOOTSTRAP_JOIN          ""    set by join-cluster.sh: only join/repair, never assign slots
+set -euo pipefail
+SCRIPT_NAME=bootstrap
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${SLOTS:=}"
+: "${BOOTSTRAP_WAIT_SECONDS:=600}"
+: "${BOOTSTRAP_STEP_SECONDS:=180}"
+: "${BOOTSTRAP_INTERVAL:=2}"
+
+mapfile -t NAMES < <(peer_names)
+N=${#NAMES[@]}
+{ is_uint "$SHARDS" && (( SHARDS >= 1 )); } || die "SHARDS='$SHARDS' is not a positive integer"
+(( N >= SHARDS )) || die "only $N pods (${NAMES[*]}) for $SHARDS shards"
+
+# ---- slot layout ----------------------------------------------------------------------------
+# LAYOUT[s] = space-separated ranges "a-b" of shard s.
+declare -a LAYOUT=()
+build_layout() {
+  local s first=0 last
+  if [[ -z "$SLOTS" ]]; then
+    for (( s = 0; s < SHARDS; s++ )); do
+      last=$(( ((s + 1) * 32768 - SHARDS) / (2 * SHARDS) ))  # round((s+1)*16384/SHARDS) - 1
+      (( s == SHARDS - 1 )) && last=16383
+      LAYOUT[s]="$first-$last"; first=$(( last + 1 ))
+    done
+    log "slot layout: even split over $SHARDS shards: $(layout_text)"
+    return
+  fi
+  local -a entries=() ranges=() errors=()
+  local -a cover=()
+  local entry r a b slot
+  IFS=';' read -ra entries <<<"$SLOTS"
+  (( ${#entries[@]} == SHARDS )) || die "SLOTS has ${#entries[@]} entries ('$SLOTS') but there are $SHARDS shards: give one entry per shard (cluster.slots)"
+  for (( s = 0; s < SHARDS; s++ )); do
+    entry="${entries[s]// /}"; LAYOUT[s]=""
+    IFS=',' read -ra ranges <<<"$entry"
+    (( ${#ranges[@]} > 0 )) || errors+=("shard $s has an empty slot entry")
+    for r in "${ranges[@]}"; do
+      if [[ "$r" =~ ^([0-9]+)-([0-9]+)$ ]]; then a=$(( 10#${BASH_REMATCH[1]} )); b=$(( 10#${BASH_REMATCH[2]} ))
+      elif [[ "$r" =~ ^([0-9]+)$ ]]; then a=$(( 10#$r )); b=$a
+      else errors+=("shard $s: '$r' is not a slot or a range a-b"); continue; fi
+      (( a <= b )) || { errors+=("shard $s: range $r is reversed"); continue; }
+      (( b <= 16383 )) || { errors+=("shard $s: range $r goes past slot 16383"); continue; }
+      for (( slot = a; slot <= b; slot++ )); do
+        if [[ -n "${cover[slot]:-}" ]]; then
+          (( ${#errors[@]} < 10 )) && errors+=("slot $slot is in shard ${cover[slot]} and in shard $s")
+        else cover[slot]=$s; fi
+      done
+      LAYOUT[s]+="${LAYOUT[s]:+ }$a-$b"
+    done
+  done
+  local missing="" run_start=-1
+  for (( slot = 0; slot <= 16384; slot++ )); do
+    if (( slot < 16384 )) && [[ -z "${cover[slot]:-}" ]]; then
+      (( run_start < 0 )) && run_start=$slot
+    elif (( run_start >= 0 )); then
+      if (( slot - 1 > run_start )); then missing+="${missing:+,}$run_start-$(( slot - 1 ))"; else missing+="${missing:+,}$run_start"; fi
+      run_start=-1
+    fi
+  done
+  [[ -z "$missing" ]] || errors+=("slots in no shard: $missing")
+  if (( ${#errors[@]} > 0 )); then
+    log "invalid slot layout SLOTS='$SLOTS': every slot 0..16383 must be in exactly one shard:"
+    for r in "${errors[@]}"; do log "  - $r"; done
+    die "invalid slot layout (cluster.slots); nothing was changed"
+  fi
+  log "slot layout: explicit: $(layout_text)"
+}
+layout_text() { local s out=""; for (( s = 0; s < SHARDS; s++ )); do out+="${out:+ | }shard $s: ${LAYOUT[s]// /,}"; done; echo "$out"; }
+
+# ---- cluster state, gathered from every pod -------------------------------------------------
+declare -a IP=() ID=() NODES=() STATE=() FLAGS=() MASTER=() SLOTF=() NSLOT=()
+declare -A POD_OF=() VIEW=()  # VIEW["<pod index> <node id>"] = "<ip> <flags>" in that pod's view
+
+slot_count() { local f n=0; for f in "$@"; do [[ "$f" == \[* ]] && continue; if [[ "$f" == *-* ]]; then n=$(( n + ${f#*-} - ${f%-*} + 1 )); else n=$(( n + 1 )); fi; done; echo "$n"; }
+
+gather_once() {
+  local i ip out line id addr flags a
+  POD_OF=(); VIEW=()
+  for (( i = 0; i < N; i++ )); do
+    ip="$(resolve "${NAMES[i]}")" || { log "${NAMES[i]} does not resolve"; return 1; }
+    IP[i]="$ip"
+    out="$(rcli_ok "$ip" CLUSTER NODES)" || { log "${NAMES[i]} ($ip): CLUSTER NODES failed: ${out%%$'\n'*}"; return 1; }
+    NODES[i]="$out"
+    while read -r id addr flags _; do
+      [[ -n "${id:-}" ]] || continue
+      a="${addr%%,*}"; a="${a%@*}"
+      VIEW["$i $id"]="${a%:*} $flags"
+    done <<<"$out"
+    out="$(rcli_ok "$ip" CLUSTER INFO)" || { log "${NAMES[i]} ($ip): CLUSTER INFO failed: ${out%%$'\n'*}"; return 1; }
+    STATE[i]="$(field "$out" cluster_state)"
+    line="$(awk '$3 ~ /myself/' <<<"${NODES[i]}")"
+    [[ -n "$line" ]] || { log "${NAMES[i]} ($ip): no myself line"; return 1; }
+    local -a f=()
+    read -ra f <<<"$line"
+    ID[i]="${f[0]}"; FLAGS[i]="${f[2]}"; MASTER[i]="${f[3]}"
+    SLOTF[i]="${f[*]:8}"
+    # shellcheck disable=SC2086
+    NSLOT[i]="$(slot_count ${SLOTF[i]})"
+    POD_OF["${f[0]}"]=$i
+  done
+}
+gather() {
+  local _
+  for _ in 1 2 3 4 5; do gather_once && return 0; sleep "$BOOTSTRAP_INTERVAL"; done
+  die "cannot read the state of every node (see above); the Job retries"
+}
+is_master() { [[ "${FLAGS[$1]}" == *master* ]]; }
+pod() { printf '%s' "${NAMES[$1]%%.*}"; }
+
+# knows I J : node I knows node J, at J's current IP, without fail/noaddr/handshake flags.
+knows() {
+  local v="${VIEW["$1 ${ID[$2]}"]:-}"
+  [[ -n "$v" && "${v%% *}" == "${IP[$2]}" ]] || return 1
+  [[ "${v#* }" != *fail* && "${v#* }" != *noaddr* && "${v#* }" != *handshake* ]]
+}
+
+# health_problem : prints why the cluster is not whole and healthy, or nothing.
+health_problem() {
+  local i j total=0 masters=0
+  for (( i = 0; i < N; i++ )); do
+    if is_master "$i"; then
+      if (( NSLOT[i] > 0 )); then masters=$(( masters + 1 )); total=$(( total + NSLOT[i] ))
+      else echo "$(pod "$i") is a master without slots"; return; fi
+    elif [[ -z "${POD_OF[${MASTER[i]}]:-}" ]]; then
+      echo "$(pod "$i") replicates ${MASTER[i]}, which is not one of the pods"; return
+    fi
+  done
+  (( total == 16384 )) || { echo "$total/16384 slots assigned"; return; }
+  (( masters == SHARDS )) || { echo "$masters masters own slots, expected $SHARDS"; return; }
+  for (( i = 0; i < N; i++ )); do
+    for (( j = 0; j < N; j++ )); do
+      (( i == j )) || knows "$i" "$j" || { echo "$(pod "$i") does not know $(pod "$j") at ${IP[j]}"; return; }
+    done
+  done
+  for (( i = 0; i < N; i++ )); do
+    [[ "${STATE[i]}" == ok ]] || { echo "$(pod "$i") reports cluster_state:${STATE[i]}"; return; }
+  done
+}
+
+summary() {
+  local i m="" r=""
+  for (( i = 0; i < N; i++ )); do
+    if is_master "$i"; then m+="${m:+, }$(pod "$i") (${SLOTF[i]// /,})"
+    else r+="${r:+, }$(pod "$i")->$(pod "${POD_OF[${MASTER[i]}]:-0}")"; fi
+  done
+  echo "masters: ${m:-none}; replicas: ${r:-none}"
+}
+
+# ---- steps ----------------------------------------------------------------------------------
+wait_for_pods() {
+  local start=$SECONDS i ip reply waiting
+  while :; do
+    waiting=()
+    for (( i = 0; i < N; i++ )); do
+      if ! ip="$(resolve "${NAMES[i]}")"; then waiting+=("${NAMES[i]} (does not resolve)"); continue; fi
+      reply="$(rcli "$ip" PING)" || true
+      [[ "$reply" == PONG ]] || waiting+=("${NAMES[i]} ($ip: ${reply%%$'\n'*})")
+    done
+    (( ${#waiting[@]} == 0 )) && { log "all $N pods answer PING"; return; }
+    (( SECONDS - start < BOOTSTRAP_WAIT_SECONDS )) || die "after ${BOOTSTRAP_WAIT_SECONDS}s, ${#waiting[@]}/$N pods still do not answer: ${waiting[*]}"
+    log "waiting for ${#waiting[@]}/$N pods ($(( SECONDS - start ))s/${BOOTSTRAP_WAIT_SECONDS}s): ${waiting[*]}"
+    sleep "$BOOTSTRAP_INTERVAL"
+  done
+}
+
+assign_slots() {
+  local i s t a b f r slot total=0 reply
+  local -a owned=() pairs=()
+  # A slot counts as assigned when ANY node claims it in ANY pod's view: that includes a master
+  # that belongs to no pod any more, whose replica is about to take over its slots.
+  while read -r f; do
+    if [[ "$f" == *-* ]]; then a=${f%-*}; b=${f#*-}; else a=$f; b=$f; fi
+    for (( slot = a; slot <= b; slot++ )); do owned[slot]=1; done
+  done < <(for (( i = 0; i < N; i++ )); do
+             awk '$3 ~ /master/ { for (k = 9; k <= NF; k++) if ($k !~ /^\[/) print $k }' <<<"${NODES[i]}"
+           done | sort -u)
+  total=${#owned[@]}
+  if (( total == 16384 )); then log "slots: all 16384 already assigned"; return; fi
+  [[ -z "${BOOTSTRAP_JOIN:-}" ]] || die "slots: only $total/16384 assigned; completing them is the bootstrap Job's work (it has the slot layout)"
+  if (( total == 0 )); then
+    log "slots: none assigned anywhere: creating a new cluster ($SHARDS masters, $REPLICAS_PER_SHARD replica(s) each)"
+    # Distinct config epochs make the first configuration converge at once (as redis-cli does).
+    for (( i = 0; i < N; i++ )); do
+      reply="$(rcli "${IP[i]}" CLUSTER SET-CONFIG-EPOCH $(( i + 1 )) | head -n 1)"
+      [[ "$reply" == OK ]] || log "$(pod "$i"): SET-CONFIG-EPOCH $(( i + 1 )): $reply (ignored)"
+    done
+  else
+    log "slots: only $total/16384 assigned (an earlier run stopped halfway?); assigning the rest per layout"
+  fi
+  for (( s = 0; s < SHARDS; s++ )); do
+    t=$s
+    if ! is_master "$t"; then
+      t="${POD_OF[${MASTER[s]}]:-}"
+      [[ -n "$t" ]] || die "$(pod "$s") (first master of shard $s) is a replica of an unknown node ${MASTER[s]}"
+      log "shard $s: $(pod "$s") is a replica now; its master $(pod "$t") takes the shard's missing slots"
+    fi
+    pairs=()
+    local run=-1 count=0
+    for r in ${LAYOUT[s]}; do
+      a=${r%-*}; b=${r#*-}
+      for (( slot = a; slot <= b + 1; slot++ )); do
+        if (( slot <= b )) && [[ -z "${owned[slot]:-}" ]]; then
+          (( run < 0 )) && run=$slot
+          count=$(( count + 1 ))
+        elif (( run >= 0 )); then
+          pairs+=("$run" "$(( slot - 1 ))"); run=-1
+        fi
+      done
+    done
+    if (( ${#pairs[@]} == 0 )); then log "shard $s: its slots are already assigned"; continue; fi
+    reply="$(rcli_ok "${IP[t]}" CLUSTER ADDSLOTSRANGE "${pairs[@]}")" || die "shard $s: ADDSLOTSRANGE ${pairs[*]} on $(pod "$t") failed: $reply"
+    log "shard $s: $(pod "$t") takes $count slot(s): ADDSLOTSRANGE ${pairs[*]}"
+  done
+}
+
+meet_all() {
+  local i j anchor=0 best=-1 k start=$SECONDS round=0 missing first reply
+  for (( i = 0; i < N; i++ )); do
+    k=0; for (( j = 0; j < N; j++ )); do (( i != j )) && knows "$i" "$j" && k=$(( k + 1 )); done
+    (( NSLOT[i] > 0 )) && k=$(( k * 2 + 1 ))  # prefer a node that holds slots
+    (( k > best )) && { best=$k; anchor=$i; }
+  done
+  for (( j = 0; j < N; j++ )); do
+    (( j == anchor )) && continue
+    knows "$anchor" "$j" && continue
+    reply="$(rcli "${IP[anchor]}" CLUSTER MEET "${IP[j]}" "$REDIS_PORT" "$BUS_PORT" | head -n 1)"
+    log "meet: $(pod "$anchor") does not know $(pod "$j"): CLUSTER MEET ${IP[j]} $REDIS_PORT $BUS_PORT: $reply"
+  done
+  while :; do
+    sleep "$BOOTSTRAP_INTERVAL"; round=$(( round + 1 ))
+    gather
+    missing=0; first=""
+    for (( i = 0; i < N; i++ )); do
+      for (( j = 0; j < N; j++ )); do
+        (( i == j )) && continue
+        knows "$i" "$j" && continue
+        missing=$(( missing + 1 )); [[ -n "$first" ]] || first="$(pod "$i") does not know $(pod "$j") at ${IP[j]}"
+        # Gossip normally completes the mesh; a view still wrong after a few rounds is fixed directly.
+        if (( round % 5 == 0 )); then
+          reply="$(rcli "${IP[i]}" CLUSTER MEET "${IP[j]}" "$REDIS_PORT" "$BUS_PORT" | head -n 1)"
+          log "meet: $(pod "$i") still does not know $(pod "$j"): CLUSTER MEET ${IP[j]}: $reply"
+        fi
+      done
+    done
+    (( missing == 0 )) && { log "meet: all $N nodes know each other at their current addresses"; return; }
+    (( SECONDS - start < BOOTSTRAP_STEP_SECONDS )) || die "meet: after ${BOOTSTRAP_STEP_SECONDS}s, $missing node pairs still do not know each other (e.g. $first)"
+    log "meet: waiting for the mesh: $missing node pair(s) missing (e.g. $first)"
+  done
+}
+
+# shard_master P : the node ID of the master of pod P's shard (pods s, s+SHARDS, s+2*SHARDS, ...);
+# the master with the fewest replicas when the shard has none.
+shard_master() {
+  local p=$1 q m best="" bestn=999999 n i
+  for (( q = p % SHARDS; q < N; q += SHARDS )); do
+    (( q == p )) && continue
+    if is_master "$q" && (( NSLOT[q] > 0 )); then echo "${ID[q]}"; return; fi
+    m="${POD_OF[${MASTER[q]}]:-}"
+    if ! is_master "$q" && [[ -n "$m" ]] && (( NSLOT[m] > 0 )); then echo "${MASTER[q]}"; return; fi
+  done
+  for (( q = 0; q < N; q++ )); do
+    { is_master "$q" && (( NSLOT[q] > 0 )); } || continue
+    n=0; for (( i = 0; i < N; i++ )); do [[ "${MASTER[i]}" == "${ID[q]}" ]] && n=$(( n + 1 )); done
+    (( n < bestn )) && { bestn=$n; best="${ID[q]}"; }
+  done
+  echo "$best"
+}
+
+# ghost_masters : masters that own slots but belong to no pod (a pod came back as a new node
+# after its volume was lost, before its old node ID failed over), in any pod's view.
+ghost_masters() {
+  local i
+  local -A current=()
+  for (( i = 0; i < N; i++ )); do current["${ID[i]}"]=1; done
+  for (( i = 0; i < N; i++ )); do
+    awk '$3 ~ /master/ && NF > 8 { print $1 }' <<<"${NODES[i]}"
+  done | sort -u | while read -r id; do [[ -n "${current[$id]:-}" ]] || printf '%s ' "$id"; done
+}
+
+attach_replicas() {
+  local p masters=0 empty=0 target reply ghosts start=$SECONDS
+  while ghosts="$(ghost_masters)"; [[ -n "$ghosts" ]]; do
+    (( SECONDS - start < BOOTSTRAP_STEP_SECONDS )) || die "replicas: slots are still owned by node(s) that belong to no pod: ${ghosts% }; their replicas did not take over. On the replica of each, run: redis-cli CLUSTER FAILOVER TAKEOVER"
+    log "replicas: slots owned by node(s) that belong to no pod (${ghosts% }); waiting for their replicas to take over (cluster-node-timeout)"
+    sleep "$BOOTSTRAP_INTERVAL"
+    gather
+  done
+  for (( p = 0; p < N; p++ )); do
+    if is_master "$p"; then if (( NSLOT[p] > 0 )); then masters=$(( masters + 1 )); else empty=$(( empty + 1 )); fi; fi
+  done
+  if (( masters < SHARDS && empty > 0 )); then
+    die "the cluster has $masters masters owning slots but cluster.shards is $SHARDS: adding shards needs resharding, which this chart version does not do; $empty node(s) stay empty masters"
+  fi
+  for (( p = 0; p < N; p++ )); do
+    if ! is_master "$p"; then log "replicas: $(pod "$p") already replicates $(pod "${POD_OF[${MASTER[p]}]:-0}") (${MASTER[p]}); left alone"; continue; fi
+    (( NSLOT[p] > 0 )) && continue
+    target="$(shard_master "$p")"
+    [[ -n "$target" ]] || die "replicas: no master found for $(pod "$p")"
+    reply="$(rcli_ok "${IP[p]}" CLUSTER REPLICATE "$target")" \
+      || die "replicas: CLUSTER REPLICATE on $(pod "$p") failed: $reply (a node holding keys cannot become a replica; see the chart README)"
+    log "replicas: $(pod "$p") now replicates $(pod "${POD_OF[$target]}") ($target)"
+  done
+}
+
+# forget_ghosts : node IDs that no pod has any more (a pod whose volume was lost came back as a
+# new node; a pod removed by a scale-in) stay in every node's table as failed entries. They
+# are forgotten on every node in one pass (CLUSTER FORGET bans an ID for 60 s only, so all
+# nodes must forget it within that time). A ghost that still owns slots is never forgotten.
+forget_ghosts() {
+  local i key id v
+  local -A current=() ghosts=()
+  for (( i = 0; i < N; i++ )); do current["${ID[i]}"]=1; done
+  for key in "${!VIEW[@]}"; do
+    id="${key#* }"; v="${VIEW[$key]}"
+    [[ -n "${current[$id]:-}" ]] && continue
+    [[ "${v#* }" == *fail* || "${v#* }" == *noaddr* ]] || continue
+    awk -v id="$id" '$1 == id && NF > 8 { found = 1 } END { exit !found }' <<<"${NODES[${key%% *}]}" && continue
+    ghosts["$id"]=1
+  done
+  (( ${#ghosts[@]} > 0 )) || return 0
+  for id in "${!ghosts[@]}"; do
+    log "ghosts: node $id is failed and belongs to no pod (volume lost, or scaled in); CLUSTER FORGET on every node"
+    for (( i = 0; i < N; i++ )); do
+      [[ -n "${VIEW["$i $id"]:-}" ]] || continue
+      v="$(rcli "${IP[i]}" CLUSTER FORGET "$id" | head -n 1)"
+      [[ "$v" == OK ]] || log "ghosts: $(pod "$i"): CLUSTER FORGET $id: $v"
+    done
+  done
+}
+
+wait_healthy() {
+  local start=$SECONDS problem
+  while :; do
+    gather
+    problem="$(health_problem)"
+    [[ -z "$problem" ]] && return 0
+    (( SECONDS - start < BOOTSTRAP_STEP_SECONDS )) || die "after ${BOOTSTRAP_STEP_SECONDS}s the cluster is still not whole: $problem"
+    log "waiting for the cluster to settle ($(( SECONDS - start ))s): $problem"
+    sleep "$BOOTSTRAP_INTERVAL"
+  done
+}
+
+main() {
+  log "bootstrap of $N pods (${NAMES[0]} .. ${NAMES[N-1]}): $SHARDS shards x $(( 1 + REPLICAS_PER_SHARD ))${BOOTSTRAP_JOIN:+, started by join-cluster on $POD_NAME}"
+  [[ -n "${BOOTSTRAP_JOIN:-}" ]] || build_layout
+  wait_for_pods
+  gather
+  local problem
+  problem="$(health_problem)"
+  if [[ -z "$problem" ]]; then
+    log "cluster already formed and healthy: $(summary); nothing to do"
+    forget_ghosts
+    [[ -z "$SLOTS" ]] || log "note: cluster.slots only applies when the cluster is created; the existing layout is kept"
+    exit 0
+  fi
+  log "cluster not whole yet: $problem; creating or completing it"
+  assign_slots
+  gather
+  meet_all
+  attach_replicas
+  gather
+  forget_ghosts
+  wait_healthy
+  log "done: cluster_state:ok on all $N nodes; $(summary)"
+}
+
+main "$@"

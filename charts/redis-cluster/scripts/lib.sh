@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# lib.sh: helpers shared by the redis-cluster pod scripts. It is sourced, never run.
+#
+# Everything that differs between a Kubernetes pod and a test (addresses, names, paths,
+# binaries, the name resolver) comes from environment variables. The defaults below are
+# the values inside a pod of this chart; the chart README lists the whole contract.
+# shellcheck disable=SC2034  # variables here are used by the scripts that source this file
+
+# ---- environment contract (defaults = values inside a pod) -------------------------------
+: "${REDIS_PORT:=6379}"                  # client port (tls-port when REDIS_TLS=yes)
+: "${BUS_PORT:=16379}"                   # cluster bus port
+: "${DATA_DIR:=/data}"                   # the PersistentVolume: nodes.conf, AOF/RDB, peers.map
+: "${CONF_DIR:=/etc/redis-base}"         # base redis.conf from the ConfigMap
+: "${RUNTIME_DIR:=/etc/redis-runtime}"   # writable: the effective redis.conf
+: "${REDIS_SERVER:=redis-server}"
+: "${REDIS_CLI:=redis-cli}"
+: "${REDIS_PASSWORD:=}"                  # empty: no AUTH
+: "${REDIS_TLS:=no}"                     # yes: TLS on client port, replication and bus
+: "${TLS_DIR:=/tls}"                     # tls.crt, tls.key, ca.crt
+: "${SHARDS:=3}"
+: "${REPLICAS_PER_SHARD:=1}"
+: "${HEADLESS_SERVICE:=}"                # stable name = <pod>.<headless service>
+: "${POD_IP:=}"
+: "${POD_NAME:=$(hostname 2>/dev/null || echo unknown-0)}"
+: "${STATEFULSET:=${POD_NAME%-*}}"       # pod names are <statefulset>-<ordinal>
+: "${PEERS:=}"                           # explicit stable names; empty: derived (see peer_names)
+: "${LOCAL_HOST:=${POD_IP:-127.0.0.1}}"  # where this pod's redis-server answers
+: "${CLI_TIMEOUT:=5}"                    # seconds one redis-cli call may take
+# shellcheck disable=SC2016  # $1 is expanded by the resolver's own shell, not here
+: "${RESOLVE_CMD:=getent hosts \"\$1\" | awk '{print \$1; exit}'}"
+
+SCRIPT_NAME="${SCRIPT_NAME:-$(basename "${0:-script}" .sh)}"
+PEERS_MAP="${DATA_DIR}/peers.map"
+
+# ---- logging -----------------------------------------------------------------------------
+# One line per decision, prefixed by the script name, on stderr (kubectl logs shows it; probe
+# output lands in the pod's events).
+log() { printf '%s %s: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$SCRIPT_NAME" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+is_uint() { [[ "${1:-}" =~ ^[0-9]+$ ]]; }
+
+# ---- redis-cli ---------------------------------------------------------------------------
+# rcli HOST ARG... : one redis-cli call against HOST:$REDIS_PORT, with auth and TLS when
+# configured and a hard timeout. The password goes through REDISCLI_AUTH (not -a), so it
+# never appears in the process list. Output is raw (no "(error)" decoration) with \r removed.
+# Exit status: redis-cli's (non-zero when it could not connect); error REPLIES exit 0, so
+# use rcli_ok when the reply matters.
+rcli() {
+  local host="$1"; shift
+  local -a args=(-h "$host" -p "$REDIS_PORT")
+  if [[ "$REDIS_TLS" == "yes" ]]; then
+    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
+  fi
+  local -a envs=()
+  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  env "${envs[@]}" timeout "$CLI_TIMEOUT" "$REDIS_CLI" "${args[@]}" "$@" 2>&1 | tr -d '\r'
+  return "${PIPESTATUS[0]}"
+}
+
+# rcli_ok HOST ARG... : like rcli, but also fails on an error reply (ERR, NOAUTH, LOADING, ...).
+# The reply is printed either way, so callers can log it.
+rcli_ok() {
+  local out rc=0
+  out="$(rcli "$@")" || rc=$?
+  printf '%s\n' "$out"
+  [[ $rc -eq 0 ]] || return "$rc"
+  if [[ "$out" =~ ^(ERR|NOAUTH|WRONGPASS|NOPERM|LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|MOVED|ASK|TRYAGAIN|READONLY|Could\ not\ connect|Error:|AUTH\ failed) ]]; then
+    return 1
+  fi
+}
+
+# field TEXT KEY : the value of "KEY:value" in INFO / CLUSTER INFO output.
+field() { awk -F: -v k="$2" '$1 == k { sub(/^[^:]*:/, ""); print; exit }' <<<"$1"; }
+
+# ---- names and addresses -----------------------------------------------------------------
+# stable_name POD : the DNS name that always points at POD's current IP.
+stable_name() {
+  if [[ -n "$HEADLESS_SERVICE" ]]; then printf '%s.%s\n' "$1" "$HEADLESS_SERVICE"; else printf '%s\n' "$1"; fi
+}
+self_name() { stable_name "$POD_NAME"; }
+
+cluster_size() { echo $(( SHARDS * (1 + REPLICAS_PER_SHARD) )); }
+
+# peer_names : every member's stable name (this pod included), one per line, in ordinal order.
+# PEERS (space, comma or newline separated) wins; otherwise <statefulset>-0..N-1.<headless>.
+peer_names() {
+  local i n p
+  if [[ -n "$PEERS" ]]; then
+    # shellcheck disable=SC2086  # split on whitespace on purpose
+    for p in ${PEERS//,/ }; do printf '%s\n' "$p"; done
+    return
+  fi
+  n="$(cluster_size)"
+  for (( i = 0; i < n; i++ )); do stable_name "${STATEFULSET}-${i}"; done
+}
+
+# resolve NAME : prints NAME's current IP, or fails. RESOLVE_CMD is a shell snippet that gets
+# the name as $1; a RESOLVE_CMD without "$1" in it gets the name appended as its last argument.
+resolve() {
+  local cmd="$RESOLVE_CMD" ip
+  # shellcheck disable=SC2016
+  [[ "$cmd" == *'$1'* || "$cmd" == *'${1'* ]] || cmd="$cmd \"\$1\""
+  ip="$(timeout 5 bash -c "$cmd" resolve "$1" 2>/dev/null | head -n 1 | tr -d '[:space:]')" || true
+  [[ "$ip" =~ ^[0-9a-fA-F:.]+$ && "$ip" == *[.:]* ]] || return 1
+  printf '%s\n' "$ip"
+}
+
+# addr_ip ADDR : the IP part of a nodes.conf / CLUSTER NODES address "ip:port@cport[,host...]"
+# (IPv6 safe: the port is after the LAST colon).
+addr_ip() { local a="${1%%,*}"; a="${a%@*}"; printf '%s\n' "${a%:*}"; }
+# addr_host ADDR : the announced hostname part ("" when none).
+addr_host() { local a="$1"; [[ "$a" == *,* ]] || { echo ""; return; }; a="${a#*,}"; printf '%s\n' "${a%%,*}"; }
+
+# ---- the peers map -----------------------------------------------------------------------
+# $DATA_DIR/peers.map, on the volume, one line per cluster member: "<stable-name> <node-id> <ip>".
+# It is what lets start-node find, for a node ID in nodes.conf, the stable name to resolve
+# after every pod came back with a new IP (FACTS "method A"). Redis gossips each node's
+# cluster-announce-hostname, but it does not save nodes.conf when only a hostname changes,
+# so nodes.conf alone may lack names; the map is refreshed from the running node instead.
+
+# map_name_of ID : the stable name recorded for node ID.
+map_name_of() { [[ -f "$PEERS_MAP" ]] && awk -v id="$1" '$2 == id { print $1; exit }' "$PEERS_MAP"; return 0; }
+
+# map_id_of NAME : the node ID recorded for stable name NAME.
+map_id_of() { [[ -f "$PEERS_MAP" ]] && awk -v n="$1" '$1 == n { print $2; exit }' "$PEERS_MAP"; return 0; }
+
+# map_merge FILE : merge "name id ip" lines from FILE into the map (a name keeps one entry,
+# the newest wins); rewrite atomically, only when the content changes. Prints "changed" or "".
+map_merge() {
+  local new="$1" tmp
+  tmp="$(mktemp "${PEERS_MAP}.XXXXXX")" || return 1
+  {
+    [[ -f "$PEERS_MAP" ]] && grep -v '^#' "$PEERS_MAP"
+    cat "$new"
+  } | awk 'NF == 3 { e[$1] = $0 } END { for (k in e) print e[k] }' | sort > "$tmp.body"
+  if [[ -f "$PEERS_MAP" ]] && diff -q <(grep -v '^#' "$PEERS_MAP") "$tmp.body" >/dev/null 2>&1; then
+    rm -f "$tmp" "$tmp.body"
+    return 0
+  fi
+  { echo "# stable-name node-id ip (written by the redis-cluster scripts; see the chart README)"; cat "$tmp.body"; } > "$tmp"
+  rm -f "$tmp.body"
+  mv -f "$tmp" "$PEERS_MAP"
+  echo changed
+}
+
+# map_refresh_from_nodes NODES_TEXT : record every node whose announced hostname is one of our
+# stable names, plus this node itself; for nodes without a hostname, match the fresh
+# resolution of the still-unmapped stable names against their addresses.
+map_refresh_from_nodes() {
+  local nodes="$1" entries name id addr flags ip host
+  local -A known_names=() mapped=() by_ip=()
+  while read -r name; do known_names["$name"]=1; done < <(peer_names)
+  entries="$(mktemp "${PEERS_MAP}.new.XXXXXX")" || return 1
+  while read -r id addr flags _; do
+    [[ -n "${id:-}" ]] || continue
+    ip="$(addr_ip "$addr")"; host="$(addr_host "$addr")"
+    [[ "$flags" == *handshake* ]] && continue
+    if [[ "$flags" == *myself* ]]; then
+      printf '%s %s %s\n' "$(self_name)" "$id" "${POD_IP:-$ip}" >> "$entries"; mapped["$(self_name)"]=1
+    elif [[ -n "$host" && -n "${known_names[$host]:-}" && -n "$ip" ]]; then
+      printf '%s %s %s\n' "$host" "$id" "$ip" >> "$entries"; mapped["$host"]=1
+    elif [[ -n "$ip" ]]; then
+      by_ip["$ip"]="$id"
+    fi
+  done <<<"$nodes"
+  if (( ${#by_ip[@]} > 0 )); then
+    for name in "${!known_names[@]}"; do
+      [[ -n "${mapped[$name]:-}" ]] && continue
+      ip="$(resolve "$name")" || continue
+      [[ -n "${by_ip[$ip]:-}" ]] && printf '%s %s %s\n' "$name" "${by_ip[$ip]}" "$ip" >> "$entries"
+    done
+  fi
+  map_merge "$entries"
+  rm -f "$entries"
+}
