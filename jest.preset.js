@@ -1,5 +1,11 @@
 /** Shared jest settings: ESM (kubernetes-models is ESM only) with swc, tests in test/. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
 export default {
+  reporters: ['default', path.join(here, 'tools', 'jest-results-reporter.js')],
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

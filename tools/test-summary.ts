@@ -1,5 +1,5 @@
 /**
- * Adds up the jest results every test target wrote to .test-results/ (jest --json --outputFile)
+ * Adds up the jest results every test target wrote to .test-results/ (tools/jest-results-reporter.js)
  * and prints one closing line, `tests: N passed, N failed`. Exits 1 when a test failed or when no
  * test ran at all, so a silently empty suite cannot pass.
  */

@@ -62,7 +62,7 @@ function chartProject(file: string): CreateNodesResult {
         tags: ['type:chart'],
         targets: {
           lint: { command: `node packages/cli/bin/redis-gitops.js lint-chart ${name}` },
-          test: { command: `NODE_OPTIONS=--experimental-vm-modules jest --config ${root}/tests/jest.config.js --json --outputFile=.test-results/${name}.json` },
+          test: { command: `NODE_OPTIONS=--experimental-vm-modules jest --config ${root}/tests/jest.config.js` },
         },
       },
     },
