@@ -35,6 +35,7 @@ const SPEC_SCHEMAS: SchemaJob[] = [
 /** Charts whose values are typed in packages/generator/src/values. */
 export const CHART_VALUE_TYPES: Record<string, { file: string; type: string }> = {
   'redis-cluster': { file: 'packages/generator/src/values/redis-cluster-values.ts', type: 'RedisClusterValues' },
+  'redis-sentinel': { file: 'packages/generator/src/values/redis-sentinel-values.ts', type: 'RedisSentinelValues' },
 };
 
 function schemaFor(job: { file: string; type: string }, title: string): JsonSchema {

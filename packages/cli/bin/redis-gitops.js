@@ -5,6 +5,13 @@ if (major < 24) {
   console.error(`redis-gitops needs Node.js 24 or newer (this is ${process.versions.node}). Run it through npx or npm scripts so node_modules/.bin/node is used.`);
   process.exit(2);
 }
+// `redis-gitops render ... | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { main } = await import('../src/main.ts');
 try {
   process.exitCode = await main(process.argv.slice(2));

@@ -6,6 +6,7 @@ import type { ResolvedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
 import { redisClusterValues } from './redis-cluster.ts';
+import { redisSentinelValues } from './redis-sentinel.ts';
 import { renderTemplate } from './templates.ts';
 
 export interface GeneratedFile {
@@ -24,8 +25,7 @@ export const GENERATED_DIR = 'generated';
 
 /** Which charts an environment uses, with their values. */
 export function chartValuesFor(env: ResolvedEnvironment): ChartValues[] {
-  if (env.topology.mode === 'cluster') return [redisClusterValues(env)];
-  throw new Error(`topology mode "${env.topology.mode}" has no chart yet`);
+  return env.topology.mode === 'cluster' ? [redisClusterValues(env)] : [redisSentinelValues(env)];
 }
 
 export function valuesFileName(chart: string): string {

@@ -160,3 +160,26 @@ export interface ServiceValues {
   /** Service annotations. @default {} */
   annotations: { [key: string]: string };
 }
+
+/** The `redis_exporter` sidecar (Prometheus metrics on port 9121). */
+export interface MetricsValues {
+  /** Run the exporter sidecar in every Redis pod. @default true */
+  enabled: boolean;
+  /**
+   * Exporter image (official multi-arch `oliver006/redis_exporter`), pinned.
+   * @default {"registry":"","repository":"oliver006/redis_exporter","tag":"v1.81.0","digest":"","pullPolicy":"IfNotPresent"}
+   */
+  image: ImageValues;
+  /**
+   * Exporter resources.
+   * @default {"requests":{"cpu":"10m","memory":"32Mi"},"limits":{"cpu":"100m","memory":"64Mi"}}
+   */
+  resources: ResourceValues;
+  /**
+   * Metrics port.
+   * @minimum 1
+   * @maximum 65535
+   * @default 9121
+   */
+  port: Int;
+}

@@ -1,0 +1,59 @@
+/** Values every Redis chart shares, from a resolved environment. Pure. */
+import type { ResolvedEnvironment } from '@redis-gitops/spec';
+import type { RedisClusterValues } from './values/redis-cluster-values.ts';
+import type { RedisSentinelValues } from './values/redis-sentinel-values.ts';
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget';
+/** The keys the Redis charts have in common, typed against both charts so neither can drift. */
+export type SharedRedisValues = DeepPartial<Pick<RedisClusterValues, SharedKeys>> & DeepPartial<Pick<RedisSentinelValues, SharedKeys>>;
+
+/** Labels every generated object carries, so policies and runbooks can select by environment and tier. */
+export function environmentLabels(env: ResolvedEnvironment): Record<string, string> {
+  return { 'redis-gitops.dev/environment': env.name, 'redis-gitops.dev/tier': env.tier };
+}
+
+export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
+  return {
+    commonLabels: environmentLabels(env),
+    image: { repository: env.redis.image, tag: env.redis.version, digest: env.redis.digest },
+    auth: { enabled: true, existingSecret: env.auth.existingSecret, passwordKey: env.auth.passwordKey },
+    tls: { enabled: env.tls.enabled, existingSecret: env.tls.existingSecret },
+    redis: { maxmemoryRatio: env.redis.maxmemoryRatio, maxmemoryPolicy: env.redis.maxmemoryPolicy },
+    persistence: {
+      enabled: env.persistence.enabled,
+      size: env.persistence.size,
+      storageClass: env.persistence.storageClass,
+      aof: env.persistence.aof,
+      rdbSave: env.persistence.rdbSave,
+    },
+    resources: { requests: { ...env.resources.requests }, limits: { ...env.resources.limits } },
+    scheduling: {
+      arch: env.cluster.arch,
+      // A master and its replica must never share a node in production; elsewhere prefer not to.
+      antiAffinity: env.tier === 'production' ? 'hard' : 'soft',
+    },
+    podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+  };
+}
+
+/** Where each shared value comes from in the spec (values path -> spec path). */
+export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
+  image: 'spec.redis',
+  'image.tag': 'spec.redis.version',
+  'image.repository': 'spec.redis.image',
+  'image.digest': 'spec.redis.digest',
+  auth: 'spec.auth',
+  'auth.existingSecret': 'spec.auth.existingSecret',
+  'auth.passwordKey': 'spec.auth.passwordKey',
+  tls: 'spec.tls',
+  redis: 'spec.redis',
+  persistence: 'spec.persistence',
+  'persistence.size': 'spec.persistence.size',
+  'persistence.storageClass': 'spec.persistence.storageClass',
+  'persistence.rdbSave': 'spec.persistence.rdbSave',
+  resources: 'spec.resources',
+  scheduling: 'spec.cluster',
+  'scheduling.antiAffinity': 'spec.tier',
+};
