@@ -98,14 +98,22 @@ image; "registry/repository@digest" when a digest is set, else "registry/reposit
 registry may carry a port (registry.local:5000): it is only ever joined with "/".
 */}}
 {{- define "redis-cluster.image" -}}
-{{- $repo := .Values.image.repository }}
-{{- with .Values.image.registry }}
+{{- include "redis-cluster.imageRef" .Values.image }}
+{{- end }}
+
+{{/*
+redis-cluster.imageRef: the reference for any image dict (registry, repository, tag, digest).
+Exists so that the Redis image and the exporter sidecar image follow the same pinning rules.
+*/}}
+{{- define "redis-cluster.imageRef" -}}
+{{- $repo := .repository }}
+{{- with .registry }}
 {{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}
 {{- end }}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" $repo .Values.image.digest }}
+{{- if .digest }}
+{{- printf "%s@%s" $repo .digest }}
 {{- else }}
-{{- printf "%s:%s" $repo .Values.image.tag }}
+{{- printf "%s:%s" $repo .tag }}
 {{- end }}
 {{- end }}
 

@@ -111,6 +111,18 @@ describe('redis-cluster chart', () => {
     expect(pi.nodeSelector['kubernetes.io/arch']).toBe('arm64');
   });
 
+  it('runs the pinned redis_exporter sidecar with the password from the Secret, or none when disabled', async () => {
+    const pod = one(await render(), 'StatefulSet').spec.template.spec;
+    const exporter = pod.containers.find((c: Obj) => c.name === 'metrics');
+    expect(exporter.image).toMatch(/^oliver006\/redis_exporter:v\d+\.\d+\.\d+$/);
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
+    expect(exporter.env.find((e: Obj) => e.name === 'REDIS_PASSWORD').valueFrom.secretKeyRef.key).toBe('redis-password');
+    expect(exporter.readinessProbe).toBeDefined();
+    expect(exporter.livenessProbe).toBeDefined();
+    const off = one(await render(['--set', 'metrics.enabled=false']), 'StatefulSet').spec.template.spec;
+    expect(off.containers.map((c: Obj) => c.name)).toEqual(['redis']);
+  });
+
   it('uses an emptyDir and no claim when persistence is off', async () => {
     const sts = one(await render(scenario('no-persistence-values.yaml')), 'StatefulSet');
     expect(sts.spec.volumeClaimTemplates ?? []).toEqual([]);

@@ -5,7 +5,7 @@ import type { RedisSentinelValues } from './values/redis-sentinel-values.ts';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget';
+type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget' | 'metrics';
 /** The keys the Redis charts have in common, typed against both charts so neither can drift. */
 export type SharedRedisValues = DeepPartial<Pick<RedisClusterValues, SharedKeys>> & DeepPartial<Pick<RedisSentinelValues, SharedKeys>>;
 
@@ -35,6 +35,7 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       antiAffinity: env.tier === 'production' ? 'hard' : 'soft',
     },
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+    metrics: { enabled: env.monitoring.enabled },
   };
 }
 
@@ -56,4 +57,5 @@ export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
   resources: 'spec.resources',
   scheduling: 'spec.cluster',
   'scheduling.antiAffinity': 'spec.tier',
+  metrics: 'spec.monitoring',
 };

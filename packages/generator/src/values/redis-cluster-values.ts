@@ -6,6 +6,7 @@ import type { Int, MatchLabels, SlotRanges } from '@redis-gitops/spec';
 import type {
   AuthValues,
   ImageValues,
+  MetricsValues,
   PdbValues,
   PersistenceValues,
   RedisTuningValues,
@@ -106,6 +107,8 @@ export interface RedisClusterValues {
   podDisruptionBudget: PdbValues;
   /** Client Service. */
   service: ServiceValues;
+  /** redis_exporter sidecar. */
+  metrics: MetricsValues;
   /** Bootstrap Job. */
   bootstrap: BootstrapValues;
   /**
