@@ -36,6 +36,8 @@ const SPEC_SCHEMAS: SchemaJob[] = [
 export const CHART_VALUE_TYPES: Record<string, { file: string; type: string }> = {
   'redis-cluster': { file: 'packages/generator/src/values/redis-cluster-values.ts', type: 'RedisClusterValues' },
   'redis-sentinel': { file: 'packages/generator/src/values/redis-sentinel-values.ts', type: 'RedisSentinelValues' },
+  'redis-monitoring': { file: 'packages/generator/src/values/redis-monitoring-values.ts', type: 'RedisMonitoringValues' },
+  'redis-netpol': { file: 'packages/generator/src/values/redis-netpol-values.ts', type: 'RedisNetpolValues' },
 };
 
 function schemaFor(job: { file: string; type: string }, title: string): JsonSchema {

@@ -5,7 +5,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatDiagnostic, InputError } from '@redis-gitops/spec';
 import { runDiff } from './commands/diff.ts';
 import { runGenerate } from './commands/generate.ts';
+import { runImport } from './commands/import.ts';
 import { runLintChart } from './commands/lint-chart.ts';
+import { runPublish } from './commands/publish.ts';
 import { runRender } from './commands/render.ts';
 import { runValidate } from './commands/validate.ts';
 import { HelmMissingError } from './io/helm.ts';
@@ -43,17 +45,19 @@ Options:
   },
   validate: {
     summary: 'check specs, generated drift, helm renders and Kubernetes schemas',
-    usage: 'redis-gitops validate [--env NAME]... [--json] [--concurrency N]',
+    usage: 'redis-gitops validate [--env NAME]... [--json | --markdown] [--concurrency N]',
     details: `For each environment: parse and check the spec, generate in memory and compare with the
 committed generated/ files, render every chart with the real helm, and check every rendered
-object against the Kubernetes and CRD schemas (unknown fields included).
+object against the Kubernetes and CRD schemas (unknown fields included). Exit 1 on any error.
 
 Options:
   -e, --env NAME     only this environment (repeatable); default: all
   --json             machine-readable report on stdout
+  --markdown         the report as Markdown, for a pull-request comment
   --concurrency N    helm processes at once (default: number of CPU cores)`,
-    options: { env: envOption, json: jsonOption, concurrency: { type: 'string' } },
-    run: (v, out) => runValidate({ envs: (v.env as string[]) ?? [], json: Boolean(v.json), concurrency: parseConcurrency(v.concurrency) }, out),
+    options: { env: envOption, json: jsonOption, markdown: { type: 'boolean' }, concurrency: { type: 'string' } },
+    run: (v, out) =>
+      runValidate({ envs: (v.env as string[]) ?? [], json: Boolean(v.json), markdown: Boolean(v.markdown), concurrency: parseConcurrency(v.concurrency) }, out),
   },
   render: {
     summary: 'print the rendered Kubernetes manifests of one environment',
@@ -78,6 +82,45 @@ Options:
   --exit-code      exit 1 when the manifests differ`,
     options: { env: envOption, base: { type: 'string' }, 'exit-code': { type: 'boolean' } },
     run: (v, out) => runDiff({ env: single(v.env, 'diff'), base: (v.base as string) ?? 'HEAD', exitCode: Boolean(v['exit-code']) }, out),
+  },
+  import: {
+    summary: 'create an environment from a Bitnami redis or redis-cluster values file',
+    usage: 'redis-gitops import bitnami <values.yaml> --name ENV --cluster CLUSTER [--namespace NS] [--tier T]',
+    details: `Writes environments/<ENV>/environment.yaml from a Bitnami values file: architecture and
+sentinel, replica and shard counts, auth existingSecret, persistence size and class, resources or
+resourcesPreset, metrics, networkPolicy and TLS. Prints every key it could not map and why.
+Inline passwords are never imported. Never overwrites an existing environment. The result is
+validated before it is written.
+
+Options:
+  --name ENV        the new environment (folder) name
+  --cluster NAME    target cluster from environments/clusters.yaml
+  --namespace NS    namespace (default: redis-<ENV>)
+  --tier T          dev, staging or production (default: dev)`,
+    options: { name: { type: 'string' }, cluster: { type: 'string' }, namespace: { type: 'string' }, tier: { type: 'string' } },
+    positionals: true,
+    run: (v, out, pos) => {
+      if (pos.length !== 2) throw new UsageError('import needs a source and a file: import bitnami <values.yaml>');
+      if (!v.name || !v.cluster) throw new UsageError('import needs --name ENV and --cluster CLUSTER');
+      return runImport(
+        { kind: pos[0]!, file: pos[1]!, name: v.name as string, cluster: v.cluster as string, namespace: v.namespace as string | undefined, tier: ((v.tier as string) ?? 'dev') as 'dev' },
+        out,
+      );
+    },
+  },
+  publish: {
+    summary: 'package every chart and build index.yaml into a publishable chart repository folder',
+    usage: 'redis-gitops publish [--out DIR] [--json]',
+    details: `Packages charts/* with helm and writes <chart>-<version>.tgz plus index.yaml (relative URLs)
+into DIR, ready for GitHub Pages. DIR may already hold the published repository: a version that is
+already there with different content is refused (exit 1, nothing written: bump the chart version);
+an identical one is left as it is.
+
+Options:
+  --out DIR   the repository folder (default: dist/charts)
+  --json      machine-readable result`,
+    options: { out: { type: 'string' }, json: jsonOption },
+    run: (v, out) => runPublish({ out: (v.out as string) ?? 'dist/charts', json: Boolean(v.json) }, out),
   },
   'lint-chart': {
     summary: 'helm lint --strict every chart with its default values and each ci/ scenario',

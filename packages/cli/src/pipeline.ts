@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
 import { checkObjects, parseManifests, type Finding, type RenderedObject } from '@redis-gitops/manifests';
+import { checkManifestSet, evaluate, type PolicySet } from '@redis-gitops/policy';
 import { InputError, type Diagnostic, type ParsedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { FileChange } from './io/atomic-write.ts';
@@ -124,4 +125,24 @@ export async function renderPlans(root: string, plans: readonly Plan[], opts: Re
     environment: p.env.resolved.name,
     charts: results.filter((r) => r.env === p.env.resolved.name).map((r) => r.render),
   }));
+}
+
+/** The namespace labels the policy bindings select on; in clusters the namespace carries the same labels. */
+export function namespaceLabels(p: Plan): Record<string, string> {
+  const env = p.env.resolved;
+  return { 'redis-gitops.dev/tier': env.tier, 'kubernetes.io/metadata.name': env.namespace };
+}
+
+/**
+ * Runs the admission policies (as their bindings apply to this environment's tier) and the
+ * manifest-set checks over all objects of one environment, every chart together.
+ */
+export function checkPolicies(set: PolicySet, p: Plan, render: EnvironmentRender): Finding[] {
+  const env = p.env.resolved;
+  const objects = render.charts.flatMap((c) => c.objects);
+  const origin = { environment: env.name };
+  return [
+    ...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }),
+    ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace }),
+  ].map((f) => ({ ...origin, ...f }));
 }

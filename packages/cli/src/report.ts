@@ -19,7 +19,14 @@ export interface ValidateReport {
   readonly totals: { environments: number; charts: number; objects: number; errors: number; warnings: number; ms: number };
 }
 
-export function buildReport(plans: readonly Plan[], drift: readonly Drift[], renders: readonly EnvironmentRender[], helm: string, ms: number): ValidateReport {
+export function buildReport(
+  plans: readonly Plan[],
+  drift: readonly Drift[],
+  renders: readonly EnvironmentRender[],
+  helm: string,
+  ms: number,
+  policyFindings: ReadonlyMap<string, readonly Finding[]> = new Map(),
+): ValidateReport {
   const environments = plans.map((p): EnvironmentReport => {
     const env = p.env.resolved;
     const render = renders.find((r) => r.environment === env.name);
@@ -39,7 +46,7 @@ export function buildReport(plans: readonly Plan[], drift: readonly Drift[], ren
       cluster: env.cluster.name,
       arch: env.cluster.arch,
       charts: (render?.charts ?? []).map((c) => ({ chart: c.chart, version: c.chartVersion, objects: c.objects.length, ms: Math.round(c.ms) })),
-      findings: [...driftFindings, ...(render?.charts ?? []).flatMap((c) => c.findings)],
+      findings: [...driftFindings, ...(render?.charts ?? []).flatMap((c) => c.findings), ...(policyFindings.get(env.name) ?? [])],
     };
   });
   const all = environments.flatMap((e) => e.findings);
@@ -66,12 +73,15 @@ export function formatReportText(r: ValidateReport, color: boolean): string {
   for (const e of r.environments) {
     const errs = e.findings.filter((f) => f.severity === 'error').length;
     const status = errs ? paint('31;1', 'FAIL') : paint('32;1', 'PASS');
-    const charts = e.charts.map((c) => `${c.chart} ${c.version}: ${c.objects} objects ${(c.ms / 1000).toFixed(2)}s`).join(', ');
-    lines.push(`  ${status}  ${e.name.padEnd(width)}  ${e.tier.padEnd(10)} ${`${e.cluster} (${e.arch})`.padEnd(22)} ${charts}`);
+    lines.push(`  ${status}  ${e.name.padEnd(width)}  ${e.tier.padEnd(10)}  ${e.cluster} (${e.arch})`);
+    const chartWidth = Math.max(0, ...e.charts.map((c) => `${c.chart} ${c.version}`.length));
+    for (const c of e.charts) {
+      lines.push(`        ${`${c.chart} ${c.version}`.padEnd(chartWidth)}  ${String(c.objects).padStart(3)} objects  ${(c.ms / 1000).toFixed(2)}s`);
+    }
     for (const f of e.findings) {
       const mark = f.severity === 'error' ? paint('31', '✗') : paint('33', '!');
-      lines.push(`        ${mark} ${formatFinding(f)}`);
-      if (f.hint) lines.push(`          ${paint('2', `hint: ${f.hint}`)}`);
+      // The environment is the heading already; the hint stays on the finding's line.
+      lines.push(`        ${mark} ${formatFinding({ ...f, environment: undefined })}`);
     }
   }
   const t = r.totals;
@@ -80,5 +90,36 @@ export function formatReportText(r: ValidateReport, color: boolean): string {
     `${t.environments} environment(s), ${t.charts} chart render(s), ${t.objects} object(s) checked in ${(t.ms / 1000).toFixed(1)}s: ` +
       `${t.errors} error(s), ${t.warnings} warning(s). ${r.ok ? paint('32;1', 'OK') : paint('31;1', 'FAILED')}`,
   );
+  return `${lines.join('\n')}\n`;
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The report as Markdown for a pull-request comment: a summary table, then every finding. */
+export function formatReportMarkdown(r: ValidateReport): string {
+  const t = r.totals;
+  const lines = [
+    `### redis-gitops validate: ${r.ok ? '✅ passed' : '❌ failed'}`,
+    '',
+    `${t.environments} environment(s), ${t.objects} object(s), ${t.errors} error(s), ${t.warnings} warning(s) · helm ${r.helm}`,
+    '',
+    '| environment | tier | cluster | charts | errors | warnings |',
+    '|---|---|---|---|---|---|',
+    ...r.environments.map((e) => {
+      const errs = e.findings.filter((f) => f.severity === 'error').length;
+      return `| ${errs ? '❌' : '✅'} \`${e.name}\` | ${e.tier} | ${e.cluster} (${e.arch}) | ${e.charts.map((c) => `${c.chart} ${c.version}`).join(', ')} | ${errs} | ${e.findings.length - errs} |`;
+    }),
+  ];
+  const findings = r.environments.flatMap((e) => e.findings.map((f) => ({ env: e.name, f })));
+  if (findings.length) {
+    lines.push('', '| | environment | object | rule | message | fix |', '|---|---|---|---|---|---|');
+    for (const { env, f } of findings) {
+      const obj = f.kind ? `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name ?? ''}` : (f.source ?? '');
+      const rule = (f as { policy?: string }).policy ?? f.code;
+      lines.push(`| ${f.severity === 'error' ? '❌' : '⚠️'} | \`${env}\` | ${cell(obj)} | \`${rule}\` | ${cell(f.message)} | ${cell(f.hint ?? '')} |`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,8 @@ const ALLOWED: Record<string, string[]> = {
   spec: [],
   generator: ['@redis-gitops/spec'],
   manifests: ['@redis-gitops/spec'],
+  policy: ['@redis-gitops/spec', '@redis-gitops/manifests'],
+  dashboards: [],
 };
 const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|http|https|os)$/;
 

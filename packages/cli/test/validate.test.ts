@@ -23,7 +23,7 @@ describe('validate', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const env of ['dev-x86', 'prod-x86', 'edge-pi4']) expect(r.stdout).toMatch(new RegExp(`PASS  ${env}\\s`));
-    expect(r.stdout).toMatch(/3 environment\(s\), 3 chart render\(s\), \d+ object\(s\) checked .*: 0 error\(s\), 0 warning\(s\)\. OK/);
+    expect(r.stdout).toMatch(/3 environment\(s\), 9 chart render\(s\), \d+ object\(s\) checked .*: 0 error\(s\), 0 warning\(s\)\. OK/);
   });
 
   it('--json reports every environment with the objects helm rendered', async () => {
@@ -43,7 +43,7 @@ describe('validate', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/FAIL  dev-x86/);
       expect(r.stdout).toMatch(/environments\/dev-x86\/generated\/redis-cluster\.values\.yaml is stale/);
-      expect(r.stdout).toMatch(/hint: run `npx redis-gitops generate --env dev-x86`/);
+      expect(r.stdout).toMatch(/is stale — run `npx redis-gitops generate --env dev-x86` and commit the result/);
     } finally {
       restore();
     }

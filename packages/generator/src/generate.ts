@@ -6,6 +6,8 @@ import type { ResolvedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
 import { redisClusterValues } from './redis-cluster.ts';
+import { redisMonitoringValues } from './redis-monitoring.ts';
+import { redisNetpolValues } from './redis-netpol.ts';
 import { redisSentinelValues } from './redis-sentinel.ts';
 import { renderTemplate } from './templates.ts';
 
@@ -25,7 +27,12 @@ export const GENERATED_DIR = 'generated';
 
 /** Which charts an environment uses, with their values. */
 export function chartValuesFor(env: ResolvedEnvironment): ChartValues[] {
-  return env.topology.mode === 'cluster' ? [redisClusterValues(env)] : [redisSentinelValues(env)];
+  const charts: ChartValues[] = [env.topology.mode === 'cluster' ? redisClusterValues(env) : redisSentinelValues(env)];
+  // The exporter sidecar lives in the Redis chart; scrape config, alerts and dashboards need it.
+  if (env.monitoring.enabled) charts.push(redisMonitoringValues(env));
+  // Network isolation is not optional: every environment gets default deny + explicit allows.
+  charts.push(redisNetpolValues(env));
+  return charts;
 }
 
 export function valuesFileName(chart: string): string {

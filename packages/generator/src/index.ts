@@ -1,10 +1,14 @@
 export type * from './values/common-values.ts';
 export type * from './values/redis-cluster-values.ts';
 export type * from './values/redis-sentinel-values.ts';
+export type * from './values/redis-monitoring-values.ts';
+export type * from './values/redis-netpol-values.ts';
 export * from './common.ts';
 export * from './chart-values.ts';
 export * from './redis-cluster.ts';
 export * from './redis-sentinel.ts';
+export * from './redis-monitoring.ts';
+export * from './redis-netpol.ts';
 export * from './generate.ts';
 export * from './templates.ts';
 export * from './check-chart-values.ts';

@@ -66,6 +66,11 @@ export class IpBlock {
     throw new Error(`redis-testkit: loopback block ${this.prefix}.0/24 is used up (253 addresses); use fewer pod restarts per sandbox`);
   }
 
+  /** The lock file (the crash watchdog removes it too). */
+  get lockPath(): string {
+    return this.lockFile;
+  }
+
   release(): void {
     try {
       unlinkSync(this.lockFile);

@@ -58,6 +58,8 @@ export interface PodHost {
   claimIp(ip: string, owner: Pod): void;
   releaseIp(ip: string, owner: Pod): void;
   baseEnv(): Env;
+  /** Records a started process group for the crash-safety watchdog. */
+  trackProcess(pgid: number): void;
 }
 
 /**
@@ -82,6 +84,7 @@ export class Pod {
   private pass: string | undefined;
   /** Every address the pod has had, oldest first. */
   readonly ipHistory: string[] = [];
+  private readonly stopHooks: Array<() => void | Promise<void>> = [];
 
   constructor(host: PodHost, name: string, dir: string, ip: string, hostnames: readonly string[]) {
     this.host = host;
@@ -174,6 +177,7 @@ export class Pod {
     }
     this.log.mark(`start #${this.startCount} of pod ${this.name} on ${this.currentIp}: ${command} ${args.join(' ')}`);
     this.proc = new ManagedProcess({ command, args, env, cwd, log: this.log });
+    this.host.trackProcess(this.proc.pid);
     if ((options.waitUntil ?? 'listening') === 'listening') await this.waitListening(options.startTimeoutMs ?? 30_000);
   }
 
@@ -199,14 +203,24 @@ export class Pod {
     });
   }
 
+  /**
+   * Runs `fn` whenever the pod is killed, before its address is released; e.g. a probe kills its
+   * in-flight command, as every process of a container dies with it.
+   */
+  onStop(fn: () => void | Promise<void>): void {
+    this.stopHooks.push(fn);
+  }
+
   /** SIGKILL (the whole process group) and wait until it is gone. The data dir stays. */
   async kill(options: PodKillOptions = {}): Promise<void> {
+    await Promise.all(this.stopHooks.map((h) => h()));
     if (this.proc && !this.proc.exit) {
       this.log.mark(`SIGKILL pod ${this.name} (pid ${this.proc.pid}, ${this.currentIp})`);
       await this.proc.kill();
     } else if (this.proc) {
       await this.proc.kill(); // reap stray group members of an exited process
     }
+    await Promise.all(this.stopHooks.map((h) => h())); // again: anything started while the kill ran
     this.host.releaseIp(this.currentIp, this);
     if (!options.keepDns) this.host.dns.delete(this.hostnames);
   }

@@ -3,11 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { requireRedisBinaries, type RedisBinary } from './binaries.ts';
 import { DnsMap } from './dns-map.ts';
+import { execBounded, type ExecResult } from './exec.ts';
 import { IpBlock } from './ip-block.ts';
 import { Job } from './job.ts';
 import { LogTail } from './log-tail.ts';
 import { ManagedProcess } from './managed-process.ts';
+import { PeriodicProbe, type ProbeOptions } from './periodic-probe.ts';
 import { Pod, type Env, type PodHost } from './pod.ts';
+import { killGroup, killGroupSync, waitGroupGone } from './process-tree.ts';
+import { Reaper } from './reaper.ts';
 
 export interface SandboxOptions {
   /** Part of the temp dir name, e.g. the test file's name. @default 'sandbox' */
@@ -38,7 +42,8 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Safety net for a test run that ends without afterAll (crash, process.exit): kill synchronously.
+  // Safety net for scripts that end without cleanup() (jest never emits 'exit' to test code: the
+  // Reaper covers that case and crashes).
   process.on('exit', () => {
     for (const s of live) s.cleanupSync();
   });
@@ -47,18 +52,21 @@ function installExitHook(): void {
 /**
  * One per test file: a temp root, a private /24 of loopback addresses, the DNS map and every
  * process started through it. `cleanup()` kills them all (SIGKILL by PID, waiting for exit) and
- * removes the dirs; call it in afterAll/afterEach. A process 'exit' hook does the same as a
- * safety net.
+ * removes the dirs; call it in afterAll/afterEach. Safety nets: a process 'exit' hook, and a
+ * detached Reaper that does the same when the test process dies (jest worker killed, crash).
  */
 export class Sandbox implements PodHost {
   readonly root: string;
   readonly dns: DnsMap;
   readonly pods: Pod[] = [];
   readonly jobs: Job[] = [];
+  readonly probes: PeriodicProbe[] = [];
+  private readonly execs = new Set<number>();
   private readonly block: IpBlock;
   private readonly keepFiles: boolean;
   private readonly ipOwners = new Map<string, Pod>();
   private readonly binaries: Record<string, string>;
+  private readonly reaper: Reaper;
   private jobCount = 0;
   private cleaned = false;
 
@@ -72,6 +80,7 @@ export class Sandbox implements PodHost {
     mkdirSync(path.join(this.root, 'jobs'));
     this.dns = new DnsMap(path.join(this.root, 'dns'));
     this.block = IpBlock.reserve(options.ports ?? [6379, 16379]);
+    this.reaper = new Reaper(path.join(this.root, 'process-groups'), this.keepFiles ? [this.block.lockPath] : [this.root, this.block.lockPath]);
     live.add(this);
     installExitHook();
   }
@@ -120,6 +129,10 @@ export class Sandbox implements PodHost {
     if (this.ipOwners.get(ip) === owner) this.ipOwners.delete(ip);
   }
 
+  trackProcess(pgid: number): void {
+    this.reaper.track(pgid);
+  }
+
   /** A minimal environment for processes: nothing from the test runner leaks into a "pod". */
   baseEnv(): Env {
     const dirs = new Set<string>([...Object.values(this.binaries).map((b) => path.dirname(b)), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
@@ -133,9 +146,29 @@ export class Sandbox implements PodHost {
     const log = new LogTail(path.join(this.root, 'jobs', `${this.jobCount}-${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.log`));
     log.mark(`start job ${name}: ${command} ${(options.args ?? []).join(' ')}`);
     const proc = new ManagedProcess({ command, args: options.args ?? [], env: { ...this.baseEnv(), ...(options.env ?? {}) }, cwd: options.cwd ?? this.root, log });
+    this.trackProcess(proc.pid);
     const job = new Job(name, proc);
     this.jobs.push(job);
     return job;
+  }
+
+  /** Runs a short command to completion (bounded, killed on cleanup); PATH etc. from baseEnv. */
+  exec(command: string, options: { args?: readonly string[]; env?: Env; cwd?: string; timeoutMs?: number; abort?: AbortSignal } = {}): Promise<ExecResult> {
+    this.assertOpen();
+    return execBounded(
+      command,
+      { args: options.args, env: { ...this.baseEnv(), ...(options.env ?? {}) }, cwd: options.cwd ?? this.root, timeoutMs: options.timeoutMs, abort: options.abort },
+      this.execs,
+      (pid) => this.trackProcess(pid),
+    );
+  }
+
+  /** Runs `options.command` against `pod` every periodMs while it runs, like a kubelet probe. */
+  startProbe(pod: Pod, options: ProbeOptions): PeriodicProbe {
+    this.assertOpen();
+    const probe = new PeriodicProbe(pod, options, (command, o) => this.exec(command, { args: o.args, env: o.env, cwd: pod.dir, timeoutMs: o.timeoutMs, abort: o.abort }));
+    this.probes.push(probe);
+    return probe;
   }
 
   /** Every pod's status and last log lines, for failure messages. */
@@ -143,13 +176,18 @@ export class Sandbox implements PodHost {
     return pods.map((p) => p.describe(lines)).join('\n');
   }
 
-  /** Kills every process this sandbox started and removes its dirs. Idempotent. */
+  /**
+   * Kills every process this sandbox started and removes its dirs. Idempotent. Should the test
+   * process die first, a detached watchdog does the same (see Reaper).
+   */
   async cleanup(): Promise<void> {
     if (this.cleaned) return;
     this.cleaned = true;
     const errors: string[] = [];
+    for (const p of this.probes) void p.stop();
+    for (const pid of this.execs) killGroup(pid);
     await Promise.all(
-      [...this.pods.map((p) => p.stopForCleanup()), ...this.jobs.map((j) => j.kill().then(() => undefined))].map((p) =>
+      [...this.pods.map((p) => p.stopForCleanup()), ...this.jobs.map((j) => j.kill().then(() => undefined)), ...[...this.execs].map((pid) => waitGroupGone(pid))].map((p) =>
         p.catch((e: Error) => {
           errors.push(e.message);
         }),
@@ -163,6 +201,8 @@ export class Sandbox implements PodHost {
   cleanupSync(): void {
     if (this.cleaned) return;
     this.cleaned = true;
+    for (const p of this.probes) void p.stop();
+    for (const pid of this.execs) killGroupSync(pid);
     for (const p of this.pods) p.killSync();
     for (const j of this.jobs) j.killSync();
     this.removeFiles();
@@ -174,6 +214,7 @@ export class Sandbox implements PodHost {
 
   private removeFiles(): void {
     live.delete(this);
+    this.reaper.dismiss();
     this.block.release();
     if (!this.keepFiles && existsSync(this.root)) rmSync(this.root, { recursive: true, force: true });
   }

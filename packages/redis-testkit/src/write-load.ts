@@ -9,7 +9,11 @@ export interface WriteLoadOptions {
   readonly durationMs?: number;
   /** Writes in flight at once; a tick that finds this many pending is counted as skipped. @default 32 */
   readonly maxInFlight?: number;
-  /** Acknowledge a write only once this many replicas confirmed it (WAIT); 0: the master's OK is enough. @default 0 */
+  /**
+   * Acknowledge a write only once this many replicas confirmed it (WAIT); 0: the master's OK is
+   * enough. WAIT blocks its connection: while a shard has too few replicas, its writes queue up
+   * and fail (WAIT timeout, then the command timeout). @default 0
+   */
   readonly waitReplicas?: number;
   /** @default 1000 */
   readonly waitTimeoutMs?: number;
@@ -26,16 +30,11 @@ export interface FailedWrite extends AckedWrite {
   readonly error: string;
 }
 
-/** A run of consecutive failed writes (in start order). */
-export interface Outage {
-  /** Start of the first failed write. */
+/** From the start of the first failed write to the end of the last one. */
+export interface FailureWindow {
   readonly from: number;
-  /** Start of the next acknowledged write, or the end of the last failed one. */
   readonly to: number;
   readonly durationMs: number;
-  readonly failures: number;
-  /** The distinct error messages seen (first few). */
-  readonly errors: readonly string[];
 }
 
 export interface WriteLoadReport {
@@ -46,7 +45,10 @@ export interface WriteLoadReport {
   readonly failed: readonly FailedWrite[];
   /** Ticks dropped because maxInFlight writes were pending. */
   readonly skipped: number;
-  readonly outages: readonly Outage[];
+  /** Undefined when no write failed. Writes to unaffected shards go on succeeding inside it. */
+  readonly failureWindow: FailureWindow | undefined;
+  /** Failed writes by error message, addresses replaced by <addr>. */
+  readonly errorCounts: Readonly<Record<string, number>>;
 }
 
 /** A running write load; see startWriteLoad. */
@@ -64,23 +66,30 @@ export function acknowledgedMap(report: WriteLoadReport): Map<string, string> {
   return new Map(report.acknowledged.map((w) => [w.key, w.value]));
 }
 
-function outagesOf(acked: readonly AckedWrite[], failed: readonly FailedWrite[]): Outage[] {
-  const all = [...acked.map((w) => ({ w, ok: true, error: '' })), ...failed.map((w) => ({ w, ok: false, error: w.error }))].sort((a, b) => a.w.startedAt - b.w.startedAt);
-  const out: Outage[] = [];
-  let run: { from: number; lastEnd: number; failures: number; errors: Set<string> } | undefined;
-  for (const a of all) {
-    if (!a.ok) {
-      if (!run) run = { from: a.w.startedAt, lastEnd: a.w.endedAt, failures: 0, errors: new Set() };
-      run.failures += 1;
-      run.lastEnd = Math.max(run.lastEnd, a.w.endedAt);
-      if (run.errors.size < 5) run.errors.add(a.error.replace(/\d+\.\d+\.\d+\.\d+:\d+/g, '<addr>'));
-    } else if (run) {
-      out.push({ from: run.from, to: a.w.startedAt, durationMs: a.w.startedAt - run.from, failures: run.failures, errors: [...run.errors] });
-      run = undefined;
-    }
+function failureWindowOf(failed: readonly FailedWrite[]): FailureWindow | undefined {
+  if (failed.length === 0) return undefined;
+  const from = Math.min(...failed.map((f) => f.startedAt));
+  const to = Math.max(...failed.map((f) => f.endedAt));
+  return { from, to, durationMs: to - from };
+}
+
+function errorCountsOf(failed: readonly FailedWrite[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of failed) {
+    const k = f.error.replace(/\d+\.\d+\.\d+\.\d+:\d+/g, '<addr>');
+    out[k] = (out[k] ?? 0) + 1;
   }
-  if (run) out.push({ from: run.from, to: run.lastEnd, durationMs: run.lastEnd - run.from, failures: run.failures, errors: [...run.errors] });
   return out;
+}
+
+/** "692 acknowledged, 296 failed within 8123ms (270x <addr>: connect ECONNREFUSED <addr>, ...)" */
+export function writeLoadText(r: WriteLoadReport): string {
+  const errors = Object.entries(r.errorCounts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([e, n]) => `${n}x ${e}`)
+    .join('; ');
+  const window = r.failureWindow ? ` within a ${r.failureWindow.durationMs}ms window (${errors})` : '';
+  return `${r.acknowledged.length} acknowledged, ${r.failed.length} failed${window}${r.skipped ? `, ${r.skipped} skipped (too many in flight)` : ''} over ${r.endedAt - r.startedAt}ms`;
 }
 
 /**
@@ -110,7 +119,8 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
     acknowledged: [...acknowledged],
     failed: [...failed],
     skipped,
-    outages: outagesOf(acknowledged, failed),
+    failureWindow: failureWindowOf(failed),
+    errorCounts: errorCountsOf(failed),
   });
 
   const writeOne = (seq: number): void => {

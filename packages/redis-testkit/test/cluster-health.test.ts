@@ -42,12 +42,12 @@ describe('clusterHealth on a 3 masters + 3 replicas cluster built with redis-cli
       env: { REDISCLI_AUTH: PASSWORD },
     });
     await create.succeeded(60_000);
-  });
+  }, 120_000);
   afterAll(() => sandbox.cleanup());
 
   it('reports the new cluster healthy, with an even split and one replica per master', async () => {
     const { report, elapsedMs } = await waitHealthy(pods, 30_000);
-    console.log(`redis-cli --cluster create: healthy ${elapsedMs}ms after create returned: ${report.summary}`);
+    console.log(`redis-cli --cluster create: fully healthy ${elapsedMs}ms after create returned: ${report.summary}`);
     expect(report.problems).toEqual([]);
     const r = await roles(pods);
     const masters = Object.entries(r).filter(([, x]) => x.role === 'master');
@@ -109,7 +109,7 @@ describe('clusterHealth on a 3 masters + 3 replicas cluster built with redis-cli
       const report = await load.done;
       expect(report.failed).toEqual([]);
       expect(report.acknowledged.length).toBeGreaterThan(150);
-      expect(report.outages).toEqual([]);
+      expect(report.failureWindow).toBeUndefined();
       expect((await keysPresent(client, acknowledgedMap(report))).ok).toBe(true);
     } finally {
       client.close();
@@ -150,7 +150,9 @@ describe('clusterHealth on a 3 masters + 3 replicas cluster built with redis-cli
       'the survivors to report only problems about the dead master',
       async () => {
         const h = await clusterHealth(survivors);
-        const other = h.problems.filter((p) => !p.includes(`${master.name} (`) && !p.includes('knows 6 node(s), expected 5'));
+        // The survivors alone do not include the dead pod, so it shows up as an unknown node ID.
+        const deadId = r[master.name]!.nodeId.slice(0, 8);
+        const other = h.problems.filter((p) => !p.includes(deadId) && !p.includes('knows 6 node(s), expected 5'));
         return { done: h.problems.length > 0 && other.length === 0, state: h.problems.join('\n') };
       },
       { timeoutMs: 20_000 },
@@ -169,5 +171,5 @@ describe('clusterHealth on a 3 masters + 3 replicas cluster built with redis-cli
     expect(stale.value!.healthy).toBe(false);
     // Every key is still readable through the promoted replica.
     expect((await keysPresent(pods, keys)).ok).toBe(true);
-  });
+  }, 120_000);
 });

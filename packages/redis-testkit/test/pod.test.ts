@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { command, isAlive, RedisConnectionError, Sandbox, type Pod } from '../src/index.ts';
+import { command, isAlive, RedisConnectionError, requireRedisBinaries, Sandbox, type Pod } from '../src/index.ts';
 
 const resolveWith = (sandbox: Sandbox, name: string): { code: number; out: string } => {
   try {
@@ -118,8 +118,7 @@ describe('Sandbox', () => {
     await expect(s.createPod('late')).rejects.toThrow(/already cleaned up/);
   });
 
-  it('names tools/setup.sh when a binary is missing', async () => {
-    const { requireRedisBinaries } = await import('../src/index.ts');
+  it('names tools/setup.sh when a binary is missing', () => {
     expect(() => requireRedisBinaries(['redis-server', 'redis-nonexistent' as never])).toThrow(/redis-nonexistent[\s\S]*tools\/setup\.sh/);
   });
 });

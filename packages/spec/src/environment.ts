@@ -60,6 +60,18 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
     const quorum = s.topology?.sentinel?.quorum ?? 2;
     if (quorum > count) add(['spec', 'topology', 'sentinel', 'quorum'], `must be <= sentinel.count ${count} (got ${quorum})`, 'a quorum larger than the number of sentinels can never be reached');
   }
+  (s.network?.allowedClients ?? []).forEach((c, i) => {
+    const at: PathSegment[] = ['spec', 'network', 'allowedClients', i];
+    if (!c.namespace && !c.namespaceSelector && !c.podSelector) {
+      add(at, 'names no client', 'an empty entry would admit every pod of every namespace; set namespace, namespaceSelector and/or podSelector');
+    }
+    if (c.namespace && c.namespaceSelector) {
+      add([...at, 'namespaceSelector'], 'cannot be combined with namespace', 'use namespace for one namespace by name, or namespaceSelector for namespaces by label');
+    }
+    for (const key of ['namespaceSelector', 'podSelector'] as const) {
+      if (c[key] && Object.keys(c[key]!).length === 0) add([...at, key], 'is empty, which matches everything', `give at least one label, or remove ${key}`);
+    }
+  });
   if (s.tls?.enabled && !s.tls.existingSecret) {
     add(['spec', 'tls'], 'enabled without existingSecret', 'name a Secret holding tls.crt, tls.key and ca.crt in spec.tls.existingSecret');
   }

@@ -111,3 +111,17 @@ describe('parseEnvironment: bad input gets file:line:col, path, expectation and 
     expect(problems(text)[0]!.message).toBe('must be <= limits.memory 1Gi (got 2Gi)');
   });
 });
+
+describe('parseEnvironment: allowed clients', () => {
+  const withClients = (yaml: string) => `${VALID}  network:\n    allowedClients:\n${yaml}`;
+  it('refuses an entry that names no client (it would admit everyone)', () => {
+    expect(problems(withClients('      - {}\n')).map((d) => `${d.path}: ${d.message}`)).toEqual(['spec.network.allowedClients[0]: names no client']);
+  });
+  it('refuses namespace together with namespaceSelector, and empty selectors', () => {
+    const text = withClients('      - namespace: apps\n        namespaceSelector:\n          team: a\n      - podSelector: {}\n');
+    expect(problems(text).map((d) => `${d.path}: ${d.message}`).sort()).toEqual([
+      'spec.network.allowedClients[0].namespaceSelector: cannot be combined with namespace',
+      'spec.network.allowedClients[1].podSelector: is empty, which matches everything',
+    ]);
+  });
+});

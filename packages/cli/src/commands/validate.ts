@@ -3,11 +3,12 @@ import { defaultConcurrency, helmVersion } from '../io/helm.ts';
 import { findRoot, loadWorkspace } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
 import { findDrift, plan, renderPlans } from '../pipeline.ts';
-import { buildReport, formatReportText } from '../report.ts';
+import { buildReport, formatReportMarkdown, formatReportText } from '../report.ts';
 
 export interface ValidateOptions {
   readonly envs: readonly string[];
   readonly json: boolean;
+  readonly markdown: boolean;
   readonly concurrency: number | undefined;
 }
 
@@ -28,6 +29,6 @@ export async function runValidate(opts: ValidateOptions, out: Output): Promise<n
     }),
   ]);
   const report = buildReport(plans, drift, renders, helm, performance.now() - started);
-  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report, out.color));
+  out.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : opts.markdown ? formatReportMarkdown(report) : formatReportText(report, out.color));
   return report.ok ? 0 : 1;
 }

@@ -1,0 +1,277 @@
+/**
+ * Failover and address-change behaviour of the chart's own pod scripts (start-node.sh, rejoin.sh,
+ * join-cluster.sh, readiness.sh, liveness.sh) on real redis-server processes: "deleting a pod" is
+ * SIGKILL, then start-node.sh again with the same data dir on a new loopback IP; "losing a
+ * volume" also empties the data dir. The scenarios run in order on one cluster. Figures are
+ * printed, never asserted: timeouts are generous upper bounds only.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  acknowledgedMap,
+  ClusterClient,
+  clusterHealth,
+  keysPresent,
+  makeKeySet,
+  roles,
+  rolesText,
+  Sandbox,
+  startWriteLoad,
+  waitFor,
+  waitHealthy,
+  writeKeys,
+  writeLoadText,
+  type Pod,
+  type PodRole,
+  type WriteLoadReport,
+} from '@redis-gitops/redis-testkit';
+import { RedisClusterChart } from './redis-cluster-chart.ts';
+
+const HEALTH_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 180_000;
+
+let sandbox: Sandbox;
+let chart: RedisClusterChart;
+let pods: Pod[];
+const keys = makeKeySet('known', 2000);
+/** Writes acknowledged by a master AND one replica (WAIT 1) during the failover. */
+let acked = new Map<string, string>();
+const figures: string[] = [];
+
+const figure = (text: string) => {
+  figures.push(text);
+  console.log(text);
+};
+
+/** Full health, every key (known set + acknowledged load writes) present, and the chart's own probes pass. */
+async function expectWholeCluster(what: string): Promise<number> {
+  const { report, elapsedMs } = await waitHealthy(pods, { timeoutMs: HEALTH_TIMEOUT_MS, resolveHost: (h) => sandbox.resolve(h) });
+  expect(report.problems).toEqual([]);
+  const present = await keysPresent(pods, keys);
+  expect(present.summary).toBe('2000/2000 keys present with the expected value');
+  if (acked.size > 0) expect((await keysPresent(pods, acked)).summary).toBe(`${acked.size}/${acked.size} keys present with the expected value`);
+  // The chart's own probes agree (kubelet would mark every pod Ready and alive).
+  await Promise.all(
+    pods.map(async (p) => {
+      await waitFor(
+        `readiness.sh of ${p.name} to pass (${what})`,
+        async () => {
+          const r = await chart.runScript(p, 'readiness.sh');
+          return { done: r.code === 0, state: `${r.stdout}${r.stderr}`.trim() };
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      const live = await chart.runScript(p, 'liveness.sh');
+      expect({ pod: p.name, code: live.code, out: live.stdout.trim() }).toEqual({ pod: p.name, code: 0, out: 'alive: PONG' });
+    }),
+  );
+  return elapsedMs;
+}
+
+function sameRoles(before: Record<string, PodRole>, after: Record<string, PodRole>): void {
+  const shape = (r: Record<string, PodRole>) => Object.fromEntries(Object.entries(r).map(([n, x]) => [n, { role: x.role, master: x.master, slots: x.slots, nodeId: x.nodeId }]));
+  expect(shape(after)).toEqual(shape(before));
+}
+
+beforeAll(async () => {
+  sandbox = await Sandbox.create({ name: 'chart-failover' });
+  chart = await RedisClusterChart.render(sandbox);
+  pods = await chart.createPods();
+  await Promise.all(pods.map((p) => chart.startNode(p)));
+  await chart.startBootstrap().succeeded(120_000);
+  await waitHealthy(pods, HEALTH_TIMEOUT_MS);
+  await writeKeys(pods, keys);
+}, TEST_TIMEOUT_MS);
+
+afterAll(async () => {
+  await sandbox?.cleanup();
+  if (figures.length > 0) console.log(`measured figures (redis ${'7.0'}, cluster-node-timeout from the chart):\n  ${figures.join('\n  ')}`);
+});
+
+describe('redis-cluster pods (start-node.sh and friends) under failures', () => {
+  it('starts healthy: 3 masters + 3 replicas, 2000 keys over all slots', async () => {
+    await expectWholeCluster('after bootstrap');
+    const r = await roles(pods);
+    expect(Object.values(r).filter((x) => x.role === 'master')).toHaveLength(3);
+  }, TEST_TIMEOUT_MS);
+
+  it('SIGKILL of a master: its replica is promoted and every key stays readable', async () => {
+    const master = pods[0]!;
+    const replica = pods[3]!;
+    expect((await roles(pods))[replica.name]!.master).toBe(master.name);
+    const client = ClusterClient.forPods(pods);
+    const load = startWriteLoad({ client, keysPrefix: 'load', ratePerSec: 100, waitReplicas: 1, waitTimeoutMs: 500 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const deadIp = master.ip;
+    const killedAt = Date.now();
+    await master.kill();
+
+    const promoted = await waitFor(
+      `${replica.name} to be promoted after SIGKILL of ${master.name}`,
+      async () => {
+        const r = (await roles([replica]))[replica.name]!;
+        return { done: r.role === 'master', state: `${replica.name}: ${r.role}` };
+      },
+      { timeoutMs: 60_000, intervalMs: 100, context: () => sandbox.describe(10, pods) },
+    );
+    figure(`failover: ${replica.name} promoted ${Date.now() - killedAt}ms after SIGKILL of master ${master.name} (${deadIp})`);
+    expect(promoted.elapsedMs).toBeGreaterThanOrEqual(0);
+
+    // The survivors agree; every problem left is about the dead pod.
+    const survivors = pods.filter((p) => p !== master);
+    const settled = await waitFor(
+      'the survivors to settle with problems only about the dead pod',
+      async () => {
+        const h = await clusterHealth(pods);
+        const other = h.problems.filter((p) => !p.includes(master.name));
+        return { done: other.length === 0, state: h.problems.join('\n') };
+      },
+      { timeoutMs: 30_000 },
+    );
+    figure(`failover: all survivors consistent (cluster_state:ok, slots served by live pods) ${Date.now() - killedAt}ms after SIGKILL`);
+    expect(settled.elapsedMs).toBeGreaterThanOrEqual(0);
+    for (const p of survivors) expect(((await p.info('replication')).role === 'master') === [pods[1], pods[2], replica].includes(p)).toBe(true);
+
+    // Let the load run on the new master for a moment, then stop it.
+    await new Promise((r) => setTimeout(r, 1000));
+    const report: WriteLoadReport = await load.stop();
+    client.close();
+    acked = acknowledgedMap(report);
+    figure(`failover: write load 100/s, acknowledged = OK + WAIT 1 confirmed by a replica: ${writeLoadText(report)}`);
+    expect(report.acknowledged.length).toBeGreaterThan(0);
+
+    const present = await keysPresent(survivors, keys);
+    expect(present.summary).toBe('2000/2000 keys present with the expected value');
+    expect((await keysPresent(survivors, acked)).summary).toBe(`${acked.size}/${acked.size} keys present with the expected value`);
+  }, TEST_TIMEOUT_MS);
+
+  it('the old master returns on a new IP: it rejoins as a replica of the new master, with its own address correct', async () => {
+    const old = pods[0]!;
+    const newMaster = pods[3]!;
+    const oldIp = old.ip;
+    const t0 = Date.now();
+    await old.restart({ newIp: true });
+    expect(old.ip).not.toBe(oldIp);
+    const elapsed = await expectWholeCluster('old master back');
+    figure(`rejoin: old master ${old.name} back on ${old.ip} (was ${oldIp}) fully healthy ${Date.now() - t0}ms after its restart (health wait ${elapsed}ms)`);
+    const r = await roles(pods);
+    expect(r[old.name]).toMatchObject({ role: 'replica', master: newMaster.name });
+    expect(r[newMaster.name]).toMatchObject({ role: 'master', slots: '0-5460' });
+    const nodes = String(await old.command('CLUSTER', 'NODES'));
+    expect(nodes).toContain(`${old.ip}:6379@16379`);
+    for (const p of pods) expect(JSON.stringify(await p.command('CLUSTER', 'SLOTS'))).not.toContain(`"${oldIp}"`);
+    await expect(old.waitForLog(new RegExp(`own IP ${oldIp.replace(/\./g, '\\.')} -> ${old.ip.replace(/\./g, '\\.')}`), 1000)).resolves.toBeDefined();
+  }, TEST_TIMEOUT_MS);
+
+  it('a master back before cluster-node-timeout keeps its role and gets its address fixed', async () => {
+    const master = pods[1]!;
+    const before = await roles(pods);
+    expect(before[master.name]!.role).toBe('master');
+    const oldIp = master.ip;
+    const t0 = Date.now();
+    await master.restart({ newIp: true });
+    const downMs = Date.now() - t0;
+    const elapsed = await expectWholeCluster('master back quickly');
+    figure(`quick return: master ${master.name} down ${downMs}ms (SIGKILL to listening on ${master.ip}), fully healthy ${Date.now() - t0}ms after SIGKILL (health wait ${elapsed}ms)`);
+    sameRoles(before, await roles(pods));
+    for (const p of pods) expect(JSON.stringify(await p.command('CLUSTER', 'SLOTS'))).not.toContain(`"${oldIp}"`);
+  }, TEST_TIMEOUT_MS);
+
+  it('every pod returns at once on new IPs: the cluster converges with roles unchanged and every key', async () => {
+    const before = await roles(pods);
+    const oldIps = pods.map((p) => p.ip);
+    await Promise.all(pods.map((p) => p.kill()));
+    const t0 = Date.now();
+    await Promise.all(pods.map((p) => p.restart({ newIp: true })));
+    const started = Date.now() - t0;
+    for (const [i, p] of pods.entries()) expect(p.ip).not.toBe(oldIps[i]);
+    const elapsed = await expectWholeCluster('full restart on new IPs');
+    figure(`full restart (all 6 pods on new IPs): all listening after ${started}ms, fully healthy ${Date.now() - t0}ms after the restart began (health wait ${elapsed}ms)`);
+    sameRoles(before, await roles(pods));
+  }, TEST_TIMEOUT_MS);
+
+  it('every pod returns at once with the IPs shuffled among the old ones: no noaddr, roles unchanged, every key', async () => {
+    const before = await roles(pods);
+    const oldIps = pods.map((p) => p.ip);
+    await Promise.all(pods.map((p) => p.kill()));
+    const t0 = Date.now();
+    // Pod i gets pod i+1's old address: every address is reused, by another node.
+    await Promise.all(pods.map((p, i) => p.restart({ newIp: oldIps[(i + 1) % pods.length]! })));
+    const started = Date.now() - t0;
+    for (const [i, p] of pods.entries()) expect(p.ip).toBe(oldIps[(i + 1) % pods.length]);
+    const elapsed = await expectWholeCluster('full restart, shuffled IPs');
+    figure(`full restart (IPs shuffled among the old ones): all listening after ${started}ms, fully healthy ${Date.now() - t0}ms after the restart began (health wait ${elapsed}ms)`);
+    sameRoles(before, await roles(pods));
+    console.log(`roles after the shuffled restart: ${rolesText(await roles(pods))}`);
+  }, TEST_TIMEOUT_MS);
+
+  it('a replica that lost its volume comes back as a new node and join-cluster.sh joins it to its shard', async () => {
+    const pod = pods[4]!;
+    const before = await roles(pods);
+    const oldId = before[pod.name]!.nodeId;
+    const t0 = Date.now();
+    await loseVolume(pod);
+    await pod.restart({ newIp: true });
+    await waitFor(
+      `${pod.name} (new node) to be joined as a replica of ${before[pod.name]!.master}`,
+      async () => {
+        const r = (await roles([pod]))[pod.name]!;
+        return { done: r.role === 'replica' && r.master !== undefined, state: `${r.role} ${r.master ?? ''}` };
+      },
+      { timeoutMs: 60_000, context: () => pod.describe(30) },
+    );
+    // Every problem left must be about the node ID the pod had before. join-cluster's bootstrap
+    // forgets it only once failure detection has flagged it (see the report: a race with
+    // cluster-node-timeout); the next bootstrap Job run forgets it otherwise.
+    const settled = await waitFor(
+      'the cluster to settle, apart from the replaced node ID',
+      async () => {
+        const h = await clusterHealth(pods);
+        const other = h.problems.filter((p) => !p.includes(oldId.slice(0, 8)) && !p.includes('knows 7 node(s)'));
+        return { done: other.length === 0, state: h.problems.join('\n'), value: h };
+      },
+      { timeoutMs: HEALTH_TIMEOUT_MS },
+    );
+    const ghost = settled.value!.problems.length > 0;
+    figure(`lost volume: ${pod.name} joined as a new node ${Date.now() - t0}ms after deletion; old node ID ${ghost ? 'still listed as failed (not forgotten by join-cluster)' : 'forgotten on every node'}`);
+    const after = await roles(pods);
+    expect(after[pod.name]!.nodeId).not.toBe(oldId);
+    expect(after[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master });
+    expect((await keysPresent(pods, keys)).summary).toBe('2000/2000 keys present with the expected value');
+    if (ghost) {
+      // What Argo CD's next sync (the bootstrap Job) does; then the full definition must hold.
+      await chart.startBootstrap('bootstrap-after-lost-volume').succeeded(120_000);
+    }
+    await expectWholeCluster('after a lost volume');
+  }, TEST_TIMEOUT_MS);
+
+  // KNOWN BUG (start-node.sh starts join-cluster.sh only when nodes.conf is missing or empty; see
+  // the report): a new node that restarts before it was joined has a nodes.conf that knows only
+  // itself, gets no helper, and stays outside the cluster. `it.failing` passes while the bug is
+  // there; once start-node.sh is fixed this turns red: drop `.failing` then.
+  it.failing('a replica that lost its volume and restarts before it was joined still joins its shard', async () => {
+    const pod = pods[5]!;
+    const before = await roles(pods);
+    await loseVolume(pod);
+    await pod.restart({ newIp: true }); // redis writes a nodes.conf that knows only itself
+    await pod.kill();
+    await pod.restart({ newIp: true });
+    await waitFor(
+      `${pod.name} (new node, second start) to be joined as a replica of ${before[pod.name]!.master}`,
+      async () => {
+        const r = (await roles([pod]))[pod.name]!;
+        return { done: r.role === 'replica', state: `${r.role} ${r.master ?? ''}` };
+      },
+      { timeoutMs: 25_000, context: () => pod.describe(20) },
+    );
+    await chart.startBootstrap('bootstrap-after-early-restart').succeeded(120_000);
+    await expectWholeCluster('after a lost volume and an early restart');
+  }, TEST_TIMEOUT_MS);
+});
+
+/** Deletes the pod and its PersistentVolume: SIGKILL, then an empty data dir. */
+async function loseVolume(pod: Pod): Promise<void> {
+  await pod.kill();
+  rmSync(pod.dataDir, { recursive: true, force: true });
+  mkdirSync(pod.dataDir);
+}

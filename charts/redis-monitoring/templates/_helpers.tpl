@@ -1,0 +1,149 @@
+{{/*
+redis-monitoring.name: the chart name part of object names and of the app.kubernetes.io/name
+label. Exists so that nameOverride is honoured in one place.
+*/}}
+{{- define "redis-monitoring.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+redis-monitoring.fullname: the prefix of every object name. Exists so that every object agrees
+on one name, with fullnameOverride and the release name handled once (DNS-label limit 63).
+*/}}
+{{- define "redis-monitoring.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+redis-monitoring.chart: the helm.sh/chart label value. Exists to keep "+" (illegal in label
+values) out of versions such as 1.0.0+build.
+*/}}
+{{- define "redis-monitoring.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+redis-monitoring.labels: labels of every object of this chart. Exists so that every object
+carries the same recommended labels plus commonLabels. component "monitoring" keeps these
+objects apart from the Redis pods' "redis" and "sentinel".
+*/}}
+{{- define "redis-monitoring.labels" -}}
+app.kubernetes.io/name: {{ include "redis-monitoring.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: monitoring
+app.kubernetes.io/part-of: redis-gitops
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+helm.sh/chart: {{ include "redis-monitoring.chart" . }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+redis-monitoring.targetRelease: the Redis release watched, target.release or, when empty, this
+chart's own release name. Exists because the PodMonitor selector, the relabelings, every alert
+expression and the dashboards must name the same release.
+*/}}
+{{- define "redis-monitoring.targetRelease" -}}
+{{- default .Release.Name .Values.target.release }}
+{{- end }}
+
+{{/*
+redis-monitoring.targetName: app.kubernetes.io/name of the Redis pods (target.name, else the
+target chart's name). Exists for Redis releases installed with nameOverride.
+*/}}
+{{- define "redis-monitoring.targetName" -}}
+{{- default .Values.target.chart .Values.target.name }}
+{{- end }}
+
+{{/*
+redis-monitoring.mode: "cluster" or "sentinel", from target.chart. Exists because the `mode`
+label, the alert selection and the expected master count all follow from it.
+*/}}
+{{- define "redis-monitoring.mode" -}}
+{{- ternary "cluster" "sentinel" (eq .Values.target.chart "redis-cluster") }}
+{{- end }}
+
+{{/*
+redis-monitoring.selector: the PromQL label matchers that scope every alert expression to the
+target release's series: namespace and release, plus mode (set only by this chart's PodMonitor,
+so even the synthetic `up` series of other scrape jobs never match). Exists so that two releases
+in one Prometheus never mix.
+*/}}
+{{- define "redis-monitoring.selector" -}}
+{{- printf "namespace=%q,release=%q,mode=%q" .Release.Namespace (include "redis-monitoring.targetRelease" .) (include "redis-monitoring.mode" .) }}
+{{- end }}
+
+{{/*
+redis-monitoring.by: the labels alert aggregations keep. Exists so that an aggregated alert
+still carries the routing labels (environment, tier) the relabelings put on every series.
+*/}}
+{{- define "redis-monitoring.by" -}}
+namespace, release, environment, tier, mode
+{{- end }}
+
+{{/*
+redis-monitoring.expectedMasters: masters the target release is meant to have: target.shards
+for Redis Cluster, 1 for a Sentinel group. Exists for the split-brain alert.
+*/}}
+{{- define "redis-monitoring.expectedMasters" -}}
+{{- if eq .Values.target.chart "redis-cluster" }}{{ int .Values.target.shards }}{{ else }}1{{ end }}
+{{- end }}
+
+{{/*
+redis-monitoring.expectedPods: Redis pods of the target release, masters x (1 + replicas).
+Exists for the RedisPodsMissing alert.
+*/}}
+{{- define "redis-monitoring.expectedPods" -}}
+{{- mul (int (include "redis-monitoring.expectedMasters" .)) (add 1 (int .Values.target.replicasPerShard)) }}
+{{- end }}
+
+{{/*
+redis-monitoring.alertOn: "true" when the alert named .name is not in alerts.disabled, from
+(dict "root" $ "name" "RedisDown"). Exists so that every rule is switched off the same way.
+*/}}
+{{- define "redis-monitoring.alertOn" -}}
+{{- if not (has .name .root.Values.alerts.disabled) }}true{{ end }}
+{{- end }}
+
+{{/*
+redis-monitoring.alertLabels: the labels of one alert, severity + alerts.labels, from
+(dict "root" $ "severity" "critical"). Exists so that every alert is routed the same way;
+alerts.labels cannot override severity.
+*/}}
+{{- define "redis-monitoring.alertLabels" -}}
+severity: {{ .severity }}
+{{- with omit .root.Values.alerts.labels "severity" }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+redis-monitoring.runbook: the runbook_url annotation of one alert (alerts.runbookUrl + "#" + the
+alert name in lower case, the anchor of its section in the environment's RUNBOOK), or nothing,
+from (dict "root" $ "name" "RedisDown"). Exists so that every alert links the same way.
+*/}}
+{{- define "redis-monitoring.runbook" -}}
+{{- with .root.Values.alerts.runbookUrl }}
+runbook_url: {{ printf "%s#%s" . (lower $.name) | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+redis-monitoring.dashboardUid: the uid prefix of this release's dashboards: "redis-" and 12 hex
+digits of sha256(namespace/release). Exists because Grafana uids are at most 40 characters and
+must differ between releases that share one Grafana.
+*/}}
+{{- define "redis-monitoring.dashboardUid" -}}
+{{- printf "redis-%s" (printf "%s/%s" .Release.Namespace (include "redis-monitoring.targetRelease" .) | sha256sum | trunc 12) }}
+{{- end }}

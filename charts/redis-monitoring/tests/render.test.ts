@@ -1,0 +1,249 @@
+/**
+ * Chart unit tests: the real helm renders charts/redis-monitoring with each ci/ scenario, and the
+ * parsed objects are asserted on (DESIGN.md: jest + real helm instead of the helm-unittest plugin).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ALL_PLACEHOLDERS,
+  DASHBOARDS_DIR,
+  dashboardFiles,
+  dashboardQueries,
+  EXPORTER_METRICS,
+  expandGrafanaVariables,
+  metricNamesOf,
+  PROMETHEUS_TARGET_METRICS,
+  vectorSelectors,
+} from '@redis-gitops/dashboards';
+import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
+import { runHelm } from 'redis-gitops/io/helm.ts';
+import { alertRules, CHART, NAMESPACE, ofKind, render, scenario, SCENARIOS, type Obj } from './lib/chart.ts';
+
+const REPO = path.resolve(CHART, '..', '..');
+const one = (objs: RenderedObject[], kind: string): Obj => {
+  const found = ofKind(objs, kind);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+const dashboardsOf = (objs: RenderedObject[]): { cm: Obj; key: string; json: Obj; raw: string }[] =>
+  ofKind(objs, 'ConfigMap').flatMap((cm) => Object.entries(cm.data as Record<string, string>).map(([key, raw]) => ({ cm, key, raw, json: JSON.parse(raw) as Obj })));
+
+describe('redis-monitoring chart', () => {
+  it('has ci/ scenarios to render', () => {
+    expect(SCENARIOS.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(SCENARIOS)('renders ci/%s into objects that pass the Kubernetes and CRD schemas, unknown fields included', async (f) => {
+    const objs = await render(scenario(f));
+    expect(objs.length).toBeGreaterThan(0);
+    expect(checkObjects(objs)).toEqual([]);
+  });
+
+  it('passes helm lint --strict with default values and every scenario', async () => {
+    for (const f of [undefined, ...SCENARIOS]) {
+      const r = await runHelm(['lint', '--strict', CHART, ...(f ? scenario(f) : [])]);
+      expect({ f, code: r.code, out: r.code ? r.stdout + r.stderr : '' }).toEqual({ f, code: 0, out: '' });
+    }
+  });
+
+  it('renders a PodMonitor, a PrometheusRule and the three dashboards for a Redis Cluster by default', async () => {
+    const objs = await render();
+    expect(objs.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'ConfigMap', 'PodMonitor', 'PrometheusRule']);
+    expect(dashboardsOf(objs).map((d) => d.key.replace(/^redis-[0-9a-f]{12}-/, '')).sort()).toEqual(['cluster.json', 'overview.json', 'replication.json']);
+    expect(objs.every((o) => o.namespace === NAMESPACE)).toBe(true);
+  });
+
+  describe('PodMonitor', () => {
+    it('selects the Redis pods of the target release on the exporter port and adds the labels the alerts use', async () => {
+      const pm = one(await render(['--set', 'target.release=prod-x86']), 'PodMonitor');
+      expect(pm.spec.selector.matchLabels).toEqual({
+        'app.kubernetes.io/name': 'redis-cluster',
+        'app.kubernetes.io/instance': 'prod-x86',
+        'app.kubernetes.io/component': 'redis',
+        'app.kubernetes.io/part-of': 'redis-gitops',
+      });
+      expect(pm.spec.namespaceSelector).toEqual({ matchNames: [NAMESPACE] });
+      const ep = pm.spec.podMetricsEndpoints[0];
+      expect(ep).toMatchObject({ port: 'metrics', path: '/metrics', honorLabels: false });
+      const targets = Object.fromEntries(ep.relabelings.map((r: Obj) => [r.targetLabel, r]));
+      expect(Object.keys(targets).sort()).toEqual(['environment', 'mode', 'pod', 'release', 'tier']);
+      expect(targets.environment.sourceLabels).toEqual(['__meta_kubernetes_pod_label_redis_gitops_dev_environment']);
+      expect(targets.tier.sourceLabels).toEqual(['__meta_kubernetes_pod_label_redis_gitops_dev_tier']);
+      expect(targets.release.sourceLabels).toEqual(['__meta_kubernetes_pod_label_app_kubernetes_io_instance']);
+      expect(targets.pod.sourceLabels).toEqual(['__meta_kubernetes_pod_name']);
+      expect(targets.mode.replacement).toBe('cluster');
+    });
+
+    it('follows the target chart, a nameOverride of the Redis release and the chart\'s own release name', async () => {
+      const sentinel = one(await render(scenario('sentinel-values.yaml')), 'PodMonitor');
+      expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('redis-sentinel');
+      expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('redis'); // never the sentinel pods
+      expect(sentinel.spec.podMetricsEndpoints[0].relabelings.find((r: Obj) => r.targetLabel === 'mode').replacement).toBe('sentinel');
+      const renamed = one(await render(['--set', 'target.name=cache']), 'PodMonitor');
+      expect(renamed.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('cache');
+      const own = one(await render([], 'edge'), 'PodMonitor');
+      expect(own.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('edge');
+    });
+
+    it('carries the labels a Prometheus podMonitorSelector needs', async () => {
+      const pm = one(await render(scenario('cluster-values.yaml')), 'PodMonitor');
+      expect(pm.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'redis-gitops.dev/tier': 'production' });
+      expect(pm.spec.podMetricsEndpoints[0].interval).toBe('15s');
+    });
+  });
+
+  describe('PrometheusRule', () => {
+    it('gives every alert a severity, a summary and a description that says what to do', async () => {
+      for (const f of SCENARIOS) {
+        const objs = await render(scenario(f));
+        for (const r of objs.some((o) => o.kind === 'PrometheusRule') ? alertRules(objs) : []) {
+          expect({ f, alert: r.alert, severity: r.labels.severity }).toEqual({ f, alert: r.alert, severity: expect.stringMatching(/^(critical|warning)$/) });
+          expect({ alert: r.alert, summary: (r.annotations.summary ?? '').length > 10 }).toEqual({ alert: r.alert, summary: true });
+          expect({ alert: r.alert, description: (r.annotations.description ?? '').length > 120 }).toEqual({ alert: r.alert, description: true });
+        }
+      }
+    });
+
+    it('renders every alert the issue asks for, cluster alerts for Redis Cluster only', async () => {
+      const cluster = alertRules(await render()).map((r) => r.alert).sort();
+      expect(cluster).toEqual([
+        'RedisAofWriteFailed', 'RedisClusterSlotsFail', 'RedisClusterSlotsPfail', 'RedisClusterSlotsUnassigned', 'RedisClusterStateNotOk',
+        'RedisDown', 'RedisKeysEvicted', 'RedisLowHitRatio', 'RedisMasterWithoutReplica', 'RedisMemoryCritical', 'RedisMemoryGrowthToMaxmemory',
+        'RedisMemoryHigh', 'RedisMetricsAbsent', 'RedisPodsMissing', 'RedisRdbSaveFailed', 'RedisRejectedConnections', 'RedisReplicationLag',
+        'RedisReplicationLinkDown', 'RedisSplitBrain',
+      ]);
+      const sentinel = alertRules(await render(scenario('sentinel-values.yaml'))).map((r) => r.alert);
+      expect(sentinel.filter((a) => a.startsWith('RedisCluster'))).toEqual([]);
+      expect(sentinel).toContain('RedisSplitBrain');
+    });
+
+    it('scopes every series of every alert expression to the target release (namespace, release, mode)', async () => {
+      for (const [args, release, mode] of [[[], 'rc', 'cluster'], [scenario('cluster-values.yaml'), 'prod-x86', 'cluster'], [scenario('sentinel-values.yaml'), 'cache-eu', 'sentinel']] as const) {
+        for (const r of alertRules(await render([...args]))) {
+          for (const sel of vectorSelectors(r.expr)) {
+            const eq = Object.fromEntries(sel.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value]));
+            expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.release, eq.mode] }).toEqual({ alert: r.alert, metric: sel.metric, scope: [NAMESPACE, release, mode] });
+          }
+        }
+      }
+    });
+
+    it('takes thresholds and the expected shard count from values', async () => {
+      const rules = alertRules(await render(scenario('cluster-values.yaml')));
+      const expr = (a: string) => rules.find((r) => r.alert === a)!.expr;
+      expect(expr('RedisSplitBrain')).toMatch(/> 6$/);
+      expect(expr('RedisPodsMissing')).toMatch(/< 12$/);
+      expect(expr('RedisMemoryHigh')).toMatch(/> 0\.8$/);
+      expect(expr('RedisMemoryCritical')).toMatch(/> 0\.9$/);
+      expect(expr('RedisReplicationLag')).toMatch(/> 67108864$/);
+      expect(expr('RedisMemoryGrowthToMaxmemory')).toContain('[6h], 86400)');
+      const sentinel = alertRules(await render(scenario('sentinel-values.yaml')));
+      expect(sentinel.find((r) => r.alert === 'RedisSplitBrain')!.expr).toMatch(/> 1$/);
+      expect(sentinel.find((r) => r.alert === 'RedisPodsMissing')!.expr).toMatch(/< 3$/);
+    });
+
+    it('adds alert labels and RUNBOOK links, and never lets alerts.labels replace the severity', async () => {
+      const rules = alertRules(await render([...scenario('cluster-values.yaml'), '--set', 'alerts.labels.severity=info']));
+      for (const r of rules) {
+        expect(r.labels.team).toBe('platform');
+        expect(r.labels.severity).not.toBe('info');
+        expect(r.annotations.runbook_url).toBe(`https://git.example.internal/redis-gitops/blob/main/environments/prod-x86/generated/RUNBOOK.md#${r.alert.toLowerCase()}`);
+      }
+      for (const r of alertRules(await render())) expect(r.annotations.runbook_url).toBeUndefined();
+      const rule = one(await render(scenario('cluster-values.yaml')), 'PrometheusRule');
+      expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
+    });
+
+    it('leaves out disabled alerts, replica alerts without replicas, and empty groups', async () => {
+      const objs = await render(scenario('dashboards-off-values.yaml'));
+      const alerts = alertRules(objs).map((r) => r.alert);
+      for (const a of ['RedisLowHitRatio', 'RedisKeysEvicted', 'RedisMasterWithoutReplica', 'RedisReplicationLinkDown', 'RedisReplicationLag']) expect(alerts).not.toContain(a);
+      expect(one(objs, 'PrometheusRule').spec.groups.map((g: Obj) => g.name)).not.toContain('redis-replication');
+      for (const g of one(objs, 'PrometheusRule').spec.groups) expect(g.rules.length).toBeGreaterThan(0);
+      const none = await render(['--set-json', 'alerts.disabled=["RedisRejectedConnections","RedisLowHitRatio"]']);
+      expect(one(none, 'PrometheusRule').spec.groups.map((g: Obj) => g.name)).not.toContain('redis-clients');
+    });
+
+    it('renders only what is enabled', async () => {
+      expect((await render(scenario('alerts-only-values.yaml'))).map((o) => o.kind)).toEqual(['PrometheusRule']);
+      expect((await render(['--set', 'alerts.enabled=false', '--set', 'dashboards.enabled=false'])).map((o) => o.kind)).toEqual(['PodMonitor']);
+    });
+  });
+
+  describe('dashboards', () => {
+    it('are ConfigMaps with the Grafana sidecar label, valid JSON, scoped to the release and without placeholders', async () => {
+      const objs = await render(scenario('cluster-values.yaml'));
+      const dashboards = dashboardsOf(objs);
+      expect(dashboards).toHaveLength(3);
+      for (const d of dashboards) {
+        expect(d.cm.metadata.labels.grafana_dashboard).toBe('1');
+        expect(d.cm.metadata.annotations).toEqual({ grafana_folder: 'Redis' });
+        for (const p of ALL_PLACEHOLDERS) expect(d.raw).not.toContain(p);
+        expect(d.json.uid.length).toBeLessThanOrEqual(40);
+        expect(d.key).toBe(`${d.json.uid}.json`);
+        expect(d.json.title).toMatch(/^Redis redis\/prod-x86: /);
+        const vars = Object.fromEntries(d.json.templating.list.map((v: Obj) => [v.name, v]));
+        expect(vars.namespace).toMatchObject({ type: 'constant', query: NAMESPACE });
+        expect(vars.release).toMatchObject({ type: 'constant', query: 'prod-x86' });
+        // A ConfigMap applied client-side must fit the 256 KiB last-applied annotation.
+        expect(Buffer.byteLength(d.raw)).toBeLessThan(200 * 1024);
+      }
+    });
+
+    it('get a uid per release, so two releases share one Grafana', async () => {
+      const a = dashboardsOf(await render(['--set', 'target.release=a'])).map((d) => d.json.uid);
+      const b = dashboardsOf(await render(['--set', 'target.release=b'])).map((d) => d.json.uid);
+      expect(new Set([...a, ...b]).size).toBe(6);
+    });
+
+    it('leave the cluster dashboard out for a Sentinel group', async () => {
+      const keys = dashboardsOf(await render(scenario('sentinel-values.yaml'))).map((d) => d.key.replace(/^redis-[0-9a-f]{12}-/, ''));
+      expect(keys.sort()).toEqual(['overview.json', 'replication.json']);
+    });
+
+    it('ship exactly the JSON packages/dashboards generates (run node packages/dashboards/bin/generate-dashboards.ts after a change)', () => {
+      const dir = path.join(REPO, DASHBOARDS_DIR);
+      const files = dashboardFiles();
+      expect(readdirSync(dir).filter((f) => f.endsWith('.json')).sort()).toEqual(files.map((f) => f.file).sort());
+      for (const f of files) expect({ file: f.file, upToDate: readFileSync(path.join(dir, f.file), 'utf8') === f.content }).toEqual({ file: f.file, upToDate: true });
+    });
+  });
+
+  // Contract with the Redis charts: the PodMonitor must select their Redis pods (and only those).
+  it.each(['redis-cluster', 'redis-sentinel'])('selects the Redis pods of the %s chart, and their exporter port once it has the sidecar', async (chart) => {
+    const dir = path.join(REPO, 'charts', chart);
+    const r = await runHelm(['template', 'rel', dir, '--namespace', NAMESPACE]);
+    expect({ chart, code: r.code, err: r.code ? r.stderr : '' }).toEqual({ chart, code: 0, err: '' });
+    const sets = parseManifests(r.stdout, { chart }).objects.filter((o) => o.kind === 'StatefulSet').map((o) => o.object as Obj);
+    const selector = one(await render(['--set', `target.chart=${chart}`, '--set', 'target.release=rel']), 'PodMonitor').spec.selector.matchLabels as Record<string, string>;
+    const selected = sets.filter((st) => Object.entries(selector).every(([k, v]) => st.spec.template.metadata.labels[k] === v));
+    expect({ chart, selected: selected.map((st) => st.spec.template.metadata.labels['app.kubernetes.io/component']) }).toEqual({ chart, selected: ['redis'] });
+    const hasSidecar = /^metrics:/m.test(readFileSync(path.join(dir, 'values.yaml'), 'utf8'));
+    if (hasSidecar) {
+      const ports = selected[0]!.spec.template.spec.containers.flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => `${p.name}:${p.containerPort}`));
+      expect({ chart, ports }).toEqual({ chart, ports: expect.arrayContaining(['metrics:9121']) });
+    }
+  });
+
+  it('uses only reviewed exporter metrics in alerts and dashboards', async () => {
+    const used = new Set<string>();
+    for (const mode of ['redis-cluster', 'redis-sentinel']) for (const r of alertRules(await render(['--set', `target.chart=${mode}`]))) metricNamesOf(r.expr).forEach((m) => used.add(m));
+    for (const d of dashboardFiles()) for (const q of dashboardQueries(d.file, d.dashboard)) metricNamesOf(expandGrafanaVariables(q.expr)).forEach((m) => used.add(m));
+    const known = new Set<string>([...Object.keys(EXPORTER_METRICS), ...PROMETHEUS_TARGET_METRICS]);
+    expect([...used].filter((m) => !known.has(m))).toEqual([]);
+  });
+
+  it('rejects bad values through values.schema.json with a clear message', async () => {
+    for (const [args, pattern] of [
+      [['--set', 'target.chart=redis'], /target.*chart|chart.*must be one of|enum/],
+      [['--set-json', 'alerts.disabled=["RedisNope"]'], /disabled/],
+      [['--set-json', 'alerts.thresholds.memoryWarningRatio=2'], /memoryWarningRatio/],
+      [['--set', 'scrape.interval=30'], /interval/],
+      [['--set', 'target.shardz=3'], /shardz/],
+    ] as const) {
+      const r = await runHelm(['template', 'rc', CHART, ...args]);
+      expect({ args, code: r.code === 0 ? 0 : 1 }).toEqual({ args, code: 1 });
+      expect(r.stderr).toMatch(pattern);
+    }
+  });
+});

@@ -1,0 +1,86 @@
+/** Renders charts/redis-netpol (and the Redis charts it protects) with the real helm, and loads the policies it must pass. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseManifests, type RenderedObject } from '@redis-gitops/manifests';
+import { loadPolicies, type PolicySet } from '@redis-gitops/policy';
+import { runHelm, type HelmResult } from 'redis-gitops/io/helm.ts';
+import YAML from 'yaml';
+
+export const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO = path.resolve(CHART, '..', '..');
+export const NAMESPACE = 'redis-prod';
+export const SCENARIOS = readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+/** The namespace labels of a production environment, as the policy bindings select them. */
+export const PRODUCTION_LABELS = { 'redis-gitops.dev/tier': 'production', 'kubernetes.io/metadata.name': NAMESPACE };
+/** redis-sentinel is being written alongside this chart: its tests run once it exists. */
+export const HAS_SENTINEL_CHART = existsSync(path.join(REPO, 'charts/redis-sentinel/Chart.yaml'));
+
+export type Obj = Record<string, any>;
+export type RedisChart = 'redis-cluster' | 'redis-sentinel';
+
+export const scenario = (f: string): string[] => ['-f', path.join(CHART, 'ci', f)];
+export const scenarioValues = (f: string): Obj => (YAML.parse(readFileSync(path.join(CHART, 'ci', f), 'utf8')) as Obj | null) ?? {};
+
+/** `helm template <release> <chartDir> --namespace <ns> <args>` without throwing. */
+export function helmTemplate(chartDir: string, args: string[] = [], release = 'rc', namespace = NAMESPACE): Promise<HelmResult> {
+  return runHelm(['template', release, chartDir, '--namespace', namespace, ...args]);
+}
+
+const renders = new Map<string, Promise<RenderedObject[]>>();
+
+/** Renders are deterministic, so each distinct render runs helm once per test file (callers never mutate the objects). */
+function renderChart(chart: string, args: string[], release: string, namespace: string): Promise<RenderedObject[]> {
+  const key = JSON.stringify([chart, args, release, namespace]);
+  let r = renders.get(key);
+  if (!r) renders.set(key, (r = renderOnce(chart, args, release, namespace)));
+  return r;
+}
+
+async function renderOnce(chart: string, args: string[], release: string, namespace: string): Promise<RenderedObject[]> {
+  const r = await helmTemplate(path.join(REPO, 'charts', chart), args, release, namespace);
+  if (r.code !== 0) throw new Error(`helm template ${chart} failed: ${r.stderr}`);
+  const { objects, problems } = parseManifests(r.stdout, { chart });
+  if (problems.length) throw new Error(`unparsable render of ${chart}: ${JSON.stringify(problems)}`);
+  return objects;
+}
+
+/** This chart, rendered as release `release` into `namespace`. */
+export const render = (args: string[] = [], release = 'rc', namespace = NAMESPACE): Promise<RenderedObject[]> => renderChart('redis-netpol', args, release, namespace);
+
+/** A Redis chart with its production scenario plus this chart pointed at it, both in one namespace (one environment). */
+export async function renderWithRedis(chart: RedisChart, netpolArgs: string[], redisRelease: string, namespace = NAMESPACE): Promise<{ redis: RenderedObject[]; netpol: RenderedObject[]; all: RenderedObject[] }> {
+  const [redis, netpol] = await Promise.all([
+    renderChart(chart, ['-f', path.join(REPO, 'charts', chart, 'ci/production-values.yaml')], redisRelease, namespace),
+    renderChart('redis-netpol', [...netpolArgs, '--set', `target.release=${redisRelease}`, '--set', `target.chart=${chart}`], `${redisRelease}-netpol`, namespace),
+  ]);
+  return { redis, netpol, all: [...redis, ...netpol] };
+}
+
+export const ofKind = (objs: readonly RenderedObject[], kind: string): Obj[] => objs.filter((o) => o.kind === kind).map((o) => o.object as Obj);
+export const byName = (objs: readonly RenderedObject[], name: string): Obj => {
+  const found = objs.filter((o) => o.name === name);
+  if (found.length !== 1) throw new Error(`expected one object named ${name}, got ${found.length}: ${objs.map((o) => o.name).join(', ')}`);
+  return found[0]!.object as Obj;
+};
+
+/** policies/<name>/<name>.yaml, compiled. */
+export function policySet(...names: string[]): PolicySet {
+  return loadPolicies(names.map((n) => ({ path: `policies/${n}/${n}.yaml`, text: readFileSync(path.join(REPO, 'policies', n, `${n}.yaml`), 'utf8') })));
+}
+
+/** Helm's merge of values: maps deeply, everything else (lists too) replaced. */
+function mergeValues(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  const isMap = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isMap(base) || !isMap(over)) return over;
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
+  return out;
+}
+
+/** The chart's values.yaml with a ci/ scenario merged over it, as helm sees them. */
+export function effectiveValues(scenarioFile?: string): Obj {
+  const defaults = YAML.parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as Obj;
+  return mergeValues(defaults, scenarioFile ? scenarioValues(scenarioFile) : {}) as Obj;
+}

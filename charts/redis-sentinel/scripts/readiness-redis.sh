@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# readiness-redis.sh: the readiness probe of the Redis container. Ready means this pod serves what
+# its role promises:
+#   - a replica: master_link_status:up (it has synced and follows its master);
+#   - a master: ROLE master AND more of the reachable Sentinels name this pod as the master than
+#     name another address. A master the Sentinels do not name (one that came back on its own,
+#     a split brain) is never ready, and with no Sentinel reachable nobody can confirm it.
+# Prints the reason; exit 0 = ready.
+#
+# Extra environment (see lib.sh for the shared contract):
+#   READINESS_SENTINEL_TIMEOUT  1   seconds per Sentinel, so that the probe ends within its
+#                                   timeoutSeconds even when every Sentinel hangs
+set -euo pipefail
+SCRIPT_NAME="readiness-redis"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${READINESS_SENTINEL_TIMEOUT:=1}"
+
+not_ready() { echo "not ready: $*"; exit 1; }
+
+repl="$(rcli "$LOCAL_HOST" INFO replication)" || not_ready "INFO replication failed: ${repl%%$'\n'*}"
+is_error_reply "$repl" && not_ready "INFO replication: ${repl%%$'\n'*}"
+role="$(field "$repl" role)"
+
+if [[ "$role" == slave ]]; then
+  link="$(field "$repl" master_link_status)"
+  [[ "$link" == up ]] || not_ready "replica of $(field "$repl" master_host):$(field "$repl" master_port), master_link_status:${link:-unknown} (sync in progress: $(field "$repl" master_sync_in_progress))"
+  echo "ready: replica of $(field "$repl" master_host):$(field "$repl" master_port), master_link_status:up, offset $(field "$repl" slave_repl_offset)"
+  exit 0
+fi
+[[ "$role" == master ]] || not_ready "unexpected role '${role:-none}'"
+
+CLI_TIMEOUT="$READINESS_SENTINEL_TIMEOUT"
+ask_sentinels
+agree=0 disagree=0 others=""
+while read -r host port _ _ name; do
+  [[ -n "${host:-}" ]] || continue
+  if names_self "$host"; then agree=$(( agree + 1 )); else disagree=$(( disagree + 1 )); others+=" $(short "$name")->$host"; fi
+done <<<"$S_ANSWERS"
+(( S_KNOWN > 0 )) || not_ready "master, but no Sentinel confirms it (${S_SUMMARY:-no Sentinel configured})"
+(( agree > disagree )) || not_ready "master, but $disagree of $S_KNOWN Sentinel(s) name another master:$others (a second master? this pod must become a replica)"
+echo "ready: master with $(field "$repl" connected_slaves) replica(s), named by $agree of $S_KNOWN Sentinel(s)"

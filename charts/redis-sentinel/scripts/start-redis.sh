@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# start-redis.sh: the container command of every Redis pod.
+#
+# Decides, BEFORE redis-server starts, whether this pod is the master or a replica, and of whom,
+# then writes $RUNTIME_DIR/redis.conf (the base config from the ConfigMap plus what only the pod
+# knows) and execs redis-server. The decision comes from the Sentinels, never from a file on the
+# volume: a master that was replaced while it was away (and may now have a new IP that the
+# Sentinels will never learn) must come back as a replica, never as a second writable master.
+#
+#   1. Ask every Sentinel `SENTINEL MASTER <set>` (address, config-epoch, flags). The newest
+#      config-epoch wins; at equal epochs the address most Sentinels report.
+#   2. The Sentinels name another pod that answers ROLE master  -> replica of it.
+#      They name this pod (its IP, or its stable name with ANNOUNCE_HOSTNAMES)   -> master, unless
+#        - another pod answers ROLE master (a failover is finishing): wait, then follow it;
+#        - this pod's data dir is empty while a peer holds data (the volume was lost, or no
+#          persistence): an empty master would wipe its replicas, so wait for the Sentinels to
+#          promote a replica, and follow it.
+#      They name an address that does not answer (the old master, e.g. this pod's own previous
+#        IP): a failover is due; wait (bounded by MASTER_WAIT_SECONDS) until they name a live
+#        master, and follow it.
+#   3. No Sentinel knows a master (first install) or none is reachable for SENTINEL_WAIT_SECONDS:
+#      follow a pod that already answers ROLE master, else pod 0 is the master.
+#   4. Deadlock breaker: the Sentinels keep naming a dead address for longer than
+#      MASTER_WAIT_SECONDS (every pod came back on a new IP while the Sentinels stayed up, so
+#      they know no live replica to promote): a pod answering ROLE master is followed; else the
+#      pod that owned that address (it holds the newest data) becomes master, or after twice
+#      the wait pod 0 does; it then re-points the Sentinels at itself (SENTINEL REMOVE + MONITOR).
+#
+# Extra environment (see lib.sh for the shared contract):
+#   BIND_ADDRESS          "* -::*"   redis `bind` (tests bind each "pod" to its own 127.x.y.z)
+#   BIND_SOURCE_ADDR      ""         redis `bind-source-addr` (tests: the pod's 127.x.y.z)
+#   MASTER_WAIT_SECONDS   3 x down-after + 30   how long to wait for the Sentinels to name a live
+#                                    master (covers a failover in progress)
+#   SENTINEL_WAIT_SECONDS 60         how long to wait for a Sentinel to answer at all
+set -euo pipefail
+SCRIPT_NAME="start-redis"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+: "${BIND_ADDRESS:=* -::*}"
+: "${BIND_SOURCE_ADDR:=}"
+: "${MASTER_WAIT_SECONDS:=$(( DOWN_AFTER_MS * 3 / 1000 + 30 ))}"
+: "${SENTINEL_WAIT_SECONDS:=60}"
+
+[[ -n "$POD_IP" ]] || die "POD_IP is empty: the pod must get it from the downward API (status.podIP)"
+SELF_NAME="$(redis_stable_name "$POD_NAME")"
+SELF_ORDINAL="$(ordinal_of "$POD_NAME" || true)"
+ADDRESS_FILE="$DATA_DIR/pod-address"
+PREVIOUS_IP=""
+
+# The address replicas and Sentinels are told: the pod IP, or the stable name.
+if yes_ "$ANNOUNCE_HOSTNAMES"; then ANNOUNCE="$SELF_NAME"; else ANNOUNCE="$POD_IP"; fi
+
+# Decision outputs.
+ROLE="" MASTER_HOST="" MASTER_PORT="$REDIS_PORT" REPOINT=no
+
+# ---- what the other Redis pods say --------------------------------------------------------
+# peer_masters : "<ip> <name> <connected-replicas> <offset>" for every OTHER pod that answers
+# ROLE master, best first (most replicas, then highest offset).
+peer_masters() {
+  local name ip role n off
+  while read -r name; do
+    [[ "$name" == "$SELF_NAME" ]] && continue
+    ip="$(resolve "$name")" || continue
+    [[ "$ip" == "$POD_IP" ]] && continue
+    read -r role n _ <<<"$(role_of "$ip")"
+    [[ "$role" == master ]] || continue
+    off="$(field "$(rcli "$ip" INFO replication)" master_repl_offset)"
+    printf '%s %s %s %s\n' "$ip" "$name" "${n:-0}" "${off:-0}"
+  done < <(redis_hosts) | sort -k3,3nr -k4,4nr
+}
+
+# peer_with_data : the first OTHER pod that holds a dataset (keys, or replication history).
+peer_with_data() {
+  local name ip info off
+  while read -r name; do
+    [[ "$name" == "$SELF_NAME" ]] && continue
+    ip="$(resolve "$name")" || continue
+    [[ "$ip" == "$POD_IP" ]] && continue
+    info="$(rcli "$ip" INFO)" || continue
+    is_error_reply "$info" && continue
+    off="$(field "$info" master_repl_offset)"
+    if grep -q '^db[0-9]*:keys=' <<<"$info" || { is_uint "$off" && (( off > 0 )); }; then
+      printf '%s\n' "$(short "$name") ($ip)"; return 0
+    fi
+  done < <(redis_hosts)
+  return 1
+}
+
+# local_dataset : true when the volume holds an RDB or AOF to load.
+local_dataset() {
+  [[ -s "$DATA_DIR/dump.rdb" ]] && return 0
+  compgen -G "$DATA_DIR/appendonlydir/*.aof" >/dev/null 2>&1 && return 0
+  compgen -G "$DATA_DIR/appendonlydir/*.rdb" >/dev/null 2>&1 && return 0
+  [[ -s "$DATA_DIR/appendonly.aof" ]]
+}
+
+# ---- decisions -------------------------------------------------------------------------------
+# note KEY MESSAGE : log a waiting state the first time KEY is seen and then every 10 s, so a
+# wait of a minute is a handful of lines, not sixty.
+declare -A NOTE_AT=()
+note() {
+  local at="${NOTE_AT[$1]:-}"  # never an array subscript inside (( )): the key holds replies
+  if [[ -z "$at" ]] || (( SECONDS - at >= 10 )); then
+    NOTE_AT[$1]=$SECONDS; log "$2"
+  fi
+}
+be_master() { ROLE=master; MASTER_HOST=""; log "$*: starting as MASTER"; }
+be_replica() {
+  ROLE=replica; MASTER_HOST="$1"; MASTER_PORT="${2:-$REDIS_PORT}"; shift 2
+  log "$*: starting as replica of $(describe_host "$MASTER_HOST"):$MASTER_PORT"
+}
+# follow_host IP_OR_NAME : the address to put in `replicaof`: the stable name when names are
+# announced (it survives the master's IP changing), else the IP.
+follow_host() {
+  local h="$1" name
+  if yes_ "$ANNOUNCE_HOSTNAMES" && is_ip "$h"; then
+    name="$(name_of_ip "$h")"; [[ -n "$name" ]] && h="$name"
+  fi
+  printf '%s\n' "$h"
+}
+
+# Without any Sentinel's view (first install, or no Sentinel reachable): follow a pod that
+# already is master, else pod 0 is the master.
+decide_without_sentinels() {
+  local why="$1" best ip name pod0
+  best="$(peer_masters | sed -n 1p)"
+  if [[ -n "$best" ]]; then
+    read -r ip name _ <<<"$best"
+    be_replica "$(follow_host "$ip")" "$REDIS_PORT" "$why; $(short "$name") already answers ROLE master"
+    return
+  fi
+  if [[ "$SELF_ORDINAL" == 0 ]]; then
+    be_master "$why; no pod answers ROLE master; this is pod 0, the first master by convention"
+    return
+  fi
+  pod0="$(redis_hosts | sed -n 1p)"
+  local waited=0
+  until ip="$(resolve "$pod0")"; do
+    (( waited >= 60 )) && die "$why, and pod 0 ($pod0) does not resolve after ${waited}s; exiting so that the container restarts"
+    note pod0 "waiting for pod 0 ($pod0) to resolve (${waited}s)"
+    sleep 1; waited=$(( waited + 1 ))
+  done
+  be_replica "$(follow_host "$ip")" "$REDIS_PORT" "$why; no pod answers ROLE master; following pod 0 ($(short "$pod0"))"
+}
+
+# The Sentinels keep naming an address that does not answer, and nothing was promoted.
+decide_deadlock() {
+  local elapsed="$1" best ip name
+  best="$(peer_masters | sed -n 1p)"
+  if [[ -n "$best" ]]; then
+    read -r ip name _ <<<"$best"
+    be_replica "$(follow_host "$ip")" "$REDIS_PORT" "the Sentinels still name unreachable $V_HOST after ${elapsed}s, but $(short "$name") answers ROLE master"
+    return 0
+  fi
+  if [[ -n "$PREVIOUS_IP" && "$V_HOST" == "$PREVIOUS_IP" ]]; then
+    REPOINT=yes
+    be_master "the Sentinels have named this pod's previous address $PREVIOUS_IP for ${elapsed}s and promoted nobody (they know no live replica: every pod has a new IP?); this pod was that master and holds the newest data; it will re-point the Sentinels at $ANNOUNCE"
+    return 0
+  fi
+  if (( elapsed >= 2 * MASTER_WAIT_SECONDS )) && [[ "$SELF_ORDINAL" == 0 ]]; then
+    REPOINT=yes
+    be_master "the Sentinels have named unreachable $V_HOST for ${elapsed}s, nobody was promoted and its owner did not come back; this is pod 0, the master of last resort; it will re-point the Sentinels at $ANNOUNCE"
+    return 0
+  fi
+  return 1
+}
+
+decide() {
+  local start=$SECONDS elapsed msg role rest best ip name m_ip
+  while :; do
+    elapsed=$(( SECONDS - start ))
+    ask_sentinels
+    note "sentinels $S_SUMMARY" "sentinels: ${S_SUMMARY:-none configured}"
+
+    if (( S_KNOWN == 0 )); then
+      if (( S_REACHED == 0 )); then msg="no Sentinel reachable"; else msg="no Sentinel knows master set $MASTER_SET yet"; fi
+      if (( elapsed < SENTINEL_WAIT_SECONDS )); then
+        note no-sentinel "$msg; waiting up to ${SENTINEL_WAIT_SECONDS}s (the Sentinels may be starting too)"
+        sleep 1; continue
+      fi
+      decide_without_sentinels "$msg after ${elapsed}s"
+      return
+    fi
+    if [[ "$V_CONFLICT" == yes ]] && (( elapsed < 5 )); then
+      log "Sentinels disagree at config-epoch $V_EPOCH (${S_SUMMARY}); asking again"
+      sleep 1; continue
+    fi
+
+    msg="$V_VOTES of $S_REACHED reachable Sentinel(s) report master $V_HOST:$V_PORT (config-epoch $V_EPOCH, flags $V_FLAGS)"
+    if names_self "$V_HOST"; then
+      best="$(peer_masters | sed -n 1p)"
+      if [[ -n "$best" ]]; then
+        read -r ip name _ <<<"$best"
+        if (( elapsed < MASTER_WAIT_SECONDS )); then
+          note other-master "$msg, which is this pod, but $(short "$name") ($ip) answers ROLE master (a failover finishing?); waiting (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
+          sleep 1; continue
+        fi
+        be_replica "$(follow_host "$ip")" "$REDIS_PORT" "$msg, which is this pod, but $(short "$name") has answered ROLE master for ${elapsed}s; never a second master"
+        return
+      fi
+      if ! local_dataset && name="$(peer_with_data)"; then
+        if (( elapsed < MASTER_WAIT_SECONDS )); then
+          note empty "$msg, which is this pod, but its data dir is empty while $name holds data: an empty master would wipe its replicas; waiting for the Sentinels to promote a replica (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
+          sleep 1; continue
+        fi
+        be_master "WARNING: $msg, which is this pod; its data dir is empty and no replica was promoted in ${elapsed}s"
+        return
+      fi
+      be_master "$msg, which is this pod; no other pod answers ROLE master"
+      return
+    fi
+
+    m_ip="$(resolve "$V_HOST" 2>/dev/null || true)"
+    if [[ -z "$m_ip" ]]; then role=down; rest="does not resolve"; else read -r role rest <<<"$(role_of "$m_ip")"; fi
+    case "$role" in
+      master)
+        be_replica "$V_HOST" "$V_PORT" "$msg, and it answers ROLE master"
+        return ;;
+      slave)
+        if (( elapsed < MASTER_WAIT_SECONDS )); then
+          note slave "$msg, but it answers ROLE slave ($rest): a failover in progress? waiting (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
+          sleep 1; continue
+        fi
+        be_replica "$V_HOST" "$V_PORT" "$msg; it has answered ROLE slave for ${elapsed}s; following it anyway (a replica never causes a second master)"
+        return ;;
+      *)
+        if (( elapsed < MASTER_WAIT_SECONDS )); then
+          note unreachable "$msg, but it does not answer ($rest)$([[ "$V_HOST" == "$PREVIOUS_IP" ]] && echo ": that was this pod's address before it restarted"); waiting for the Sentinels to promote a replica (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
+          sleep 1; continue
+        fi
+        decide_deadlock "$elapsed" && return
+        note deadlock "$msg, still unreachable after ${elapsed}s and no pod answers ROLE master; waiting for the pod that owned it (or pod 0 after $(( 2 * MASTER_WAIT_SECONDS ))s)"
+        sleep 1 ;;
+    esac
+  done
+}
+
+write_runtime_conf() {
+  local conf="$RUNTIME_DIR/redis.conf" tmp
+  mkdir -p "$RUNTIME_DIR"
+  tmp="$(umask 077; mktemp "$conf.XXXXXX")"
+  {
+    echo "# Written by start-redis.sh for $POD_NAME at $(date -u '+%Y-%m-%dT%H:%M:%SZ'). Regenerated at every start."
+    echo "include $(conf_quote "$CONF_DIR/redis.conf")"
+    echo "dir $(conf_quote "$DATA_DIR")"
+    echo "bind $BIND_ADDRESS"
+    [[ -n "$BIND_SOURCE_ADDR" ]] && echo "bind-source-addr $BIND_SOURCE_ADDR"
+    if [[ "$REDIS_TLS" == "yes" ]]; then
+      echo "port 0"
+      echo "tls-port $REDIS_PORT"
+    else
+      echo "port $REDIS_PORT"
+    fi
+    # What replicas report to their master, and so what the Sentinels learn and hand out.
+    echo "replica-announce-ip $ANNOUNCE"
+    echo "replica-announce-port $REDIS_PORT"
+    if [[ -n "$REDIS_PASSWORD" ]]; then
+      echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
+      echo "masterauth $(conf_quote "$REDIS_PASSWORD")"
+    fi
+    if [[ "$ROLE" == replica ]]; then
+      echo "replicaof $MASTER_HOST $MASTER_PORT"
+    fi
+  } > "$tmp"
+  mv -f "$tmp" "$conf"
+  log "wrote $conf ($ROLE${MASTER_HOST:+ of $MASTER_HOST:$MASTER_PORT}; bind '$BIND_ADDRESS', announce $ANNOUNCE, auth $([[ -n "$REDIS_PASSWORD" ]] && echo on || echo off), tls $REDIS_TLS)"
+}
+
+main() {
+  mkdir -p "$DATA_DIR"
+  [[ -s "$ADDRESS_FILE" ]] && PREVIOUS_IP="$(head -n 1 "$ADDRESS_FILE" | tr -d '[:space:]')"
+  log "pod $POD_NAME ($SELF_NAME) IP $POD_IP${PREVIOUS_IP:+ (previous start: $PREVIOUS_IP)}; master set $MASTER_SET; data dir $(local_dataset && echo 'holds a dataset' || echo 'is empty')"
+  printf '%s\n' "$POD_IP" > "$ADDRESS_FILE.tmp" && mv -f "$ADDRESS_FILE.tmp" "$ADDRESS_FILE"
+  decide
+  write_runtime_conf
+  if [[ "$REPOINT" == yes ]]; then
+    "$(dirname "$0")/repoint-sentinels.sh" &
+    log "started repoint-sentinels helper (pid $!): makes the Sentinels monitor $ANNOUNCE once redis-server answers"
+  fi
+  log "exec $REDIS_SERVER $RUNTIME_DIR/redis.conf"
+  exec "$REDIS_SERVER" "$RUNTIME_DIR/redis.conf"
+}
+
+main "$@"

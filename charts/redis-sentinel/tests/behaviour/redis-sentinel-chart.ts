@@ -1,0 +1,337 @@
+/**
+ * The redis-sentinel chart, as rendered by the real helm, turned into loopback "pods".
+ *
+ * Everything a pod runs comes from the rendered manifests: redis.conf and sentinel.conf from the
+ * config ConfigMap, the scripts from the scripts ConfigMap, the container commands, env, volume
+ * mounts and probes from the two StatefulSets. The harness only supplies what Kubernetes would:
+ *   - downward API (status.podIP, metadata.name, metadata.namespace) and the Secrets: every
+ *     secretKeyRef gets a password derived from its Secret name and key, so a chart that used the
+ *     Redis password where the Sentinel password belongs (or the other way round) fails here;
+ *   - volumes: each volumeMount path maps to a sandbox dir (data -> the pod's data dir, the
+ *     ConfigMaps -> files written here); lib.sh's path defaults (DATA_DIR=/data ...) under a mount
+ *     are redirected to the mount's sandbox dir, and so are paths inside the configs;
+ *   - the network: BIND_ADDRESS/BIND_SOURCE_ADDR (one loopback IP per pod) and RESOLVE_CMD
+ *     (headless-service DNS is the sandbox's name -> IP map).
+ */
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { runHelm } from 'redis-gitops/io/helm.ts';
+import type { Env, ExecResult, Pod, Sandbox } from '@redis-gitops/redis-testkit';
+
+export const CHART_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+type Obj = Record<string, any>;
+
+interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: Obj;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly command: readonly string[];
+  readonly env: readonly EnvVar[];
+  readonly volumeMounts: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>;
+  readonly ports: ReadonlyArray<{ readonly name: string; readonly containerPort: number }>;
+  readonly readinessProbe?: Obj;
+  readonly livenessProbe?: Obj;
+  readonly preStop?: readonly string[];
+}
+
+export interface RenderOptions {
+  /** @default 'rs' */
+  readonly release?: string;
+  /** @default 'redis' */
+  readonly namespace?: string;
+  /** `--set` arguments. */
+  readonly set?: readonly string[];
+}
+
+/** Volumes the harness can provide, by the name the StatefulSets give them. */
+const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls'];
+
+/** The password the harness puts in Secret `name`, key `key`. */
+export function secretValue(name: string, key: string): string {
+  return `pw-${name}-${key}`;
+}
+
+export class RedisSentinelChart {
+  readonly sandbox: Sandbox;
+  readonly namespace: string;
+  /** The Redis StatefulSet's name: pods are `${redisSts}-<i>`. */
+  readonly redisSts: string;
+  readonly sentinelSts: string;
+  readonly redisNodes: number;
+  readonly sentinelCount: number;
+  readonly masterSet: string;
+  readonly quorum: number;
+  readonly sentinelPort: number;
+  readonly redisPassword: string | undefined;
+  readonly sentinelPassword: string | undefined;
+  /** Stable-name suffixes (HEADLESS_SERVICE / SENTINEL_HEADLESS_SERVICE as rendered). */
+  readonly redisDomain: string;
+  readonly sentinelDomain: string;
+  readonly redisConf: string;
+  readonly sentinelConf: string;
+  readonly scripts: Readonly<Record<string, string>>;
+  readonly scriptsDir: string;
+  readonly redis: ContainerSpec;
+  readonly sentinel: ContainerSpec;
+  private readonly pathDefaults: ReadonlyMap<string, string>;
+  /** Per-pod env overrides a test applies on top of the rendered env (e.g. a shorter wait). */
+  private readonly overrides = new Map<Pod, Env>();
+  /** The TLS Secret's files (tls.crt, tls.key, ca.crt), shared by every pod like the Secret. */
+  tlsDir: string | undefined;
+
+  private constructor(sandbox: Sandbox, namespace: string, objects: Obj[]) {
+    this.sandbox = sandbox;
+    this.namespace = namespace;
+    const find = (kind: string, suffix: string): Obj => {
+      const o = objects.find((x) => x.kind === kind && String(x.metadata?.name).endsWith(suffix));
+      if (!o) throw new Error(`the rendered chart has no ${kind} named *${suffix} (objects: ${objects.map((x) => `${x.kind}/${x.metadata?.name}`).join(', ')})`);
+      return o;
+    };
+    const redisSts = find('StatefulSet', '-node');
+    const sentinelSts = find('StatefulSet', '-sentinel');
+    this.redisSts = String(redisSts.metadata.name);
+    this.sentinelSts = String(sentinelSts.metadata.name);
+    this.redisNodes = Number(redisSts.spec.replicas);
+    this.sentinelCount = Number(sentinelSts.spec.replicas);
+    const config = find('ConfigMap', '-config');
+    const scripts = find('ConfigMap', '-scripts');
+    this.redisConf = String(config.data['redis.conf']);
+    this.sentinelConf = String(config.data['sentinel.conf']);
+    this.scripts = scripts.data as Record<string, string>;
+    this.redis = containerOf(redisSts, 'redis');
+    this.sentinel = containerOf(sentinelSts, 'sentinel');
+    const literal = (c: ContainerSpec, name: string): string => {
+      const v = c.env.find((e) => e.name === name)?.value;
+      if (v === undefined) throw new Error(`the ${c.name} container has no literal env ${name}`);
+      return v;
+    };
+    // Both sides must agree on the whole contract; the harness checks it once here.
+    for (const name of ['HEADLESS_SERVICE', 'REDIS_STATEFULSET', 'REDIS_NODES', 'SENTINEL_HEADLESS_SERVICE', 'SENTINEL_STATEFULSET', 'SENTINEL_COUNT', 'SENTINEL_PORT', 'MASTER_SET', 'QUORUM', 'DOWN_AFTER_MS']) {
+      if (literal(this.redis, name) !== literal(this.sentinel, name)) throw new Error(`env ${name} differs between the redis and sentinel containers`);
+    }
+    if (literal(this.redis, 'REDIS_STATEFULSET') !== this.redisSts) throw new Error('REDIS_STATEFULSET is not the Redis StatefulSet name');
+    if (literal(this.redis, 'SENTINEL_STATEFULSET') !== this.sentinelSts) throw new Error('SENTINEL_STATEFULSET is not the Sentinel StatefulSet name');
+    if (Number(literal(this.redis, 'REDIS_NODES')) !== this.redisNodes) throw new Error('REDIS_NODES != Redis StatefulSet replicas');
+    if (Number(literal(this.redis, 'SENTINEL_COUNT')) !== this.sentinelCount) throw new Error('SENTINEL_COUNT != Sentinel StatefulSet replicas');
+    this.redisDomain = literal(this.redis, 'HEADLESS_SERVICE');
+    this.sentinelDomain = literal(this.redis, 'SENTINEL_HEADLESS_SERVICE');
+    this.masterSet = literal(this.redis, 'MASTER_SET');
+    this.quorum = Number(literal(this.redis, 'QUORUM'));
+    this.sentinelPort = Number(literal(this.sentinel, 'SENTINEL_PORT'));
+    this.redisPassword = secretOf(this.redis, 'REDIS_PASSWORD');
+    this.sentinelPassword = secretOf(this.sentinel, 'SENTINEL_PASSWORD');
+    if (secretOf(this.sentinel, 'REDIS_PASSWORD') !== this.redisPassword) throw new Error('the Sentinels get another Redis password than the Redis pods');
+    if (secretOf(this.redis, 'SENTINEL_PASSWORD') !== this.sentinelPassword) throw new Error('the Redis pods get another Sentinel password than the Sentinels');
+    // The scripts volume: every script, mode 0555 like the ConfigMap's defaultMode.
+    this.scriptsDir = path.join(sandbox.root, 'chart-scripts');
+    mkdirSync(this.scriptsDir, { recursive: true });
+    for (const [name, text] of Object.entries(this.scripts)) {
+      const file = path.join(this.scriptsDir, name);
+      writeFileSync(file, text);
+      chmodSync(file, 0o555);
+    }
+    this.pathDefaults = libPathDefaults(this.scripts['lib.sh'] ?? '');
+  }
+
+  /** Renders the chart with the real helm and parses every object. */
+  static async render(sandbox: Sandbox, options: RenderOptions = {}): Promise<RedisSentinelChart> {
+    const namespace = options.namespace ?? 'redis';
+    const args = ['template', options.release ?? 'rs', CHART_DIR, '--namespace', namespace];
+    for (const s of options.set ?? []) args.push('--set', s);
+    const r = await runHelm(args);
+    if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
+    const objects: Obj[] = [];
+    for (const doc of parseAllDocuments(r.stdout)) {
+      if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
+      const v = doc.toJS() as Obj | null;
+      if (v) objects.push(v);
+    }
+    return new RedisSentinelChart(sandbox, namespace, objects);
+  }
+
+  redisPodName(i: number): string {
+    return `${this.redisSts}-${i}`;
+  }
+  sentinelPodName(i: number): string {
+    return `${this.sentinelSts}-${i}`;
+  }
+  /** The stable name the scripts resolve and announce: <pod>.<headless>.<ns>.svc. */
+  stableName(pod: Pod | string): string {
+    const name = typeof pod === 'string' ? pod : pod.name;
+    return name.startsWith(`${this.sentinelSts}-`) ? `${name}.${this.sentinelDomain}` : `${name}.${this.redisDomain}`;
+  }
+
+  /** One sandbox pod per StatefulSet replica of each StatefulSet, named like the real pods. */
+  async createPods(): Promise<{ redis: Pod[]; sentinels: Pod[] }> {
+    const redis: Pod[] = [];
+    const sentinels: Pod[] = [];
+    for (let i = 0; i < this.redisNodes; i++) {
+      const name = this.redisPodName(i);
+      redis.push(await this.sandbox.createPod(name, { hostnames: [this.stableName(name)] }));
+    }
+    for (let i = 0; i < this.sentinelCount; i++) {
+      const name = this.sentinelPodName(i);
+      sentinels.push(await this.sandbox.createPod(name, { hostnames: [this.stableName(name)] }));
+    }
+    return { redis, sentinels };
+  }
+
+  isSentinel(pod: Pod): boolean {
+    return pod.name.startsWith(`${this.sentinelSts}-`);
+  }
+
+  /** Extra env for one pod on top of the rendered env (test-only knobs, e.g. MASTER_WAIT_SECONDS). */
+  override(pod: Pod, env: Env): void {
+    this.overrides.set(pod, { ...(this.overrides.get(pod) ?? {}), ...env });
+  }
+
+  /** Sandbox dir of a volume for a pod (the scripts volume is shared, read-only). */
+  volumeDir(pod: Pod, volume: string): string {
+    if (volume === 'scripts') return this.scriptsDir;
+    if (volume === 'data') return pod.dataDir;
+    if (volume === 'tls') {
+      if (!this.tlsDir) throw new Error('the chart mounts the TLS Secret: set chart.tlsDir to a dir with tls.crt, tls.key and ca.crt first');
+      return this.tlsDir;
+    }
+    if (!KNOWN_VOLUMES.includes(volume)) throw new Error(`volume "${volume}" is mounted by the chart but the behaviour harness has no stand-in for it: add one in ${fileURLToPath(import.meta.url)}`);
+    const dir = path.join(pod.dir, 'volumes', volume);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private container(pod: Pod): ContainerSpec {
+    return this.isSentinel(pod) ? this.sentinel : this.redis;
+  }
+
+  /** mountPath -> sandbox dir, longest path first. */
+  private mounts(pod: Pod): Array<[string, string]> {
+    return this.container(pod)
+      .volumeMounts.map((m) => [m.mountPath, this.volumeDir(pod, m.name)] as [string, string])
+      .sort((a, b) => b[0].length - a[0].length);
+  }
+
+  /** The env of the pod's container at its current IP, in-container paths mapped to sandbox dirs. */
+  env(pod: Pod): Env {
+    const c = this.container(pod);
+    const mounts = this.mounts(pod);
+    const confDir = this.volumeDir(pod, 'config');
+    writeFileSync(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
+    writeFileSync(path.join(confDir, 'sentinel.conf'), mapConfPaths(this.sentinelConf, mounts));
+    const env: Record<string, string> = {};
+    for (const e of c.env) {
+      if (e.value !== undefined) env[e.name] = mapPath(e.value, mounts);
+      else if (e.valueFrom?.fieldRef) {
+        const f = String(e.valueFrom.fieldRef.fieldPath);
+        const v = { 'status.podIP': pod.ip, 'metadata.name': pod.name, 'metadata.namespace': this.namespace }[f];
+        if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f} has no stand-in in the behaviour harness`);
+        env[e.name] = v;
+      } else if (e.valueFrom?.secretKeyRef) {
+        env[e.name] = secretValue(String(e.valueFrom.secretKeyRef.name), String(e.valueFrom.secretKeyRef.key));
+      } else {
+        throw new Error(`env ${e.name}: unsupported source ${JSON.stringify(e.valueFrom)}`);
+      }
+    }
+    for (const [name, def] of this.pathDefaults) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
+    // /proc/1/fd/1 is the container's stdout in a pod; here PID 1 is the machine's init.
+    if (env.PRESTOP_LOG_FILE?.startsWith('/proc/')) env.PRESTOP_LOG_FILE = path.join(pod.dir, 'prestop.log');
+    env.RESOLVE_CMD = this.sandbox.resolver;
+    env.BIND_ADDRESS = pod.ip;
+    if (!this.isSentinel(pod)) env.BIND_SOURCE_ADDR = pod.ip;
+    if (!this.isSentinel(pod) && !env.DATA_DIR?.startsWith(this.sandbox.root)) throw new Error(`DATA_DIR of ${pod.name} is ${env.DATA_DIR ?? 'unset'}, not the pod's data dir`);
+    return { ...env, ...(this.overrides.get(pod) ?? {}) };
+  }
+
+  private commandPath(pod: Pod, command: readonly string[] | undefined, what: string): string {
+    if (!command || command.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
+    return mapPath(command[0]!, this.mounts(pod));
+  }
+
+  /**
+   * Starts the pod's container command (start-redis.sh or start-sentinel.sh) with the rendered
+   * env; resolves once the server listens. Start every pod of a fresh install together: the Redis
+   * pods wait for the Sentinels to answer.
+   */
+  async start(pod: Pod, options: { startTimeoutMs?: number; waitUntil?: 'listening' | 'spawned' } = {}): Promise<void> {
+    const c = this.container(pod);
+    const port = this.isSentinel(pod) ? this.sentinelPort : Number(c.ports.find((p) => p.name === 'redis')?.containerPort ?? 6379);
+    await pod.start({
+      kind: 'command',
+      command: this.commandPath(pod, c.command, `${c.name} container`),
+      env: (p) => this.env(p),
+      password: this.isSentinel(pod) ? this.sentinelPassword : this.redisPassword,
+      port,
+      startTimeoutMs: options.startTimeoutMs ?? 120_000,
+      // The testkit's RESP client speaks plain TCP: with TLS, wait through the chart's own probes instead.
+      waitUntil: options.waitUntil ?? 'listening',
+    });
+  }
+
+  /** Runs one of the chart's scripts in the pod's container env (e.g. readiness-redis.sh). */
+  runScript(pod: Pod, script: string, timeoutMs = 15_000): Promise<ExecResult> {
+    return this.sandbox.exec(path.join(this.scriptsDir, script), { env: this.env(pod), cwd: pod.dir, timeoutMs });
+  }
+
+  /** Runs the command of a probe ('readiness' | 'liveness') or of the preStop hook, as rendered. */
+  runHook(pod: Pod, hook: 'readiness' | 'liveness' | 'preStop', timeoutMs = 60_000): Promise<ExecResult> {
+    const c = this.container(pod);
+    const command = hook === 'preStop' ? c.preStop : (hook === 'readiness' ? c.readinessProbe : c.livenessProbe)?.exec?.command;
+    return this.sandbox.exec(this.commandPath(pod, command, `${c.name} ${hook}`), { env: this.env(pod), cwd: pod.dir, timeoutMs });
+  }
+
+  /** The runtime redis.conf start-redis.sh wrote for `pod` (what redis-server runs with). */
+  runtimeConf(pod: Pod): string {
+    return readFileSync(path.join(this.volumeDir(pod, 'runtime'), this.isSentinel(pod) ? 'sentinel.conf' : 'redis.conf'), 'utf8');
+  }
+}
+
+function containerOf(workload: Obj, name: string): ContainerSpec {
+  const containers = (workload.spec?.template?.spec?.containers ?? []) as Obj[];
+  const c = containers.find((x) => x.name === name);
+  if (!c) throw new Error(`${workload.kind}/${workload.metadata?.name} has no container "${name}"`);
+  return {
+    name,
+    command: c.command ?? [],
+    env: c.env ?? [],
+    volumeMounts: c.volumeMounts ?? [],
+    ports: c.ports ?? [],
+    readinessProbe: c.readinessProbe,
+    livenessProbe: c.livenessProbe,
+    preStop: c.lifecycle?.preStop?.exec?.command,
+  };
+}
+
+function secretOf(c: ContainerSpec, env: string): string | undefined {
+  const ref = c.env.find((e) => e.name === env)?.valueFrom?.secretKeyRef;
+  return ref ? secretValue(String(ref.name), String(ref.key)) : undefined;
+}
+
+/** `: "${VAR:=/abs/path}"` defaults of lib.sh. */
+function libPathDefaults(lib: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const match of lib.matchAll(/^:\s+"\$\{([A-Z_]+):=(\/[^}"]*)\}"/gm)) m.set(match[1]!, match[2]!);
+  return m;
+}
+
+/** An in-container path (or a value that is one) -> the sandbox path, via the longest matching mount. */
+function mapPath(value: string, mounts: ReadonlyArray<[string, string]>): string {
+  for (const [mountPath, dir] of mounts) {
+    if (value === mountPath) return dir;
+    if (value.startsWith(`${mountPath}/`)) return dir + value.slice(mountPath.length);
+  }
+  return value;
+}
+
+/** A config with every argument that is an in-container path mapped (e.g. `tls-cert-file /tls/tls.crt`). */
+function mapConfPaths(conf: string, mounts: ReadonlyArray<[string, string]>): string {
+  return conf
+    .split('\n')
+    .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/(^|\s)(\/[^\s"]*)/g, (_, pre: string, p: string) => pre + mapPath(p, mounts))))
+    .join('\n');
+}

@@ -1,0 +1,192 @@
+/**
+ * Bitnami `redis` / `redis-cluster` values -> a RedisEnvironment spec. Pure.
+ *
+ * Every leaf key of the input is either consumed by a mapping rule or reported as unmapped with a
+ * reason, so nothing is dropped silently. Inline passwords are never imported.
+ */
+
+export interface BitnamiImportOptions {
+  readonly name: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly tier: 'dev' | 'staging' | 'production';
+}
+
+export interface UnmappedKey {
+  readonly key: string;
+  readonly value: string;
+  readonly reason: string;
+}
+
+export interface BitnamiImport {
+  /** Which Bitnami chart the values look like. */
+  readonly source: 'redis' | 'redis-cluster';
+  readonly spec: Record<string, unknown>;
+  readonly unmapped: UnmappedKey[];
+  /** Decisions worth telling the user (e.g. standalone became sentinel with 0 replicas). */
+  readonly notes: string[];
+}
+
+type Obj = Record<string, unknown>;
+
+/** Bitnami's resourcesPreset table (requests / limits), from the bitnami common chart. */
+export const BITNAMI_PRESETS: Record<string, { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } }> = {
+  nano: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '150m', memory: '192Mi' } },
+  micro: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '375m', memory: '384Mi' } },
+  small: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '750m', memory: '768Mi' } },
+  medium: { requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '750m', memory: '1536Mi' } },
+  large: { requests: { cpu: '1', memory: '2048Mi' }, limits: { cpu: '1.5', memory: '3072Mi' } },
+  xlarge: { requests: { cpu: '1', memory: '3072Mi' }, limits: { cpu: '3', memory: '6144Mi' } },
+  '2xlarge': { requests: { cpu: '1', memory: '3072Mi' }, limits: { cpu: '6', memory: '12288Mi' } },
+};
+
+function isObj(x: unknown): x is Obj {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Every leaf path of a values tree (lists count as leaves). */
+function leaves(v: unknown, at = ''): [string, unknown][] {
+  if (isObj(v) && Object.keys(v).length) return Object.entries(v).flatMap(([k, c]) => leaves(c, at ? `${at}.${k}` : k));
+  return at ? [[at, v]] : [];
+}
+
+function get(v: Obj, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((o, k) => (isObj(o) ? o[k] : undefined), v);
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiImport {
+  const consumed = new Map<string, string>(); // key prefix -> '' (mapped) or reason (unmapped on purpose)
+  const notes: string[] = [];
+  const use = (key: string) => {
+    consumed.set(key, '');
+    return get(values, key);
+  };
+  const refuse = (key: string, reason: string) => consumed.set(key, reason);
+
+  const isCluster = isObj(values.cluster) && ('nodes' in values.cluster || 'replicas' in values.cluster);
+  const source: BitnamiImport['source'] = isCluster ? 'redis-cluster' : 'redis';
+  const spec: Obj = { cluster: opts.cluster, namespace: opts.namespace, tier: opts.tier };
+
+  // Topology
+  if (isCluster) {
+    const nodes = Number(use('cluster.nodes') ?? 6);
+    const replicas = Number(use('cluster.replicas') ?? 1);
+    const shards = Math.floor(nodes / (replicas + 1));
+    if (nodes % (replicas + 1) !== 0) notes.push(`cluster.nodes ${nodes} is not a multiple of replicas+1 (${replicas + 1}): using ${shards} shards`);
+    spec.topology = { mode: 'cluster', shards, replicasPerShard: replicas };
+  } else {
+    const arch = use('architecture') ?? 'replication';
+    const sentinel = use('sentinel.enabled') === true;
+    const replicas = Number(use('replica.replicaCount') ?? (arch === 'standalone' ? 0 : 3));
+    const topology: Obj = { mode: 'sentinel', replicasPerShard: arch === 'standalone' ? 0 : replicas };
+    if (arch === 'standalone') notes.push('architecture standalone has no failover: imported as sentinel mode with 0 replicas; add replicas for high availability');
+    else if (!sentinel) notes.push('replication without Sentinel has no automatic failover: imported as sentinel mode (3 sentinels)');
+    const quorum = use('sentinel.quorum');
+    const down = use('sentinel.downAfterMilliseconds');
+    if (sentinel && (quorum !== undefined || down !== undefined)) {
+      topology.sentinel = { ...(quorum !== undefined ? { quorum: Number(quorum) } : {}), ...(down !== undefined ? { downAfterMilliseconds: Number(down) } : {}) };
+    }
+    spec.topology = topology;
+  }
+
+  // Image: Bitnami images were withdrawn; only the Redis version carries over.
+  const tag = use('image.tag');
+  const version = typeof tag === 'string' ? /^(\d+\.\d+\.\d+)/.exec(tag)?.[1] : undefined;
+  if (version) spec.redis = { version };
+  for (const k of ['image.registry', 'image.repository', 'image.digest', 'global.imageRegistry']) {
+    refuse(k, 'Bitnami images are no longer published; redis-gitops runs the official multi-arch redis image');
+  }
+
+  // Auth
+  const authRoot = isCluster ? '' : 'auth.';
+  const existingSecret = use(`${authRoot}existingSecret`);
+  const passwordKey = use(`${authRoot}existingSecretPasswordKey`);
+  refuse(isCluster ? 'password' : 'auth.password', 'inline passwords are never imported: put the password in a Secret and set spec.auth.existingSecret');
+  if (isCluster) refuse('usePassword', 'auth is always on in redis-gitops');
+  else refuse('auth.enabled', 'auth is always on in redis-gitops');
+  refuse('global.redis.password', 'inline passwords are never imported: put the password in a Secret and set spec.auth.existingSecret');
+  spec.auth = {
+    existingSecret: typeof existingSecret === 'string' && existingSecret ? existingSecret : `${opts.name}-redis-auth`,
+    ...(typeof passwordKey === 'string' && passwordKey ? { passwordKey } : {}),
+  };
+  if (!existingSecret) notes.push(`no existingSecret in the values: spec.auth.existingSecret set to "${opts.name}-redis-auth"; create that Secret`);
+
+  // Persistence
+  const pRoot = isCluster ? 'persistence' : 'master.persistence';
+  const persistence: Obj = {};
+  const pEnabled = use(`${pRoot}.enabled`);
+  if (pEnabled === false) persistence.enabled = false;
+  const size = use(`${pRoot}.size`);
+  if (typeof size === 'string') persistence.size = size;
+  const storageClass = use(`${pRoot}.storageClass`) ?? use('global.defaultStorageClass') ?? use('global.storageClass');
+  if (typeof storageClass === 'string' && storageClass) persistence.storageClass = storageClass;
+  if (!isCluster) {
+    for (const k of ['replica.persistence.size', 'replica.persistence.storageClass', 'replica.persistence.enabled']) {
+      if (get(values, k) !== undefined) refuse(k, 'replicas use the same volume settings as the master in redis-gitops (spec.persistence)');
+    }
+  }
+  if (Object.keys(persistence).length) spec.persistence = persistence;
+
+  // Resources
+  const rRoot = isCluster ? 'redis' : 'master';
+  const resources = use(`${rRoot}.resources`);
+  const preset = use(`${rRoot}.resourcesPreset`);
+  if (isObj(resources) && Object.keys(resources).length) {
+    spec.resources = resources;
+    for (const [k] of leaves(resources, `${rRoot}.resources`)) consumed.set(k, '');
+  } else if (typeof preset === 'string' && preset !== 'none') {
+    const p = BITNAMI_PRESETS[preset];
+    if (p) spec.resources = { requests: { ...p.requests }, limits: { ...p.limits } };
+    else refuse(`${rRoot}.resourcesPreset`, `unknown preset "${preset}"`);
+  }
+  if (!isCluster) {
+    for (const k of ['replica.resources', 'replica.resourcesPreset']) if (get(values, k) !== undefined) refuse(k, 'replicas get the same resources as the master (spec.resources)');
+  }
+
+  // Monitoring
+  const metrics = use('metrics.enabled');
+  const sm = use('metrics.serviceMonitor.enabled');
+  const rule = use('metrics.prometheusRule.enabled');
+  if (metrics !== undefined || sm !== undefined || rule !== undefined) {
+    spec.monitoring = { enabled: metrics !== false, ...(sm !== undefined ? { serviceMonitor: sm === true } : {}), alerts: rule !== false };
+  }
+  refuse('metrics.prometheusRule.rules', 'redis-gitops ships its own tested alert set (redis-monitoring chart)');
+
+  // Network policy
+  const npEnabled = use('networkPolicy.enabled');
+  const allowExternal = use('networkPolicy.allowExternal');
+  const nsLabels = use('networkPolicy.ingressNSMatchLabels');
+  const podLabels = use('networkPolicy.ingressNSPodMatchLabels');
+  if (npEnabled === false) notes.push('networkPolicy was disabled in Bitnami: redis-gitops always isolates Redis; declare clients in spec.network.allowedClients');
+  if (allowExternal === true) notes.push('networkPolicy.allowExternal admitted every pod: redis-gitops admits only declared clients; add them to spec.network.allowedClients');
+  const clients: Obj[] = [];
+  if (isObj(nsLabels) && Object.keys(nsLabels).length) {
+    clients.push({ namespaceSelector: nsLabels, ...(isObj(podLabels) && Object.keys(podLabels).length ? { podSelector: podLabels } : {}) });
+  }
+  if (clients.length) spec.network = { allowedClients: clients };
+
+  // TLS
+  const tlsEnabled = use('tls.enabled');
+  const tlsSecret = use('tls.existingSecret') ?? use('tls.certificatesSecret');
+  if (tlsEnabled === true) spec.tls = { enabled: true, ...(typeof tlsSecret === 'string' && tlsSecret ? { existingSecret: tlsSecret } : {}) };
+  refuse('tls.autoGenerated', 'certificates come from an existing Secret (e.g. cert-manager), never generated by the chart');
+
+  // Everything not consumed is reported.
+  const unmapped: UnmappedKey[] = [];
+  for (const [key, value] of leaves(values)) {
+    const hit = [...consumed.entries()].find(([k]) => key === k || key.startsWith(`${k}.`));
+    if (hit && hit[1] === '') continue;
+    unmapped.push({ key, value: show(value), reason: hit?.[1] || 'no redis-gitops equivalent' });
+  }
+  return {
+    source,
+    spec: { apiVersion: 'redis-gitops.dev/v1alpha1', kind: 'RedisEnvironment', metadata: { name: opts.name }, spec },
+    unmapped,
+    notes,
+  };
+}

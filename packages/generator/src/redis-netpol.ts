@@ -1,0 +1,32 @@
+/** Resolved environment -> values for charts/redis-netpol (default deny + explicit allows). Pure. */
+import type { AllowedClient, ResolvedEnvironment } from '@redis-gitops/spec';
+import type { ChartValues } from './chart-values.ts';
+import { environmentLabels, type DeepPartial } from './common.ts';
+import type { NetpolClient, RedisNetpolValues } from './values/redis-netpol-values.ts';
+
+/** One spec client -> one chart client; the spec's semantic checks already refused empty or ambiguous entries. */
+export function netpolClient(c: AllowedClient): NetpolClient {
+  const pod = c.podSelector ? { podSelector: { matchLabels: { ...c.podSelector } } } : {};
+  if (c.namespace) return { namespace: c.namespace, ...pod };
+  if (c.namespaceSelector) return { namespaceSelector: { matchLabels: { ...c.namespaceSelector } }, ...pod };
+  return { podSelector: { matchLabels: { ...c.podSelector! } } };
+}
+
+export function redisNetpolValues(env: ResolvedEnvironment): ChartValues<DeepPartial<RedisNetpolValues>> {
+  const values: DeepPartial<RedisNetpolValues> = {
+    target: { release: env.name, chart: env.topology.mode === 'cluster' ? 'redis-cluster' : 'redis-sentinel' },
+    commonLabels: environmentLabels(env),
+    clients: env.network.allowedClients.map(netpolClient),
+    monitoring: { enabled: env.monitoring.enabled, namespace: env.monitoring.namespace },
+  };
+  return {
+    chart: 'redis-netpol',
+    values,
+    provenance: {
+      target: 'spec.topology',
+      clients: 'spec.network.allowedClients',
+      monitoring: 'spec.monitoring',
+      'monitoring.namespace': 'spec.monitoring.namespace',
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * Values of `charts/redis-monitoring`: the prometheus-operator PodMonitor, the PrometheusRule
+ * (alerts on by default) and the Grafana dashboard ConfigMaps for ONE Redis release
+ * (redis-cluster or redis-sentinel) installed in the same namespace. Source of truth for the
+ * chart's `values.schema.json`, its documented `values.yaml` and its README table
+ * (`npm run codegen` writes all three).
+ */
+import type { Int, MatchLabels } from '@redis-gitops/spec';
+
+/** A Prometheus duration such as `30s`, `5m`, `1h` or `1h30m`.
+ * @pattern ^([0-9]+(ms|s|m|h|d|w|y))+$
+ */
+export type PromDuration = string;
+
+/** A ratio between 0 and 1.
+ * @minimum 0
+ * @maximum 1
+ */
+export type Ratio = number;
+
+/** Names of the alerts this chart can render (see the chart README for each expression). */
+export type RedisAlertName =
+  | 'RedisDown'
+  | 'RedisMetricsAbsent'
+  | 'RedisPodsMissing'
+  | 'RedisMemoryHigh'
+  | 'RedisMemoryCritical'
+  | 'RedisMemoryGrowthToMaxmemory'
+  | 'RedisKeysEvicted'
+  | 'RedisRejectedConnections'
+  | 'RedisLowHitRatio'
+  | 'RedisClusterStateNotOk'
+  | 'RedisClusterSlotsFail'
+  | 'RedisClusterSlotsPfail'
+  | 'RedisClusterSlotsUnassigned'
+  | 'RedisSplitBrain'
+  | 'RedisMasterWithoutReplica'
+  | 'RedisReplicationLinkDown'
+  | 'RedisReplicationLag'
+  | 'RedisRdbSaveFailed'
+  | 'RedisAofWriteFailed';
+
+/** The Redis release this chart watches. */
+export interface MonitoringTargetValues {
+  /**
+   * Helm release name of the Redis release (the `app.kubernetes.io/instance` label of its pods);
+   * empty means this chart's own release name (Argo CD and the generator use one release name per environment).
+   * @pattern ^([a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?)?$
+   * @default ""
+   */
+  release: string;
+  /**
+   * Chart of the Redis release: `redis-cluster` (sharded) or `redis-sentinel` (one master, replicas, Sentinel).
+   * It sets the `mode` label (`cluster` or `sentinel`) and which alerts apply.
+   * @default "redis-cluster"
+   */
+  chart: 'redis-cluster' | 'redis-sentinel';
+  /**
+   * `app.kubernetes.io/name` of the Redis pods; empty means `chart`. Set it only when the Redis release uses `nameOverride`.
+   * @pattern ^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$
+   * @default ""
+   */
+  name: string;
+  /**
+   * Masters the Redis Cluster is meant to have (`cluster.shards` of redis-cluster). More masters than this is split-brain.
+   * Ignored for redis-sentinel, whose group has exactly one master.
+   * @minimum 1
+   * @maximum 100
+   * @default 3
+   */
+  shards: Int;
+  /**
+   * Replicas per master (`cluster.replicasPerShard`, or `replication.replicas` of redis-sentinel).
+   * With 0, no alert expects a replica.
+   * @minimum 0
+   * @maximum 10
+   * @default 1
+   */
+  replicasPerShard: Int;
+}
+
+/** How Prometheus scrapes the exporter sidecars. */
+export interface MonitoringScrapeValues {
+  /** Render the PodMonitor. @default true */
+  enabled: boolean;
+  /** Scrape interval. @default "30s" */
+  interval: PromDuration;
+  /** Scrape timeout; must not exceed `interval`. @default "10s" */
+  scrapeTimeout: PromDuration;
+  /**
+   * Name of the exporter's container port in the Redis pods.
+   * @pattern ^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$
+   * @default "metrics"
+   */
+  port: string;
+  /**
+   * HTTP path of the metrics.
+   * @pattern ^/.*$
+   * @default "/metrics"
+   */
+  path: string;
+  /** Labels added to the PodMonitor, e.g. the one your Prometheus `podMonitorSelector` matches (`release: kube-prometheus-stack`). @default {} */
+  labels: MatchLabels;
+  /** Drop the exporter's own Go runtime and process series (`go_*`, `process_*`) at scrape time. @default true */
+  dropRuntimeMetrics: boolean;
+}
+
+/** Alert thresholds. Every expression is scoped to the target release's series. */
+export interface MonitoringThresholdValues {
+  /**
+   * How long an instance must be down (`redis_up` or the scrape `up` is 0) before `RedisDown` fires.
+   * @default "1m"
+   */
+  downFor: PromDuration;
+  /**
+   * `used_memory / maxmemory` above which `RedisMemoryHigh` (warning) fires. Never fires when maxmemory is 0.
+   * @default 0.85
+   */
+  memoryWarningRatio: Ratio;
+  /**
+   * `used_memory / maxmemory` above which `RedisMemoryCritical` fires. Never fires when maxmemory is 0.
+   * @default 0.95
+   */
+  memoryCriticalRatio: Ratio;
+  /**
+   * Range `predict_linear` fits memory growth over, for `RedisMemoryGrowthToMaxmemory` (slow leaks).
+   * @default "6h"
+   */
+  memoryGrowthWindow: PromDuration;
+  /**
+   * Hours ahead: `RedisMemoryGrowthToMaxmemory` fires when steady growth is predicted to reach maxmemory within this time.
+   * @minimum 1
+   * @maximum 720
+   * @default 24
+   */
+  memoryGrowthHorizonHours: Int;
+  /**
+   * Keys evicted in 5 minutes above which `RedisKeysEvicted` fires (0: any eviction; a cache that is meant to evict may raise it).
+   * @minimum 0
+   * @default 0
+   */
+  evictedKeys: Int;
+  /**
+   * Connections rejected (maxclients reached) in 5 minutes above which `RedisRejectedConnections` fires.
+   * @minimum 0
+   * @default 0
+   */
+  rejectedConnections: Int;
+  /**
+   * Keyspace hit ratio (hits / (hits + misses), per release) below which `RedisLowHitRatio` (warning) fires.
+   * @default 0.8
+   */
+  hitRatio: Ratio;
+  /**
+   * Key lookups per second (hits + misses, per release) below which the hit ratio is not judged: an idle release is not a problem.
+   * @minimum 0
+   * @default 1
+   */
+  hitRatioMinLookupsPerSecond: number;
+  /**
+   * Bytes a replica may trail its master (master offset - replica offset) before `RedisReplicationLag` fires.
+   * @minimum 0
+   * @default 10485760
+   */
+  replicationLagBytes: Int;
+}
+
+/** The PrometheusRule. */
+export interface MonitoringAlertValues {
+  /** Render the PrometheusRule (all alerts on by default). @default true */
+  enabled: boolean;
+  /** Alerts to leave out, by name (e.g. `["RedisLowHitRatio"]`). @default [] */
+  disabled: RedisAlertName[];
+  /** Labels added to every alert (e.g. `team: platform`) for Alertmanager routing. @default {} */
+  labels: MatchLabels;
+  /** Labels added to the PrometheusRule object, e.g. the one your Prometheus `ruleSelector` matches. @default {} */
+  ruleLabels: MatchLabels;
+  /**
+   * Base URL of the environment's RUNBOOK; when set every alert gets `runbook_url: <url>#<alertname in lower case>`.
+   * @pattern ^(https?://\S+)?$
+   * @default ""
+   */
+  runbookUrl: string;
+  /** Thresholds. */
+  thresholds: MonitoringThresholdValues;
+}
+
+/** Grafana dashboards, one ConfigMap each, picked up by the Grafana sidecar. */
+export interface MonitoringDashboardValues {
+  /** Render the dashboard ConfigMaps. @default true */
+  enabled: boolean;
+  /** Labels the Grafana sidecar looks for (kube-prometheus-stack: `grafana_dashboard: "1"`). @default {"grafana_dashboard":"1"} */
+  labels: MatchLabels;
+  /** Annotations on the ConfigMaps, e.g. the sidecar's folder annotation (`grafana_folder: Redis`). @default {} */
+  annotations: { [key: string]: string };
+}
+
+/** Values of the redis-monitoring chart. */
+export interface RedisMonitoringValues {
+  /** Override the chart name part of object names. @default "" */
+  nameOverride: string;
+  /** Override the full object name prefix. @default "" */
+  fullnameOverride: string;
+  /** Labels added to every object. @default {} */
+  commonLabels: MatchLabels;
+  /** The Redis release to monitor (same namespace). */
+  target: MonitoringTargetValues;
+  /** PodMonitor for the exporter sidecars. */
+  scrape: MonitoringScrapeValues;
+  /** Alerts (PrometheusRule). */
+  alerts: MonitoringAlertValues;
+  /** Grafana dashboards. */
+  dashboards: MonitoringDashboardValues;
+}

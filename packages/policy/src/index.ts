@@ -1,0 +1,15 @@
+export type * from './policy-set.ts';
+export type * from './policy-result.ts';
+export type { PolicyFile } from './load-policies.ts';
+export { loadPolicies } from './load-policies.ts';
+export * from './evaluate.ts';
+export * from './policy-report.ts';
+export * from './check-policy-examples.ts';
+export * from './manifest-set/check-manifest-set.ts';
+export type { ManifestSetContext, ManifestSetFinding, ManifestSetRule, Tier } from './manifest-set/workloads.ts';
+export { MAXMEMORY_LIMIT_RATIO, maxmemoryOf, parseRedisMemory } from './manifest-set/maxmemory-headroom.ts';
+export * from './quantity.ts';
+export * from './label-selector.ts';
+export * from './resource-rules.ts';
+export * from './admission-request.ts';
+export { TARGET_CEL_MINOR } from './kubernetes-cel-names.ts';
