@@ -4,10 +4,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
+import { argocdWorkspaceFiles, checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
 import { checkObjects, parseManifests, type Finding, type RenderedObject } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate, type PolicySet } from '@redis-gitops/policy';
-import { InputError, type Diagnostic, type ParsedEnvironment } from '@redis-gitops/spec';
+import { byCodePoint, InputError, type Diagnostic, type ParsedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { FileChange } from './io/atomic-write.ts';
 import { loadChart } from './io/charts.ts';
@@ -19,11 +19,22 @@ export interface Plan {
   readonly generated: GeneratedEnvironment;
 }
 
+/** Versions of the charts in charts/, pinned into the generated Argo CD inputs. */
+export function chartVersions(root: string): Record<string, string> {
+  const dir = path.join(root, 'charts');
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((c) => existsSync(path.join(dir, c, 'Chart.yaml')))
+      .map((c) => [c, loadChart(root, c).version]),
+  );
+}
+
 /** Generates every selected environment in memory. Throws InputError when a chart rejects generated values. */
 export function plan(ws: Workspace): Plan[] {
   const problems: Diagnostic[] = [];
+  const ctx = { chartVersions: chartVersions(ws.root) };
   const plans = ws.environments.map((env) => {
-    const generated = generateEnvironment(env.resolved);
+    const generated = generateEnvironment(env.resolved, ctx);
     for (const cv of generated.charts) {
       const chart = loadChart(ws.root, cv.chart);
       problems.push(...checkChartValues(cv, chart.schema, chart.defaults, env.source));
@@ -48,6 +59,29 @@ function envDir(p: Plan): string {
   return path.dirname(p.env.file);
 }
 
+function filesUnder(root: string, rel: string): string[] {
+  const abs = path.join(root, rel);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join('/'));
+}
+
+/** Workspace-wide generated files (argocd/generated/), compared with disk. Computed from every environment. */
+export function findWorkspaceDrift(ws: Workspace): Drift[] {
+  const expected = new Map(argocdWorkspaceFiles(ws.clusters, ws.all.map((e) => e.resolved)).map((f) => [f.path, f.content]));
+  const drift: Drift[] = [];
+  for (const rel of filesUnder(ws.root, 'argocd/generated')) {
+    if (!expected.has(rel)) drift.push({ environment: '', file: rel, expected: null, actual: readFileSync(path.join(ws.root, rel), 'utf8') });
+  }
+  for (const [rel, content] of expected) {
+    const abs = path.join(ws.root, rel);
+    const actual = existsSync(abs) ? readFileSync(abs, 'utf8') : null;
+    if (actual !== content) drift.push({ environment: '', file: rel, expected: content, actual });
+  }
+  return drift.sort((a, b) => byCodePoint(a.file, b.file));
+}
+
 /** Differences between what generate would write and what is on disk (stale files in generated/ included). */
 export function findDrift(root: string, plans: readonly Plan[]): Drift[] {
   const drift: Drift[] = [];
@@ -66,7 +100,7 @@ export function findDrift(root: string, plans: readonly Plan[]): Drift[] {
       if (actual !== content) drift.push({ environment: p.env.resolved.name, file: rel, expected: content, actual });
     }
   }
-  return drift.sort((a, b) => a.file.localeCompare(b.file));
+  return drift.sort((a, b) => byCodePoint(a.file, b.file));
 }
 
 export function driftToChanges(root: string, drift: readonly Drift[]): FileChange[] {
@@ -104,7 +138,7 @@ export async function renderPlans(root: string, plans: readonly Plan[], opts: Re
     jobs.map(({ p, cv }) => async (): Promise<{ env: string; render: ChartRender }> => {
       const chart = loadChart(root, cv.chart);
       const env = p.env.resolved;
-      const r = await helmTemplate({ release: env.name, namespace: env.namespace, chartDir: chart.dir, values: YAML.stringify(cv.values) });
+      const r = await helmTemplate({ release: cv.release, namespace: env.namespace, chartDir: chart.dir, values: YAML.stringify(cv.values) });
       const origin = { environment: env.name, chart: cv.chart };
       let objects: readonly RenderedObject[] = [];
       const findings: Finding[] = [];

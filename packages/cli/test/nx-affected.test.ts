@@ -57,6 +57,15 @@ describe('nx affected -t validate', () => {
     }
   });
 
+  it('selects every environment, sentinel ones included, when the netpol chart changes', () => {
+    const undo = touch('charts/redis-netpol/templates/NOTES.txt', '# touched\n');
+    try {
+      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
+    } finally {
+      undo();
+    }
+  });
+
   it('selects nothing when nothing changed', () => {
     expect(affected()).toEqual([]);
   });

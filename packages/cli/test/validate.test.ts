@@ -22,8 +22,8 @@ describe('validate', () => {
     const r = await fx.run('validate');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    for (const env of ['dev-x86', 'prod-x86', 'edge-pi4']) expect(r.stdout).toMatch(new RegExp(`PASS  ${env}\\s`));
-    expect(r.stdout).toMatch(/3 environment\(s\), 9 chart render\(s\), \d+ object\(s\) checked .*: 0 error\(s\), 0 warning\(s\)\. OK/);
+    for (const env of ['dev-x86', 'prod-x86', 'edge-pi4', 'sessions-sentinel']) expect(r.stdout).toMatch(new RegExp(`PASS  ${env}\\s`));
+    expect(r.stdout).toMatch(/4 environment\(s\), 12 chart render\(s\), \d+ object\(s\) checked .*: 0 error\(s\), \d+ warning\(s\)\. OK/);
   });
 
   it('--json reports every environment with the objects helm rendered', async () => {

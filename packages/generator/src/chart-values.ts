@@ -2,6 +2,12 @@
 export interface ChartValues<V = unknown> {
   /** Chart folder name under charts/. */
   readonly chart: string;
+  /**
+   * Helm release name. The Redis chart is released under the environment's name (so its pods are
+   * `app.kubernetes.io/instance=<env>`); companion charts under `<env>-<chart>`, since two releases
+   * in one namespace need distinct names.
+   */
+  readonly release: string;
   /** Helm values (only what the spec decides; the chart's defaults fill the rest). */
   readonly values: V;
   /**
@@ -21,4 +27,12 @@ export function specPathFor(provenance: Readonly<Record<string, string>>, values
     path = cut > 0 ? path.slice(0, cut) : '';
   }
   return undefined;
+}
+
+/** Charts that run Redis itself; they are released under the environment's name. */
+export const REDIS_CHARTS: readonly string[] = ['redis-cluster', 'redis-sentinel'];
+
+/** The Helm release of `chart` in environment `env` (see ChartValues.release). */
+export function releaseName(env: string, chart: string): string {
+  return REDIS_CHARTS.includes(chart) ? env : `${env}-${chart}`;
 }

@@ -5,7 +5,7 @@ import type { RedisSentinelValues } from './values/redis-sentinel-values.ts';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget' | 'metrics';
+type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget' | 'metrics' | 'backup';
 /** The keys the Redis charts have in common, typed against both charts so neither can drift. */
 export type SharedRedisValues = DeepPartial<Pick<RedisClusterValues, SharedKeys>> & DeepPartial<Pick<RedisSentinelValues, SharedKeys>>;
 
@@ -36,6 +36,13 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
     },
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
     metrics: { enabled: env.monitoring.enabled },
+    backup: {
+      enabled: env.backup.enabled,
+      schedule: env.backup.schedule,
+      retention: env.backup.retention,
+      size: env.backup.size,
+      storageClass: env.backup.storageClass,
+    },
   };
 }
 
@@ -58,4 +65,9 @@ export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
   scheduling: 'spec.cluster',
   'scheduling.antiAffinity': 'spec.tier',
   metrics: 'spec.monitoring',
+  backup: 'spec.backup',
+  'backup.schedule': 'spec.backup.schedule',
+  'backup.retention': 'spec.backup.retention',
+  'backup.size': 'spec.backup.size',
+  'backup.storageClass': 'spec.backup.storageClass',
 };

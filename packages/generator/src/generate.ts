@@ -2,9 +2,10 @@
  * Resolved environment -> every file under environments/<env>/generated/. Pure and deterministic:
  * the same input gives byte-identical output.
  */
-import type { ResolvedEnvironment } from '@redis-gitops/spec';
+import { byCodePoint, type ResolvedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
+import { appInput } from './argocd.ts';
 import { redisClusterValues } from './redis-cluster.ts';
 import { redisMonitoringValues } from './redis-monitoring.ts';
 import { redisNetpolValues } from './redis-netpol.ts';
@@ -46,12 +47,35 @@ function header(env: ResolvedEnvironment, comment: string): string {
   ].join('\n');
 }
 
-export function generateEnvironment(env: ResolvedEnvironment): GeneratedEnvironment {
+/** What generation needs from outside the spec: the version of each chart in charts/. */
+export interface GenerateContext {
+  readonly chartVersions: Readonly<Record<string, string>>;
+}
+
+export function generateEnvironment(env: ResolvedEnvironment, ctx: GenerateContext): GeneratedEnvironment {
   const charts = chartValuesFor(env);
   const files: GeneratedFile[] = charts.map((c) => ({
     path: `${GENERATED_DIR}/${valuesFileName(c.chart)}`,
     content: `${header(env, '#')}\n${YAML.stringify(c.values, { lineWidth: 0, sortMapEntries: false })}`,
   }));
+  for (const c of charts) {
+    const version = ctx.chartVersions[c.chart];
+    if (!version) throw new Error(`no version known for chart ${c.chart}`);
+    files.push(appInput(env, c, version, header(env, '#')));
+  }
+  files.push({
+    path: `${GENERATED_DIR}/RUNBOOK.md`,
+    content: renderTemplate('runbook', {
+      header: header(env, '<!--').split('\n').map((l) => `${l} -->`).join('\n'),
+      env,
+      cluster: env.topology.mode === 'cluster',
+      release: env.name,
+      redisChart: charts[0]!.chart,
+      masterSet: 'mymaster',
+      releases: charts.map((c) => c.release),
+      apps: charts.map((c) => `${env.name}-${c.chart}`),
+    }),
+  });
   files.push({
     path: `${GENERATED_DIR}/README.md`,
     content: renderTemplate('environmentReadme', {
@@ -60,5 +84,5 @@ export function generateEnvironment(env: ResolvedEnvironment): GeneratedEnvironm
       charts: charts.map((c) => ({ chart: c.chart, file: valuesFileName(c.chart) })),
     }),
   });
-  return { name: env.name, charts, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+  return { name: env.name, charts, files: files.sort((a, b) => byCodePoint(a.path, b.path)) };
 }

@@ -12,3 +12,4 @@ export * from './redis-netpol.ts';
 export * from './generate.ts';
 export * from './templates.ts';
 export * from './check-chart-values.ts';
+export * from './argocd.ts';

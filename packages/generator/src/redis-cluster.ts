@@ -1,6 +1,6 @@
 /** Resolved environment -> values for charts/redis-cluster. Pure. */
 import type { ResolvedEnvironment } from '@redis-gitops/spec';
-import type { ChartValues } from './chart-values.ts';
+import { releaseName, type ChartValues } from './chart-values.ts';
 import { SHARED_PROVENANCE, sharedRedisValues, type DeepPartial } from './common.ts';
 import type { RedisClusterValues } from './values/redis-cluster-values.ts';
 
@@ -15,6 +15,7 @@ export function redisClusterValues(env: ResolvedEnvironment): ChartValues<DeepPa
   };
   return {
     chart: 'redis-cluster',
+    release: releaseName(env.name, 'redis-cluster'),
     values,
     provenance: {
       ...SHARED_PROVENANCE,

@@ -1,6 +1,6 @@
 /** Resolved environment -> values for charts/redis-monitoring (scrape, alerts, dashboards). Pure. */
 import type { ResolvedEnvironment } from '@redis-gitops/spec';
-import type { ChartValues } from './chart-values.ts';
+import { releaseName, type ChartValues } from './chart-values.ts';
 import { environmentLabels, type DeepPartial } from './common.ts';
 import type { RedisMonitoringValues } from './values/redis-monitoring-values.ts';
 
@@ -21,6 +21,7 @@ export function redisMonitoringValues(env: ResolvedEnvironment): ChartValues<Dee
   };
   return {
     chart: 'redis-monitoring',
+    release: releaseName(env.name, 'redis-monitoring'),
     values,
     provenance: {
       target: 'spec.topology',

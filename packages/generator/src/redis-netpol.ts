@@ -1,6 +1,6 @@
 /** Resolved environment -> values for charts/redis-netpol (default deny + explicit allows). Pure. */
 import type { AllowedClient, ResolvedEnvironment } from '@redis-gitops/spec';
-import type { ChartValues } from './chart-values.ts';
+import { releaseName, type ChartValues } from './chart-values.ts';
 import { environmentLabels, type DeepPartial } from './common.ts';
 import type { NetpolClient, RedisNetpolValues } from './values/redis-netpol-values.ts';
 
@@ -21,6 +21,7 @@ export function redisNetpolValues(env: ResolvedEnvironment): ChartValues<DeepPar
   };
   return {
     chart: 'redis-netpol',
+    release: releaseName(env.name, 'redis-netpol'),
     values,
     provenance: {
       target: 'spec.topology',

@@ -1,6 +1,6 @@
 /** Resolved environment (mode: sentinel) -> values for charts/redis-sentinel. Pure. */
 import type { ResolvedEnvironment } from '@redis-gitops/spec';
-import type { ChartValues } from './chart-values.ts';
+import { releaseName, type ChartValues } from './chart-values.ts';
 import { SHARED_PROVENANCE, sharedRedisValues, type DeepPartial } from './common.ts';
 import type { RedisSentinelValues } from './values/redis-sentinel-values.ts';
 
@@ -13,6 +13,7 @@ export function redisSentinelValues(env: ResolvedEnvironment): ChartValues<DeepP
   };
   return {
     chart: 'redis-sentinel',
+    release: releaseName(env.name, 'redis-sentinel'),
     values,
     provenance: {
       ...SHARED_PROVENANCE,

@@ -26,6 +26,101 @@ Files in this folder are Helm values, one per chart:
 - \`{{file}}\` for chart \`{{chart}}\`
 {{/each}}
 `,
+  runbook: `{{{header}}}
+# Runbook: {{env.name}}
+
+{{#if cluster}}Redis Cluster, {{env.topology.shards}} shards x {{env.topology.replicasPerShard}} replica(s){{else}}Redis with Sentinel: 1 master + {{env.topology.replicasPerShard}} replica(s), {{env.topology.sentinel.count}} Sentinels (quorum {{env.topology.sentinel.quorum}}){{/if}}
+in namespace \`{{env.namespace}}\` on cluster \`{{env.cluster.name}}\` ({{env.cluster.arch}}), tier \`{{env.tier}}\`.
+Helm release: \`{{release}}\` (chart \`{{redisChart}}\`). Every command below is exact for this environment;
+the password is read inside the pod from its \`REDIS_PASSWORD\` variable, never typed.
+
+\`\`\`sh
+export NS={{env.namespace}}
+export SEL='app.kubernetes.io/instance={{release}},app.kubernetes.io/component=redis'
+\`\`\`
+
+## Pods, IPs and roles
+
+\`\`\`sh
+kubectl -n $NS get pods -l "$SEL" -o wide          # pod IPs and nodes
+for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do
+  echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" role | head -3'
+done
+\`\`\`
+
+## Health
+
+{{#if cluster}}\`\`\`sh
+POD=$(kubectl -n $NS get pods -l "$SEL" -o name | head -1)
+kubectl -n $NS exec "$POD" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" cluster info | head -7'
+kubectl -n $NS exec "$POD" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster check "$POD_IP:6379"'
+kubectl -n $NS exec "$POD" -c redis -- /scripts/readiness.sh     # says why a node is (not) ready
+\`\`\`
+
+Healthy means on every node: \`cluster_state:ok\`, no \`fail\`/\`fail?\`/\`noaddr\`/\`handshake\` in
+\`cluster nodes\`, all 16384 slots covered, every replica \`master_link_status:up\`.
+{{else}}\`\`\`sh
+SENT=$(kubectl -n $NS get pods -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel' -o name | head -1)
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel get-master-addr-by-name {{masterSet}}'
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel replicas {{masterSet}}' | grep -A1 -E '^(ip|flags)$'
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel ckquorum {{masterSet}}'
+\`\`\`
+
+Healthy means: every Sentinel names the same master, \`ckquorum\` is OK, exactly one pod reports
+\`role:master\`, and every replica has \`master_link_status:up\`.
+{{/if}}
+
+## Failover (planned)
+
+{{#if cluster}}Run on a **replica** of the master you want to move; it takes over without data loss:
+
+\`\`\`sh
+REPLICA=<replica pod name from the role listing above>
+kubectl -n $NS exec "$REPLICA" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" cluster failover'
+kubectl -n $NS exec "$REPLICA" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" role | head -1'   # now: master
+\`\`\`
+{{else}}\`\`\`sh
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel failover {{masterSet}}'
+sleep 10
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel get-master-addr-by-name {{masterSet}}'   # a new address
+\`\`\`
+{{/if}}
+
+## Backup and restore
+
+{{#if env.backup.enabled}}Backups run \`{{env.backup.schedule}}\` and keep {{env.backup.retention}} sets on the backup volume.
+
+\`\`\`sh
+CJ=$(kubectl -n $NS get cronjob -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' -o jsonpath='{.items[0].metadata.name}')
+kubectl -n $NS create job --from=cronjob/$CJ $CJ-manual-$(date +%s)     # take a backup now
+kubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' --tail=50
+\`\`\`
+
+To restore, set \`restore.fromSet\` to a set name (see the backup logs) on a **fresh** release (empty
+volumes): pods seed their empty data volume from the set before Redis starts. See the
+\`{{redisChart}}\` chart README, section "Restore".
+{{else}}Backups are **off** for this environment (\`spec.backup.enabled: false\`). Enable them in
+\`environment.yaml\` before keeping data here you cannot rebuild.
+{{/if}}
+
+## Uninstall
+
+Remove the Argo CD Applications (Argo CD prunes the objects), or with plain Helm:
+
+\`\`\`sh
+{{#each apps}}argocd app delete {{this}} --cascade
+{{/each}}# or, without Argo CD:
+{{#each releases}}helm uninstall {{this}} -n $NS
+{{/each}}\`\`\`
+
+Helm and Argo CD keep the data volumes on purpose. Delete them by label once you are sure:
+
+\`\`\`sh
+kubectl -n $NS get pvc -l app.kubernetes.io/instance={{release}}
+kubectl -n $NS delete pvc -l app.kubernetes.io/instance={{release}}
+kubectl delete namespace $NS
+\`\`\`
+`,
 } as const;
 
 export type TemplateName = keyof typeof SOURCES;

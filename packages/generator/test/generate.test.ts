@@ -11,6 +11,8 @@ const load = (name: string, change: (t: string) => string = (t) => t) => {
   const file = `environments/${name}/environment.yaml`;
   return parseEnvironment(change(readFileSync(path.join(ROOT, file), 'utf8')), file, clusters);
 };
+const chartVersion = (chart: string) => (YAML.parse(readFileSync(path.join(ROOT, `charts/${chart}/Chart.yaml`), 'utf8')) as { version: string }).version;
+const CTX = { chartVersions: Object.fromEntries(['redis-cluster', 'redis-sentinel', 'redis-monitoring', 'redis-netpol'].map((c) => [c, chartVersion(c)])) };
 const schemaOf = (chart: string) => JSON.parse(readFileSync(path.join(ROOT, `charts/${chart}/values.schema.json`), 'utf8'));
 const defaultsOf = (chart: string) => YAML.parse(readFileSync(path.join(ROOT, `charts/${chart}/values.yaml`), 'utf8'));
 const chartSchema = schemaOf('redis-cluster');
@@ -34,7 +36,7 @@ describe('redisClusterValues', () => {
 
   it.each(['dev-x86', 'prod-x86', 'edge-pi4'])('produces values every chart schema accepts for %s', (name) => {
     const env = load(name);
-    const charts = generateEnvironment(env.resolved).charts;
+    const charts = generateEnvironment(env.resolved, CTX).charts;
     expect(charts.length).toBeGreaterThanOrEqual(2);
     for (const cv of charts) expect(checkChartValues(cv, schemaOf(cv.chart), defaultsOf(cv.chart), env.source)).toEqual([]);
   });
@@ -69,11 +71,15 @@ describe('helpers', () => {
 
 describe('generateEnvironment', () => {
   it('is deterministic and labels every file as generated', () => {
-    const a = generateEnvironment(load('prod-x86').resolved);
-    const b = generateEnvironment(load('prod-x86').resolved);
+    const a = generateEnvironment(load('prod-x86').resolved, CTX);
+    const b = generateEnvironment(load('prod-x86').resolved, CTX);
     expect(a.files).toEqual(b.files);
     expect(a.files.map((f) => f.path)).toEqual([
       'generated/README.md',
+      'generated/RUNBOOK.md',
+      'generated/apps/redis-cluster.yaml',
+      'generated/apps/redis-monitoring.yaml',
+      'generated/apps/redis-netpol.yaml',
       'generated/redis-cluster.values.yaml',
       'generated/redis-monitoring.values.yaml',
       'generated/redis-netpol.values.yaml',
@@ -82,14 +88,14 @@ describe('generateEnvironment', () => {
   });
 
   it('summarises the environment in the generated README', () => {
-    const readme = generateEnvironment(load('prod-x86').resolved).files.find((f) => f.path.endsWith('README.md'))!.content;
+    const readme = generateEnvironment(load('prod-x86').resolved, CTX).files.find((f) => f.path.endsWith('README.md'))!.content;
     expect(readme).toMatch(/\| Slots \| `0-5000` \/ `5001-10000` \/ `10001-16383` \|/);
     expect(readme).toMatch(/\| Backup \| `17 2 \* \* \*`, keep 14 \|/);
   });
 
   it('changes only what the spec changed', () => {
-    const before = generateEnvironment(load('dev-x86').resolved).files.find((f) => f.path.endsWith('.values.yaml'))!.content;
-    const after = generateEnvironment(load('dev-x86', (t) => t.replace('size: 1Gi', 'size: 5Gi')).resolved).files.find((f) => f.path.endsWith('.values.yaml'))!.content;
+    const before = generateEnvironment(load('dev-x86').resolved, CTX).files.find((f) => f.path.endsWith('.values.yaml'))!.content;
+    const after = generateEnvironment(load('dev-x86', (t) => t.replace('size: 1Gi', 'size: 5Gi')).resolved, CTX).files.find((f) => f.path.endsWith('.values.yaml'))!.content;
     const changed = after.split('\n').filter((l, i) => l !== before.split('\n')[i]);
     expect(changed).toEqual(['  size: 5Gi']);
   });
@@ -97,9 +103,9 @@ describe('generateEnvironment', () => {
 
 describe('monitoring', () => {
   it('targets the Redis release and its shard count, and follows the spec toggles', () => {
-    const cv = generateEnvironment(load('prod-x86').resolved).charts.find((c) => c.chart === 'redis-monitoring')!;
+    const cv = generateEnvironment(load('prod-x86').resolved, CTX).charts.find((c) => c.chart === 'redis-monitoring')!;
     expect(cv.values).toMatchObject({ target: { release: 'prod-x86', chart: 'redis-cluster', shards: 3, replicasPerShard: 1 }, alerts: { enabled: true } });
-    const off = generateEnvironment(load('dev-x86', (t) => t.replace('monitoring:\n    enabled: true', 'monitoring:\n    enabled: false')).resolved);
+    const off = generateEnvironment(load('dev-x86', (t) => t.replace('monitoring:\n    enabled: true', 'monitoring:\n    enabled: false')).resolved, CTX);
     expect(off.charts.map((c) => c.chart)).toEqual(['redis-cluster', 'redis-netpol']);
     expect((off.charts[0]!.values as { metrics?: { enabled?: boolean } }).metrics?.enabled).toBe(false);
   });
@@ -107,7 +113,7 @@ describe('monitoring', () => {
 
 describe('netpol', () => {
   it('turns the spec clients into chart clients, own namespace included', () => {
-    const cv = generateEnvironment(load('prod-x86').resolved).charts.find((c) => c.chart === 'redis-netpol')!;
+    const cv = generateEnvironment(load('prod-x86').resolved, CTX).charts.find((c) => c.chart === 'redis-netpol')!;
     expect(cv.values).toMatchObject({
       target: { release: 'prod-x86', chart: 'redis-cluster' },
       clients: [

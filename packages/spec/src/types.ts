@@ -347,12 +347,32 @@ export interface ClusterEntry {
   readonly profile: ProfileName;
 }
 
+/** Where Argo CD takes things from. */
+export interface DeliverySettings {
+  /** Git repository Argo CD reads the generated values from (this repository). */
+  readonly gitRepo: string;
+  /**
+   * Branch or tag of that repository Argo CD follows.
+   * @default "main"
+   */
+  readonly gitRevision?: string;
+  /** Helm chart repository the charts are published to (`redis-gitops publish`). */
+  readonly chartRepo: string;
+  /**
+   * Namespace Argo CD runs in.
+   * @default "argocd"
+   */
+  readonly argocdNamespace?: DnsLabel;
+}
+
 /** `environments/clusters.yaml`: every target cluster. */
 export interface ClusterList {
   /** Spec version. */
   readonly apiVersion: 'redis-gitops.dev/v1alpha1';
   /** Always `ClusterList`. */
   readonly kind: 'ClusterList';
+  /** Argo CD sources: this git repository and the published chart repository. */
+  readonly delivery: DeliverySettings;
   /**
    * The clusters.
    * @minItems 1

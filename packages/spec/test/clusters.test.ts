@@ -2,6 +2,9 @@ import { InputError, parseClusters } from '../src/index.ts';
 
 const base = `apiVersion: redis-gitops.dev/v1alpha1
 kind: ClusterList
+delivery:
+  gitRepo: https://git.example.internal/redis-gitops.git
+  chartRepo: https://charts.example.internal/redis
 clusters:
   - name: a
     server: https://a.example.internal:6443
@@ -25,11 +28,11 @@ describe('parseClusters', () => {
   });
 
   it('rejects an unknown arch with its position', () => {
-    expect(errorsOf(base.replace('arch: amd64', 'arch: armhf'))).toEqual(['6:11 clusters[0].arch: must be one of amd64, arm64 (got "armhf")']);
+    expect(errorsOf(base.replace('arch: amd64', 'arch: armhf'))).toEqual(['9:11 clusters[0].arch: must be one of amd64, arm64 (got "armhf")']);
   });
 
   it('rejects duplicate cluster names', () => {
     const text = `${base}  - name: a\n    server: https://b.example.internal:6443\n    arch: arm64\n    profile: rpi4\n`;
-    expect(errorsOf(text)).toEqual(['8:11 clusters[1].name: duplicate cluster name "a" (also clusters[0])']);
+    expect(errorsOf(text)).toEqual(['11:11 clusters[1].name: duplicate cluster name "a" (also clusters[0])']);
   });
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import YAML from 'yaml';
-import { valuesFileName } from '@redis-gitops/generator';
+import { releaseName, valuesFileName } from '@redis-gitops/generator';
 import { checkoutPaths } from '../io/git.ts';
 import { helmTemplate } from '../io/helm.ts';
 import { findRoot, loadWorkspace, UsageError } from '../io/workspace.ts';
@@ -30,7 +30,7 @@ async function renderBase(root: string, env: string, ref: string): Promise<Map<s
     const spec = YAML.parse(readFileSync(path.join(tmp, 'environments', env, 'environment.yaml'), 'utf8')) as { spec?: { namespace?: string } };
     for (const f of readdirSync(gen).filter((n) => n.endsWith('.values.yaml')).sort()) {
       const chart = f.slice(0, -'.values.yaml'.length);
-      const r = await helmTemplate({ release: env, namespace: spec.spec?.namespace ?? 'default', chartDir: path.join(tmp, 'charts', chart), values: readFileSync(path.join(gen, f), 'utf8') });
+      const r = await helmTemplate({ release: releaseName(env, chart), namespace: spec.spec?.namespace ?? 'default', chartDir: path.join(tmp, 'charts', chart), values: readFileSync(path.join(gen, f), 'utf8') });
       out.set(chart, r.code === 0 ? r.stdout : `# helm template failed at ${ref}: ${r.stderr.trim()}\n`);
     }
     return out;

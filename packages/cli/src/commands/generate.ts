@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import { writeFilesAtomically } from '../io/atomic-write.ts';
 import { findRoot, loadWorkspace } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
-import { driftToChanges, findDrift, plan } from '../pipeline.ts';
+import { driftToChanges, findDrift, findWorkspaceDrift, plan } from '../pipeline.ts';
 
 export interface GenerateOptions {
   readonly envs: readonly string[];
@@ -15,7 +15,7 @@ export async function runGenerate(opts: GenerateOptions, out: Output): Promise<n
   const root = findRoot();
   const ws = loadWorkspace(root, opts.envs);
   const plans = plan(ws);
-  const drift = findDrift(root, plans);
+  const drift = [...findDrift(root, plans), ...findWorkspaceDrift(ws)];
   const files = plans.reduce((n, p) => n + p.generated.files.length, 0);
   if (opts.check) {
     if (opts.json) out.stdout(`${JSON.stringify({ ok: drift.length === 0, stale: drift.map((d) => d.file) }, null, 2)}\n`);

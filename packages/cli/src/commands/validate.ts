@@ -2,7 +2,7 @@
 import { defaultConcurrency, helmVersion } from '../io/helm.ts';
 import { findRoot, loadWorkspace } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
-import { findDrift, plan, renderPlans } from '../pipeline.ts';
+import { findDrift, findWorkspaceDrift, plan, renderPlans } from '../pipeline.ts';
 import { buildReport, formatReportMarkdown, formatReportText } from '../report.ts';
 
 export interface ValidateOptions {
@@ -18,7 +18,7 @@ export async function runValidate(opts: ValidateOptions, out: Output): Promise<n
   const ws = loadWorkspace(root, opts.envs);
   out.progress(`validate: ${ws.environments.length} environment(s) parsed`);
   const plans = plan(ws);
-  const drift = findDrift(root, plans);
+  const drift = [...findDrift(root, plans), ...findWorkspaceDrift(ws)];
   out.progress(`validate: generated in memory; ${drift.length} stale file(s) on disk`);
   const [helm, renders] = await Promise.all([
     helmVersion(),

@@ -26,7 +26,10 @@ export class UsageError extends Error {
 export interface Workspace {
   readonly root: string;
   readonly clusters: ClusterList;
+  /** The selected environments. */
   readonly environments: readonly ParsedEnvironment[];
+  /** Every environment (workspace-wide artifacts such as the Argo CD projects depend on all of them). */
+  readonly all: readonly ParsedEnvironment[];
 }
 
 /** The workspace root: `REDIS_GITOPS_ROOT`, else the nearest folder at or above `from` with environments/clusters.yaml. */
@@ -92,6 +95,7 @@ export function loadWorkspace(root: string, only: readonly string[] = []): Works
   if (c.diagnostic) throw new InputError([c.diagnostic]);
   const clusters = parseClusters(c.text!, clustersFile);
   const environments: ParsedEnvironment[] = [];
+  const everything: ParsedEnvironment[] = [];
   const names: { name: string; file: string; line: number; col: number }[] = [];
   // Parse every environment (not only the selected ones) so duplicate names are always caught,
   // but report only problems in the selected ones plus duplicates.
@@ -106,6 +110,7 @@ export function loadWorkspace(root: string, only: readonly string[] = []): Works
     try {
       const parsed = parseEnvironment(r.text!, file, clusters);
       names.push({ name: parsed.spec.metadata.name, file, ...parsed.source.positionOf(['metadata', 'name']) });
+      everything.push(parsed);
       if (selected.has(name)) environments.push(parsed);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
@@ -118,5 +123,5 @@ export function loadWorkspace(root: string, only: readonly string[] = []): Works
   }
   diagnostics.push(...checkUniqueNames(names));
   if (diagnostics.length) throw new InputError(diagnostics);
-  return { root, clusters, environments };
+  return { root, clusters, environments, all: everything };
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { byCodePoint } from '@redis-gitops/spec';
 
 export interface TarEntry {
   readonly name: string;
@@ -36,7 +37,7 @@ export function tarEntries(tgz: Buffer): TarEntry[] {
     off += 512 + Math.ceil(size / 512) * 512;
     name = '';
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 export function chartDigest(tgz: Buffer): string {

@@ -183,3 +183,62 @@ export interface MetricsValues {
    */
   port: Int;
 }
+
+/** Scheduled RDB backups of every master to a backup volume (the policies require it in production). */
+export interface BackupValues {
+  /** Run the backup CronJob. @default false */
+  enabled: boolean;
+  /**
+   * When to back up (cron, in the controller's time zone).
+   * @pattern ^\s*(\S+\s+){4}\S+\s*$
+   * @default "17 2 * * *"
+   */
+  schedule: string;
+  /**
+   * Backup sets to keep; older sets are pruned after each successful backup.
+   * @minimum 1
+   * @maximum 365
+   * @default 7
+   */
+  retention: Int;
+  /** Size of the backup volume (all kept sets plus the one being written). @default "16Gi" */
+  size: Quantity;
+  /** StorageClass of the backup volume; empty means the cluster default. @default "" */
+  storageClass: string;
+  /**
+   * Access modes of the backup volume the chart creates. A restore (`restore.fromSet`) mounts it
+   * in every Redis pod it seeds at the same time, which on several nodes needs `ReadWriteMany`.
+   * @default ["ReadWriteOnce"]
+   */
+  accessModes: Array<'ReadWriteOnce' | 'ReadWriteMany' | 'ReadWriteOncePod'>;
+  /** Use this existing PVC for backups instead of creating one. @default "" */
+  existingClaim: string;
+  /**
+   * Seconds after the scheduled time a missed run may still start.
+   * @minimum 60
+   * @default 600
+   */
+  startingDeadlineSeconds: Int;
+  /**
+   * Seconds one backup run may take before it is stopped.
+   * @minimum 60
+   * @default 3600
+   */
+  activeDeadlineSeconds: Int;
+  /**
+   * Resources of the backup container.
+   * @default {"requests":{"cpu":"50m","memory":"64Mi"},"limits":{"cpu":"500m","memory":"128Mi"}}
+   */
+  resources: ResourceValues;
+}
+
+/** Seeding a new deployment from a backup set. */
+export interface RestoreValues {
+  /**
+   * Name of a backup set (its folder on the backup volume, e.g. `20261125T021700Z`) to seed EMPTY data
+   * volumes from before Redis starts; pods whose volume already holds data are never touched.
+   * Empty disables restore.
+   * @default ""
+   */
+  fromSet: string;
+}

@@ -5,11 +5,13 @@
 import type { Int, MatchLabels, SlotRanges } from '@redis-gitops/spec';
 import type {
   AuthValues,
+  BackupValues,
   ImageValues,
   MetricsValues,
   PdbValues,
   PersistenceValues,
   RedisTuningValues,
+  RestoreValues,
   ResourceValues,
   SchedulingValues,
   ServiceValues,
@@ -109,6 +111,10 @@ export interface RedisClusterValues {
   service: ServiceValues;
   /** redis_exporter sidecar. */
   metrics: MetricsValues;
+  /** Scheduled RDB backups (CronJob + backup volume). */
+  backup: BackupValues;
+  /** Seed empty volumes from a backup set. */
+  restore: RestoreValues;
   /** Bootstrap Job. */
   bootstrap: BootstrapValues;
   /**

@@ -5,11 +5,13 @@
 import type { Int, MatchLabels } from '@redis-gitops/spec';
 import type {
   AuthValues,
+  BackupValues,
   ImageValues,
   MetricsValues,
   PdbValues,
   PersistenceValues,
   RedisTuningValues,
+  RestoreValues,
   ResourceValues,
   SchedulingValues,
   ServiceValues,
@@ -130,6 +132,10 @@ export interface RedisSentinelValues {
   service: ServiceValues;
   /** redis_exporter sidecar. */
   metrics: MetricsValues;
+  /** Scheduled RDB backups (CronJob + backup volume). */
+  backup: BackupValues;
+  /** Seed empty volumes from a backup set. */
+  restore: RestoreValues;
   /**
    * Seconds a pod gets to fail over (master) and flush before it is killed.
    * @minimum 10
