@@ -1,5 +1,6 @@
 import { formatPath } from './field-path.ts';
 import { shapeTreeOf } from './field-shapes.ts';
+import { whereOf } from './where-of.ts';
 import type { Finding } from './finding.ts';
 import { findDuplicates } from './find-duplicates.ts';
 import { findModel, knownApiVersions } from './model-registry.ts';
@@ -7,17 +8,7 @@ import type { RenderedObject } from './rendered-object.ts';
 import { schemaErrors } from './schema-errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 
-type Where = Pick<Finding, 'environment' | 'chart' | 'source' | 'line' | 'kind' | 'name' | 'namespace'>;
 
-const whereOf = (o: RenderedObject): Where => ({
-  environment: o.environment,
-  chart: o.chart,
-  source: o.source,
-  line: o.line,
-  kind: o.kind,
-  name: o.name,
-  namespace: o.namespace,
-});
 
 /** Every problem of one object: unknown kind, or schema errors and unknown fields. */
 export function checkObject(o: RenderedObject): Finding[] {

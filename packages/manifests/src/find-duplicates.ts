@@ -1,3 +1,4 @@
+import { whereOf } from './where-of.ts';
 import type { Finding } from './finding.ts';
 import type { RenderedObject } from './rendered-object.ts';
 
@@ -23,13 +24,7 @@ export function findDuplicates(objects: readonly RenderedObject[]): Finding[] {
       code: 'duplicate-object',
       message: `rendered twice: also at line ${earlier.line}${earlier.source ? ` (${earlier.source})` : ''}`,
       hint: 'give each object a unique name, or render it from one template only',
-      environment: o.environment,
-      chart: o.chart,
-      source: o.source,
-      line: o.line,
-      kind: o.kind,
-      name: o.name,
-      namespace: o.namespace,
+      ...whereOf(o),
     });
   }
   return findings;
