@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# bootstrap.sh: creates the cluster, or completes/repairs it; safe to run any number of times
-# (the chart runs it as a post-install/post-upgrade hook Job; a rerun after the Job was killed
-# halfway finishes the work). Steps, each one skipping what is already done:
+# bootstrap.sh: creates the cluster, completes/repairs it, and finishes a scale-out; safe to run
+# any number of times (the chart runs it as a post-install/post-upgrade hook Job; a rerun after
+# the Job was killed halfway finishes the work). Steps, each one skipping what is already done:
 #   1. wait until every pod's stable name resolves and the pod answers PING;
-#   2. if the cluster is already whole and healthy: log it and exit 0;
+#   2. if the cluster is already whole, healthy and (even layout) balanced: log it and exit 0;
 #   3. slots: every slot nobody owns is added (CLUSTER ADDSLOTSRANGE) to the master of the
-#      shard the layout gives it to (pods 0..SHARDS-1 are the first masters);
+#      shard the layout gives it to. The layout is shard-major: pod p belongs to shard
+#      p / (1 + REPLICAS_PER_SHARD), and the first pod of each group is the shard's first master;
 #   4. CLUSTER MEET every node the others do not know (at its current IP), wait for a full mesh;
-#   5. every master without slots becomes a replica (CLUSTER REPLICATE) of its shard's master:
-#      pod i+SHARDS*k belongs to shard i, so a replica is never on its master's pod; nodes that
-#      already replicate, and masters that own slots, are left alone;
-#   6. wait until every node reports cluster_state:ok and the cluster is whole.
+#   5. roles: when fewer masters own slots than SHARDS (a scale-out: new groups of pods at the
+#      highest ordinals), the first pod of each group without a master becomes a new (empty)
+#      master; every other master without slots becomes a replica (CLUSTER REPLICATE) of the
+#      master of its group, so a replica is never on its master's pod; nodes that already
+#      replicate, and masters that own slots, are left alone;
+#   6. node IDs that no pod has any more are forgotten on every node;
+#   7. even layout only: open slots (a slot move killed halfway) are finished with
+#      `redis-cli --cluster fix`, and when a master's share is more than 2% off the even split
+#      (new empty masters after a scale-out), `redis-cli --cluster rebalance` moves slots, keys
+#      included (MIGRATE), until it is even;
+#   8. wait until every node reports cluster_state:ok and the cluster is whole.
+# Removing shards is scale-in.sh's job (a pre-upgrade hook): it must happen before the pods go.
 # The Job cannot write the pods' volumes, so it does not write peers.map: each node's readiness
 # probe records it (stable name -> node ID -> IP) within seconds of the cluster forming.
 #
@@ -21,21 +30,28 @@
 #   BOOTSTRAP_WAIT_SECONDS  600   how long to wait for every pod to answer
 #   BOOTSTRAP_STEP_SECONDS  180   how long to wait for the mesh, and for cluster_state:ok
 #   BOOTSTRAP_INTERVAL      2     seconds between checks
-#   BOOTSTRAP_JOIN          ""    set by join-cluster.sh: only join/repair, never assign slots
+#   BOOTSTRAP_JOIN          ""    set by join-cluster.sh: only join/repair, never assign or move slots
 set -euo pipefail
 SCRIPT_NAME=bootstrap
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+set -f  # word splitting of slot fields like "[5469->-<id>]" must never glob
 
 : "${SLOTS:=}"
 : "${BOOTSTRAP_WAIT_SECONDS:=600}"
 : "${BOOTSTRAP_STEP_SECONDS:=180}"
 : "${BOOTSTRAP_INTERVAL:=2}"
+: "${BOOTSTRAP_JOIN:=}"
+# redis-cli --cluster rebalance's default threshold: a master whose slot count is more than this
+# many percent off its even share triggers a rebalance.
+REBALANCE_THRESHOLD_PERCENT=2
 
 mapfile -t NAMES < <(peer_names)
 N=${#NAMES[@]}
 { is_uint "$SHARDS" && (( SHARDS >= 1 )); } || die "SHARDS='$SHARDS' is not a positive integer"
-(( N >= SHARDS )) || die "only $N pods (${NAMES[*]}) for $SHARDS shards"
+is_uint "$REPLICAS_PER_SHARD" || die "REPLICAS_PER_SHARD='$REPLICAS_PER_SHARD' is not an integer"
+GROUP=$(group_size)
+(( N >= SHARDS * GROUP )) || die "only $N pods (${NAMES[*]}) for $SHARDS shards of $GROUP pods"
 
 # ---- slot layout ----------------------------------------------------------------------------
 # LAYOUT[s] = space-separated ranges "a-b" of shard s.
@@ -96,12 +112,14 @@ layout_text() { local s out=""; for (( s = 0; s < SHARDS; s++ )); do out+="${out
 # ---- cluster state, gathered from every pod -------------------------------------------------
 declare -a IP=() ID=() NODES=() STATE=() FLAGS=() MASTER=() SLOTF=() NSLOT=()
 declare -A POD_OF=() VIEW=()  # VIEW["<pod index> <node id>"] = "<ip> <flags>" in that pod's view
+declare -A HOST_OF=()         # node id -> announced hostname (cluster-announce-hostname), any view
+declare -A DESIGNATED=()      # pod index -> 1: an empty master chosen to lead a new shard (scale-out)
 
 slot_count() { local f n=0; for f in "$@"; do [[ "$f" == \[* ]] && continue; if [[ "$f" == *-* ]]; then n=$(( n + ${f#*-} - ${f%-*} + 1 )); else n=$(( n + 1 )); fi; done; echo "$n"; }
 
 gather_once() {
   local i ip out line id addr flags a
-  POD_OF=(); VIEW=()
+  POD_OF=(); VIEW=(); HOST_OF=()
   for (( i = 0; i < N; i++ )); do
     ip="$(resolve "${NAMES[i]}")" || { log "${NAMES[i]} does not resolve"; return 1; }
     IP[i]="$ip"
@@ -111,6 +129,7 @@ gather_once() {
       [[ -n "${id:-}" ]] || continue
       a="${addr%%,*}"; a="${a%@*}"
       VIEW["$i $id"]="${a%:*} $flags"
+      [[ -n "$(addr_host "$addr")" ]] && HOST_OF["$id"]="$(addr_host "$addr")"
     done <<<"$out"
     out="$(rcli_ok "$ip" CLUSTER INFO)" || { log "${NAMES[i]} ($ip): CLUSTER INFO failed: ${out%%$'\n'*}"; return 1; }
     STATE[i]="$(field "$out" cluster_state)"
@@ -140,12 +159,30 @@ knows() {
   [[ "${v#* }" != *fail* && "${v#* }" != *noaddr* && "${v#* }" != *handshake* ]]
 }
 
-# health_problem : prints why the cluster is not whole and healthy, or nothing.
+# open_slots : one line per open slot (MIGRATING/IMPORTING, left by a slot move that stopped halfway).
+open_slots() {
+  local i f body
+  for (( i = 0; i < N; i++ )); do
+    for f in ${SLOTF[i]}; do
+      [[ "$f" == "["*"]" ]] || continue
+      body="${f:1:${#f}-2}"
+      if [[ "$body" == *"->-"* ]]; then echo "slot ${body%%->-*} migrating from $(pod "$i") to $(pod_of_id "${body#*->-}")"
+      elif [[ "$body" == *"-<-"* ]]; then echo "slot ${body%%-<-*} importing into $(pod "$i") from $(pod_of_id "${body#*-<-}")"; fi
+    done
+  done
+  return 0
+}
+pod_of_id() { if [[ -n "${POD_OF[$1]:-}" ]]; then pod "${POD_OF[$1]}"; else printf 'node %s' "$1"; fi; }
+
+# health_problem [pending] : prints why the cluster is not whole and healthy, or nothing. With
+# "pending" (a scale-out whose slots the Job has not moved yet), the designated new masters may
+# own no slots yet, and open slots are not reported (a concurrent Job may be moving slots).
 health_problem() {
-  local i j total=0 masters=0
+  local mode="${1:-strict}" i j total=0 masters=0 open
   for (( i = 0; i < N; i++ )); do
     if is_master "$i"; then
       if (( NSLOT[i] > 0 )); then masters=$(( masters + 1 )); total=$(( total + NSLOT[i] ))
+      elif [[ "$mode" == pending && -n "${DESIGNATED[$i]:-}" ]]; then masters=$(( masters + 1 ))
       else echo "$(pod "$i") is a master without slots"; return; fi
     elif [[ -z "${POD_OF[${MASTER[i]}]:-}" ]]; then
       echo "$(pod "$i") replicates ${MASTER[i]}, which is not one of the pods"; return
@@ -161,6 +198,29 @@ health_problem() {
   for (( i = 0; i < N; i++ )); do
     [[ "${STATE[i]}" == ok ]] || { echo "$(pod "$i") reports cluster_state:${STATE[i]}"; return; }
   done
+  if [[ "$mode" != pending ]]; then
+    open="$(open_slots | head -n 1)"
+    [[ -z "$open" ]] || { echo "$open (a slot move stopped halfway)"; return; }
+  fi
+}
+
+# imbalance : with the even layout, why the slot split is not even (a master more than
+# REBALANCE_THRESHOLD_PERCENT off its share, as redis-cli --cluster rebalance computes it), or nothing.
+imbalance() {
+  [[ -z "$SLOTS" ]] || return 0
+  local i expected=$(( 16384 / SHARDS )) off="" pct
+  for (( i = 0; i < N; i++ )); do
+    is_master "$i" || continue
+    (( NSLOT[i] > 0 )) || [[ -n "${DESIGNATED[$i]:-}" ]] || continue
+    if (( NSLOT[i] == 0 )); then
+      off+="${off:+, }$(pod "$i") 0"
+      continue
+    fi
+    # |100 - 100 * expected / slots| > threshold, in integer arithmetic (x1000)
+    pct=$(( 100000 - 100000 * expected / NSLOT[i] )); (( pct < 0 )) && pct=$(( -pct ))
+    (( pct > REBALANCE_THRESHOLD_PERCENT * 1000 )) && off+="${off:+, }$(pod "$i") ${NSLOT[i]}"
+  done
+  [[ -z "$off" ]] || echo "masters off the even share of $expected slots by more than ${REBALANCE_THRESHOLD_PERCENT}%: $off"
 }
 
 summary() {
@@ -214,11 +274,11 @@ assign_slots() {
     log "slots: only $total/16384 assigned (an earlier run stopped halfway?); assigning the rest per layout"
   fi
   for (( s = 0; s < SHARDS; s++ )); do
-    t=$s
+    f=$(( s * GROUP )); t=$f
     if ! is_master "$t"; then
-      t="${POD_OF[${MASTER[s]}]:-}"
-      [[ -n "$t" ]] || die "$(pod "$s") (first master of shard $s) is a replica of an unknown node ${MASTER[s]}"
-      log "shard $s: $(pod "$s") is a replica now; its master $(pod "$t") takes the shard's missing slots"
+      t="${POD_OF[${MASTER[f]}]:-}"
+      [[ -n "$t" ]] || die "$(pod "$f") (first master of shard $s) is a replica of an unknown node ${MASTER[f]}"
+      log "shard $s: $(pod "$f") is a replica now; its master $(pod "$t") takes the shard's missing slots"
     fi
     pairs=()
     local run=-1 count=0
@@ -274,78 +334,126 @@ meet_all() {
   done
 }
 
-# shard_master P : the node ID of the master of pod P's shard (pods s, s+SHARDS, s+2*SHARDS, ...);
-# the master with the fewest replicas when the shard has none.
+# in_group P Q : pods P and Q belong to the same group (shard-major layout).
+in_group() { (( $1 / GROUP == $2 / GROUP )); }
+# leads Q : pod Q is (or is about to become) a master that serves a shard.
+leads() { is_master "$1" && { (( NSLOT[$1] > 0 )) || [[ -n "${DESIGNATED[$1]:-}" ]]; }; }
+
+# shard_master P : the node ID pod P must replicate: the master of P's group (a master of the
+# group, or the master a group member replicates); when the group has none (e.g. after
+# replicasPerShard changed), the master with the fewest replicas. Never P itself.
 shard_master() {
   local p=$1 q m best="" bestn=999999 n i
-  for (( q = p % SHARDS; q < N; q += SHARDS )); do
-    (( q == p )) && continue
-    if is_master "$q" && (( NSLOT[q] > 0 )); then echo "${ID[q]}"; return; fi
+  for (( q = 0; q < N; q++ )); do
+    if (( q == p )) || ! in_group "$p" "$q"; then continue; fi
+    if leads "$q"; then echo "${ID[q]}"; return; fi
     m="${POD_OF[${MASTER[q]}]:-}"
-    if ! is_master "$q" && [[ -n "$m" ]] && (( NSLOT[m] > 0 )); then echo "${MASTER[q]}"; return; fi
+    if ! is_master "$q" && [[ -n "$m" ]] && (( m != p )) && leads "$m"; then echo "${MASTER[q]}"; return; fi
   done
   for (( q = 0; q < N; q++ )); do
-    { is_master "$q" && (( NSLOT[q] > 0 )); } || continue
-    n=0; for (( i = 0; i < N; i++ )); do [[ "${MASTER[i]}" == "${ID[q]}" ]] && n=$(( n + 1 )); done
+    if (( q == p )) || ! leads "$q"; then continue; fi
+    n=0; for (( i = 0; i < N; i++ )); do ! is_master "$i" && [[ "${MASTER[i]}" == "${ID[q]}" ]] && n=$(( n + 1 )); done
     (( n < bestn )) && { bestn=$n; best="${ID[q]}"; }
   done
   echo "$best"
 }
 
 # ghost_masters : masters that own slots but belong to no pod (a pod came back as a new node
-# after its volume was lost, before its old node ID failed over), in any pod's view.
+# after its volume was lost, before its old node ID failed over; or a pod removed without the
+# scale-in Job), in any pod's view: "<id>[/<hostname>] ...".
 ghost_masters() {
   local i
   local -A current=()
   for (( i = 0; i < N; i++ )); do current["${ID[i]}"]=1; done
   for (( i = 0; i < N; i++ )); do
     awk '$3 ~ /master/ && NF > 8 { print $1 }' <<<"${NODES[i]}"
-  done | sort -u | while read -r id; do [[ -n "${current[$id]:-}" ]] || printf '%s ' "$id"; done
+  done | sort -u | while read -r id; do [[ -n "${current[$id]:-}" ]] || printf '%s%s ' "$id" "${HOST_OF[$id]:+/${HOST_OF[$id]}}"; done
 }
 
-attach_replicas() {
-  local p masters=0 empty=0 target reply ghosts start=$SECONDS
+explicit_layout_die() {
+  die "cluster.slots is an explicit layout and the cluster has $1 shard(s) owning slots while cluster.shards is $SHARDS: the Jobs move slots only to keep an EVEN split, never to an explicit layout. Either set cluster.slots to [] (the Jobs then spread the slots evenly over $SHARDS shards), or set cluster.shards back to $1 (the scale-in Job then removes the new pods' nodes) and reshape by hand: redis-cli --cluster reshard, then write the resulting layout into cluster.slots. No slot was moved"
+}
+
+# assign_roles : step 5. Scale-out: new groups get a master (DESIGNATED); every other master
+# without slots becomes a replica of its group's master.
+assign_roles() {
+  local p q g masters=0 need target reply ghosts start=$SECONDS pass
+  local -a empty=()
   while ghosts="$(ghost_masters)"; [[ -n "$ghosts" ]]; do
-    (( SECONDS - start < BOOTSTRAP_STEP_SECONDS )) || die "replicas: slots are still owned by node(s) that belong to no pod: ${ghosts% }; their replicas did not take over. On the replica of each, run: redis-cli CLUSTER FAILOVER TAKEOVER"
-    log "replicas: slots owned by node(s) that belong to no pod (${ghosts% }); waiting for their replicas to take over (cluster-node-timeout)"
+    (( SECONDS - start < BOOTSTRAP_STEP_SECONDS )) || die "roles: slots are still owned by node(s) that belong to no pod: ${ghosts% }; their replicas did not take over. If they are pods removed by a scale-in without the scale-in Job, their keys are only on those volumes: scale back out to bring them back, then scale in again (the Job moves their slots first). Otherwise, on the replica of each, run: redis-cli CLUSTER FAILOVER TAKEOVER"
+    log "roles: slots owned by node(s) that belong to no pod (${ghosts% }); waiting for their replicas to take over (cluster-node-timeout)"
     sleep "$BOOTSTRAP_INTERVAL"
     gather
   done
   for (( p = 0; p < N; p++ )); do
-    if is_master "$p"; then if (( NSLOT[p] > 0 )); then masters=$(( masters + 1 )); else empty=$(( empty + 1 )); fi; fi
+    is_master "$p" || continue
+    if (( NSLOT[p] > 0 )); then masters=$(( masters + 1 )); else empty+=("$p"); fi
   done
-  if (( masters < SHARDS && empty > 0 )); then
-    die "the cluster has $masters masters owning slots but cluster.shards is $SHARDS: adding shards needs resharding, which this chart version does not do; $empty node(s) stay empty masters"
+  need=$(( SHARDS - masters ))
+  if (( need < 0 )); then
+    die "roles: $masters masters own slots but cluster.shards is $SHARDS: removing shards is the scale-in Job's work (a pre-upgrade hook, Argo CD PreSync), which moves their slots away while their pods still exist; this Job never moves slots off a master"
   fi
+  if (( need > 0 && ${#empty[@]} > 0 )); then
+    (( masters == 0 )) || [[ -z "$SLOTS" ]] || explicit_layout_die "$masters"
+    log "roles: $masters master(s) own slots, cluster.shards is $SHARDS: scale-out, $need new shard(s)"
+    # First the first pod of each group that has no master yet, then any pod of such a group,
+    # then any empty pod (only when groups no longer match roles, e.g. after replicasPerShard changed).
+    for pass in 1 2 3; do
+      for p in "${empty[@]}"; do
+        (( need > 0 )) || break
+        [[ -z "${DESIGNATED[$p]:-}" ]] || continue
+        g=0; for (( q = 0; q < N; q++ )); do in_group "$p" "$q" && leads "$q" && g=1; done
+        case $pass in
+          1) (( p % GROUP == 0 && g == 0 )) || continue ;;
+          2) (( g == 0 )) || continue ;;
+        esac
+        DESIGNATED[$p]=1; need=$(( need - 1 ))
+        log "roles: $(pod "$p") (${ID[p]}) becomes the master of a new shard (group $(( p / GROUP )): pods $(( p / GROUP * GROUP ))..$(( p / GROUP * GROUP + GROUP - 1 ))); it gets its slots once its replicas are attached"
+      done
+    done
+  fi
+  (( need <= 0 )) || log "roles: only $(( SHARDS - need )) of $SHARDS shards have a master and no empty node is left to lead another"
   for (( p = 0; p < N; p++ )); do
-    if ! is_master "$p"; then log "replicas: $(pod "$p") already replicates $(pod "${POD_OF[${MASTER[p]}]:-0}") (${MASTER[p]}); left alone"; continue; fi
+    if ! is_master "$p"; then log "roles: $(pod "$p") already replicates $(pod_of_id "${MASTER[p]}"); left alone"; continue; fi
     (( NSLOT[p] > 0 )) && continue
+    [[ -n "${DESIGNATED[$p]:-}" ]] && continue
     target="$(shard_master "$p")"
-    [[ -n "$target" ]] || die "replicas: no master found for $(pod "$p")"
+    [[ -n "$target" ]] || die "roles: no master found for $(pod "$p")"
     reply="$(rcli_ok "${IP[p]}" CLUSTER REPLICATE "$target")" \
-      || die "replicas: CLUSTER REPLICATE on $(pod "$p") failed: $reply (a node holding keys cannot become a replica; see the chart README)"
-    log "replicas: $(pod "$p") now replicates $(pod "${POD_OF[$target]}") ($target)"
+      || die "roles: CLUSTER REPLICATE on $(pod "$p") failed: $reply (a node holding keys cannot become a replica; see the chart README)"
+    log "roles: $(pod "$p") now replicates $(pod_of_id "$target") ($target)"
+    FLAGS[p]="slave"; MASTER[p]="$target"
   done
 }
 
-# forget_ghosts : node IDs that no pod has any more (a pod whose volume was lost came back as a
-# new node; a pod removed by a scale-in) stay in every node's table as failed entries. They
-# are forgotten on every node in one pass (CLUSTER FORGET bans an ID for 60 s only, so all
-# nodes must forget it within that time). A ghost that still owns slots is never forgotten.
+# forget_ghosts : node IDs that no pod has any more stay in every node's table: a pod whose volume
+# was lost came back as a new node; a pod removed without the scale-in Job. A node ID is a ghost
+# when it belongs to no pod and either it is flagged fail/noaddr, or its announced hostname is a
+# pod's stable name while that pod is now another node ID (a replaced node, failed or not yet).
+# Ghosts are forgotten on every node in one pass (CLUSTER FORGET bans an ID for 60 s only, so
+# all nodes must forget it within that time). A ghost that still owns slots is never forgotten.
 forget_ghosts() {
-  local i key id v
-  local -A current=() ghosts=()
-  for (( i = 0; i < N; i++ )); do current["${ID[i]}"]=1; done
+  local i key id v host why
+  local -A current=() ghosts=() pod_of_name=()
+  for (( i = 0; i < N; i++ )); do current["${ID[i]}"]=1; pod_of_name["${NAMES[i]}"]=$i; done
   for key in "${!VIEW[@]}"; do
     id="${key#* }"; v="${VIEW[$key]}"
-    [[ -n "${current[$id]:-}" ]] && continue
-    [[ "${v#* }" == *fail* || "${v#* }" == *noaddr* ]] || continue
+    [[ -n "${current[$id]:-}" || -n "${ghosts[$id]:-}" ]] && continue
+    [[ "${v#* }" == *handshake* ]] && continue
+    host="${HOST_OF[$id]:-}"
+    if [[ -n "$host" && -n "${pod_of_name[$host]:-}" ]]; then
+      why="it announces $host, which is now node ${ID[${pod_of_name[$host]}]}"
+    elif [[ "${v#* }" == *fail* || "${v#* }" == *noaddr* ]]; then
+      why="flagged ${v#* } and belongs to no pod"
+    else
+      continue
+    fi
     awk -v id="$id" '$1 == id && NF > 8 { found = 1 } END { exit !found }' <<<"${NODES[${key%% *}]}" && continue
-    ghosts["$id"]=1
+    ghosts["$id"]="$why"
   done
   (( ${#ghosts[@]} > 0 )) || return 0
   for id in "${!ghosts[@]}"; do
-    log "ghosts: node $id is failed and belongs to no pod (volume lost, or scaled in); CLUSTER FORGET on every node"
+    log "ghosts: node $id: ${ghosts[$id]}; CLUSTER FORGET on every node"
     for (( i = 0; i < N; i++ )); do
       [[ -n "${VIEW["$i $id"]:-}" ]] || continue
       v="$(rcli "${IP[i]}" CLUSTER FORGET "$id" | head -n 1)"
@@ -354,11 +462,12 @@ forget_ghosts() {
   done
 }
 
-wait_healthy() {
-  local start=$SECONDS problem
+# wait_until_whole [pending] : until health_problem is empty (bounded).
+wait_until_whole() {
+  local mode="${1:-strict}" start=$SECONDS problem
   while :; do
     gather
-    problem="$(health_problem)"
+    problem="$(health_problem "$mode")"
     [[ -z "$problem" ]] && return 0
     (( SECONDS - start < BOOTSTRAP_STEP_SECONDS )) || die "after ${BOOTSTRAP_STEP_SECONDS}s the cluster is still not whole: $problem"
     log "waiting for the cluster to settle ($(( SECONDS - start ))s): $problem"
@@ -366,27 +475,68 @@ wait_healthy() {
   done
 }
 
+# seed : a pod that owns slots (redis-cli --cluster reads the whole cluster from it).
+seed() { local i; for (( i = 0; i < N; i++ )); do is_master "$i" && (( NSLOT[i] > 0 )) && { echo "${IP[i]}"; return; }; done; echo "${IP[0]}"; }
+
+# balance_slots : step 7 (the Job, even layout only).
+balance_slots() {
+  local why i host
+  local -a weights=()
+  if [[ -n "$SLOTS" ]]; then
+    [[ -z "$(open_slots)" ]] || log "slots: $(open_slots | head -n 1); fixing it although the layout is explicit (it only completes a move that was started)"
+    [[ -z "$(open_slots)" ]] || settle_slots "$(seed)" "$BOOTSTRAP_STEP_SECONDS"
+    log "slots: explicit layout (cluster.slots): slots are never moved"
+    return
+  fi
+  host="$(seed)"
+  settle_slots "$host" "$BOOTSTRAP_STEP_SECONDS"
+  gather
+  why="$(imbalance)"
+  if [[ -z "$why" ]]; then log "slots: even split over $SHARDS masters (within ${REBALANCE_THRESHOLD_PERCENT}%); nothing to move"; return; fi
+  # Masters without slots that are not designated (none, normally) must not receive slots.
+  for (( i = 0; i < N; i++ )); do
+    is_master "$i" && (( NSLOT[i] == 0 )) && [[ -z "${DESIGNATED[$i]:-}" ]] && weights+=("${ID[i]}=0")
+  done
+  log "slots: $why; moving slots (keys included) with redis-cli --cluster rebalance --cluster-use-empty-masters${weights[*]:+ --cluster-weight ${weights[*]}}"
+  local t0=$SECONDS
+  cluster_tool rebalance "$host:$REDIS_PORT" --cluster-use-empty-masters --cluster-yes ${weights[@]:+--cluster-weight "${weights[@]}"} \
+    || die "slots: redis-cli --cluster rebalance failed (see above); the Job retries, and the next run finishes any slot left open"
+  log "slots: rebalance done in $(( SECONDS - t0 ))s"
+  settle_slots "$host" "$BOOTSTRAP_STEP_SECONDS"
+}
+
 main() {
-  log "bootstrap of $N pods (${NAMES[0]} .. ${NAMES[N-1]}): $SHARDS shards x $(( 1 + REPLICAS_PER_SHARD ))${BOOTSTRAP_JOIN:+, started by join-cluster on $POD_NAME}"
-  [[ -n "${BOOTSTRAP_JOIN:-}" ]] || build_layout
+  log "bootstrap of $N pods (${NAMES[0]} .. ${NAMES[N-1]}): $SHARDS shards x $GROUP${BOOTSTRAP_JOIN:+, started by join-cluster on $POD_NAME}"
+  [[ -n "$BOOTSTRAP_JOIN" ]] || build_layout
   wait_for_pods
   gather
-  local problem
+  local problem why=""
   problem="$(health_problem)"
-  if [[ -z "$problem" ]]; then
+  [[ -n "$problem" || -n "$BOOTSTRAP_JOIN" ]] || why="$(imbalance)"
+  if [[ -z "$problem" && -z "$why" ]]; then
     log "cluster already formed and healthy: $(summary); nothing to do"
     forget_ghosts
     [[ -z "$SLOTS" ]] || log "note: cluster.slots only applies when the cluster is created; the existing layout is kept"
     exit 0
   fi
-  log "cluster not whole yet: $problem; creating or completing it"
+  if [[ -n "$problem" ]]; then log "cluster not whole yet: $problem; creating or completing it"
+  else log "cluster whole but $why"; fi
   assign_slots
   gather
   meet_all
-  attach_replicas
+  assign_roles
   gather
   forget_ghosts
-  wait_healthy
+  if [[ -n "$BOOTSTRAP_JOIN" ]]; then
+    wait_until_whole pending
+    log "done: $POD_NAME is in the cluster; $(summary)$( (( ${#DESIGNATED[@]} > 0 )) && echo "; the bootstrap Job moves slots to the new master(s)")"
+    exit 0
+  fi
+  if (( ${#DESIGNATED[@]} > 0 )) || [[ -n "$(imbalance)" ]] || [[ -n "$(open_slots)" ]]; then
+    wait_until_whole pending
+    balance_slots
+  fi
+  wait_until_whole
   log "done: cluster_state:ok on all $N nodes; $(summary)"
 }
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# join-cluster.sh: started in the background by start-node.sh when the node starts WITHOUT a
-# nodes.conf (a new pod, a pod whose volume was lost, or any restart with persistence
-# disabled). Once the local redis-server answers, it asks the peers whether a complete cluster
-# already exists (some peer has all 16384 slots assigned). If so, it runs bootstrap.sh, which
-# MEETs this node, attaches it as a replica of its shard's master and forgets the node ID it had
-# before; so a node replaced this way heals without waiting for the next helm upgrade / Argo CD
-# sync. If no cluster exists yet, it does nothing: creating the cluster is the bootstrap Job's
-# job (with the explicit slot layout, which pods do not have). It never fails the pod.
+# join-cluster.sh: started in the background by start-node.sh when the node starts as a new node:
+# no nodes.conf, or one that knows no peer (a new pod, a pod whose volume was lost, any restart
+# with persistence disabled, a scale-out). Once the local redis-server answers, it asks the peers
+# whether a complete cluster already exists (some peer has all 16384 slots assigned). If so, it
+# runs bootstrap.sh in join mode, which MEETs this node and gives it its role: a replica of its
+# group's master, or, in a scale-out, the (still empty) master of a new shard whose slots the
+# bootstrap Job moves; and it forgets the node ID the pod had before. So a node replaced this way
+# heals without waiting for the next helm upgrade / Argo CD sync, and new pods become Ready
+# (which `helm upgrade --wait` and Argo CD wait for before they run the post-upgrade Job). If no
+# cluster exists yet, it does nothing: creating the cluster is the bootstrap Job's job (with the
+# explicit slot layout, which pods do not have). It never moves slots and never fails the pod.
 #
 # Extra environment (see lib.sh for the shared contract):
 #   JOIN_WAIT_SECONDS  120   how long to wait for the local redis and for a peer to answer

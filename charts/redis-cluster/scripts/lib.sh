@@ -17,8 +17,7 @@
 : "${REDIS_PASSWORD:=}"                  # empty: no AUTH
 : "${REDIS_TLS:=no}"                     # yes: TLS on client port, replication and bus
 : "${TLS_DIR:=/tls}"                     # tls.crt, tls.key, ca.crt
-: "${SHARDS:=3}"
-: "${REPLICAS_PER_SHARD:=1}"
+: "${TOPOLOGY_DIR:=/etc/redis-topology}"  # the topology ConfigMap: files `shards`, `replicas-per-shard`
 : "${HEADLESS_SERVICE:=}"                # stable name = <pod>.<headless service>
 : "${POD_IP:=}"
 : "${POD_NAME:=$(hostname 2>/dev/null || echo unknown-0)}"
@@ -28,6 +27,16 @@
 : "${CLI_TIMEOUT:=5}"                    # seconds one redis-cli call may take
 # shellcheck disable=SC2016  # $1 is expanded by the resolver's own shell, not here
 : "${RESOLVE_CMD:=getent hosts \"\$1\" | awk '{print \$1; exit}'}"
+
+# SHARDS and REPLICAS_PER_SHARD: the environment wins (the Jobs, the tests); a pod reads them from
+# the topology ConfigMap volume, which is NOT part of the pod template: changing cluster.shards
+# changes the StatefulSet's replicas and this ConfigMap only, so scaling restarts no running pod
+# (kubelet refreshes the mounted files within a minute or two).
+topology_value() { [[ -r "$TOPOLOGY_DIR/$1" ]] && tr -dc '0-9' < "$TOPOLOGY_DIR/$1"; return 0; }
+[[ -n "${SHARDS:-}" ]] || SHARDS="$(topology_value shards)"
+[[ -n "${REPLICAS_PER_SHARD:-}" ]] || REPLICAS_PER_SHARD="$(topology_value replicas-per-shard)"
+: "${SHARDS:=3}"
+: "${REPLICAS_PER_SHARD:=1}"
 
 SCRIPT_NAME="${SCRIPT_NAME:-$(basename "${0:-script}" .sh)}"
 PEERS_MAP="${DATA_DIR}/peers.map"
@@ -81,6 +90,27 @@ stable_name() {
 self_name() { stable_name "$POD_NAME"; }
 
 cluster_size() { echo $(( SHARDS * (1 + REPLICAS_PER_SHARD) )); }
+
+# The layout is shard-major: pod p belongs to shard p / (1 + REPLICAS_PER_SHARD); the first pod of
+# each group of 1 + REPLICAS_PER_SHARD pods is the shard's first master, the others replicate it.
+# Adding shards appends whole groups at the highest ordinals, and a StatefulSet scale-in removes
+# whole groups from the top, so scaling never moves an existing pod to another shard.
+group_size() { echo $(( 1 + REPLICAS_PER_SHARD )); }
+
+# ordinal_of NAME : the ordinal i of a stable name <statefulset>-<i>[.<headless service>], or fails.
+ordinal_of() {
+  local name="$1" pod
+  if [[ -n "$HEADLESS_SERVICE" ]]; then
+    [[ "$name" == *".$HEADLESS_SERVICE" ]] || return 1
+    pod="${name%".$HEADLESS_SERVICE"}"
+  else
+    pod="$name"
+  fi
+  [[ "$pod" == "$STATEFULSET"-* ]] || return 1
+  pod="${pod#"$STATEFULSET"-}"
+  is_uint "$pod" || return 1
+  echo $(( 10#$pod ))
+}
 
 # peer_names : every member's stable name (this pod included), one per line, in ordinal order.
 # PEERS (space, comma or newline separated) wins; otherwise <statefulset>-0..N-1.<headless>.
@@ -173,4 +203,59 @@ map_refresh_from_nodes() {
   fi
   map_merge "$entries"
   rm -f "$entries"
+}
+
+# ---- redis-cli --cluster (slot moves) ----------------------------------------------------------
+# cluster_tool ARG... : `redis-cli --cluster ARG...` with auth and TLS, every output line logged
+# (colours and '#' progress marks dropped), no timeout of its own (the Job's activeDeadlineSeconds
+# bounds it). The password goes through REDISCLI_AUTH, which redis-cli also sends with every
+# MIGRATE (MIGRATE ... AUTH <password>), so keys move between password-protected nodes.
+cluster_tool() {
+  local -a args=() envs=()
+  if [[ "$REDIS_TLS" == "yes" ]]; then
+    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
+  fi
+  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  local rc=0 sub="$1"
+  env "${envs[@]}" "$REDIS_CLI" "${args[@]}" --cluster "$@" \
+    > >(sed -u -e 's/\x1b\[[0-9;]*m//g' -e 's/#//g' -e 's/\r//g' | while IFS= read -r line; do
+          if [[ -n "${line// /}" ]]; then log "  redis-cli --cluster $sub: $line"; fi
+        done) 2>&1 || rc=$?
+  wait "$!" 2>/dev/null || true  # the log lines are out before the caller logs again
+  return "$rc"
+}
+
+# cluster_check HOST : `redis-cli --cluster check` output (not logged); fails when it finds a
+# problem (nodes that disagree on the slot map, open slots, uncovered slots, unreachable nodes).
+cluster_check() {
+  local -a args=() envs=()
+  if [[ "$REDIS_TLS" == "yes" ]]; then
+    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
+  fi
+  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  local out rc=0
+  out="$(env "${envs[@]}" timeout 60 "$REDIS_CLI" "${args[@]}" --cluster check "$1:$REDIS_PORT" 2>&1)" || rc=$?
+  sed -e 's/\x1b\[[0-9;]*m//g' -e 's/\r//g' <<<"$out"
+  return "$rc"
+}
+
+# settle_slots HOST SECONDS : waits until `redis-cli --cluster check` passes: every node agrees on the
+# slot map and no slot is open. A slot left MIGRATING/IMPORTING (a slot move killed halfway) never
+# closes by itself: `redis-cli --cluster fix` finishes its move (the keys still in the source move
+# to the target, then both agree on the target). Fix runs only when every slot is covered, so it
+# never assigns slots by itself.
+settle_slots() {
+  local host="$1" limit="$2" start=$SECONDS out rc problem
+  while :; do
+    rc=0; out="$(cluster_check "$host")" || rc=$?
+    (( rc == 0 )) && return 0
+    problem="$(grep -E '^\[(ERR|WARNING)\]|^\*\*\*|Could not connect' <<<"$out" | head -n 3 | paste -sd ';' -)" || true
+    if grep -q 'slots are open' <<<"$out" && ! grep -q 'Not all 16384 slots are covered' <<<"$out"; then
+      log "slots: open slot(s) found (a slot move stopped halfway): ${problem}; running redis-cli --cluster fix"
+      cluster_tool fix "$host:$REDIS_PORT" --cluster-yes || log "slots: redis-cli --cluster fix exited non-zero; checking again"
+    fi
+    (( SECONDS - start < limit )) || die "slots: after ${limit}s, redis-cli --cluster check still fails: ${problem:-${out##*$'\n'}}"
+    log "slots: waiting for every node to agree on the slot map ($(( SECONDS - start ))s): ${problem:-check failed}"
+    sleep 2
+  done
 }

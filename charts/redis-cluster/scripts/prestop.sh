@@ -2,8 +2,11 @@
 # prestop.sh: the preStop hook. A master that is about to stop hands its slots to a healthy
 # replica first (CLUSTER FAILOVER run on that replica: a coordinated, lossless switch), so
 # clients see a short pause instead of cluster-node-timeout worth of errors and an unplanned
-# failover. A replica, or a master without a healthy replica, just stops. It never fails the
-# shutdown: every path exits 0, and the whole script is bounded by PRESTOP_TIMEOUT.
+# failover. A replica, or a master without a healthy replica, just stops. A node that the
+# scale-in Job removed from the cluster (the remaining masters no longer know it) resets itself
+# (CLUSTER RESET HARD), so the volume a scale-in retains holds a new, empty node for a later
+# scale-out. It never fails the shutdown: every path exits 0, and the whole script is bounded by
+# PRESTOP_TIMEOUT.
 #
 # Extra environment (see lib.sh for the shared contract):
 #   PRESTOP_TIMEOUT   30   seconds the whole hand-over may take (a third of it to find a
@@ -26,8 +29,28 @@ done_() { log "$*"; exit 0; }
 nodes="$(rcli_ok "$LOCAL_HOST" CLUSTER NODES)" || done_ "cannot read CLUSTER NODES (${nodes%%$'\n'*}); stopping without handover"
 read -r my_id _ my_flags _ <<<"$(awk '$3 ~ /myself/' <<<"$nodes")"
 [[ -n "${my_id:-}" ]] || done_ "no myself line in CLUSTER NODES; stopping without handover"
+slots="$(awk '$3 ~ /myself/ { n = 0; for (i = 9; i <= NF; i++) if ($i !~ /^\[/) n++; print n }' <<<"$nodes")"
+
+# removed_by_scale_in : true when the masters this node knows (up to 3 that own slots and are
+# connected) answer as themselves and none of them knows this node's ID: the scale-in Job has
+# removed it (CLUSTER FORGET on every remaining node) and left it running, so that clients with an
+# old slot map still got MOVED from it until now.
+removed_by_scale_in() {
+  local id addr ip out answered=0
+  while read -r id addr _; do
+    ip="$(addr_ip "$addr")"
+    out="$(CLI_TIMEOUT=2 rcli_ok "$ip" CLUSTER NODES)" || continue
+    [[ "$(awk '$3 ~ /myself/ { print $1 }' <<<"$out")" == "$id" ]] || continue  # another node has that IP now
+    answered=$(( answered + 1 ))
+    grep -q "^$my_id " <<<"$out" && return 1
+  done < <(awk '$3 ~ /master/ && $3 !~ /myself|fail|noaddr|handshake/ && $8 == "connected" && NF > 8' <<<"$nodes" | head -n 3)
+  (( answered > 0 ))
+}
+if (( slots == 0 )) && removed_by_scale_in; then
+  done_ "this node ($my_id) was removed from the cluster by a scale-in (no remaining master knows it); CLUSTER RESET HARD, so its volume holds a new, empty node: $(rcli "$LOCAL_HOST" CLUSTER RESET HARD | head -n 1)"
+fi
+
 [[ "$my_flags" == *master* ]] || done_ "this node ($my_id) is a replica; nothing to hand over"
-slots="$(awk '$3 ~ /myself/ { print NF - 8 }' <<<"$nodes")"
 (( slots > 0 )) || done_ "this node ($my_id) is a master without slots; nothing to hand over"
 
 # Healthy replicas: attached to us in the cluster view (not failing, connected), and online in

@@ -3,7 +3,10 @@
 #   - cluster_state:ok in its own view;
 #   - its own address in the cluster is its current POD_IP;
 #   - no master that owns slots is "noaddr" in its view (it would route clients to ":0");
-#   - a master owns slots; a replica has master_link_status:up.
+#   - a master owns slots; a replica has master_link_status:up. Exception: during a scale-out
+#     (fewer masters own slots than SHARDS), a master in the cluster that owns no slots yet is
+#     ready: it answers clients with MOVED, and the post-upgrade bootstrap Job, which moves slots
+#     to it, runs only once `helm upgrade --wait` / Argo CD see every pod Ready.
 # One exception, so that `helm install --wait`, Flux and Argo CD (which run the post-install
 # bootstrap hook only once the pods are Ready) do not deadlock: before the cluster exists (this
 # node knows no other node, and no peer has any slot) the node reports ready "awaiting bootstrap".
@@ -57,7 +60,14 @@ broken="$(awk '$3 ~ /master/ && $3 ~ /noaddr/ && NF > 8 { print $1 }' <<<"$nodes
 
 if [[ "$my_flags" == *master* ]]; then
   slots="$(awk '$3 ~ /myself/ { n = 0; for (i = 9; i <= NF; i++) if ($i !~ /^\[/) n++; print n }' <<<"$nodes")"
-  (( slots > 0 )) || not_ready "master $my_id owns no slots (not yet assigned or attached as a replica)"
+  if (( slots == 0 )); then
+    owners="$(awk '$3 ~ /master/ && $3 !~ /fail/ { for (i = 9; i <= NF; i++) if ($i !~ /^\[/) { n++; break } } END { print n + 0 }' <<<"$nodes")"
+    if (( owners < SHARDS )); then
+      echo "ready: master $my_id owns no slots yet: scale-out in progress ($owners of $SHARDS shards own slots); the bootstrap Job moves slots here"
+      exit 0
+    fi
+    not_ready "master $my_id owns no slots (not yet assigned or attached as a replica)"
+  fi
   echo "ready: master $my_id, $slots slot range(s), cluster_state:ok"
 else
   repl="$(rcli_ok "$LOCAL_HOST" INFO replication)" || not_ready "INFO replication failed: ${repl%%$'\n'*}"

@@ -3,7 +3,7 @@
 #
 #  1. Writes the effective config $RUNTIME_DIR/redis.conf: the base config from the ConfigMap,
 #     plus what only the pod knows (its IP, its stable name, the password, the paths).
-#  2. If the volume holds a nodes.conf (the node was part of a cluster), repairs every address in
+#  2. If the volume holds a nodes.conf, repairs every address in
 #     it BEFORE redis-server reads it: its own line -> POD_IP, and each peer's line, found by node
 #     ID, -> the fresh resolution of that peer's stable name (name from the announced hostname in
 #     nodes.conf, else from $DATA_DIR/peers.map). This is what lets a cluster recover when every
@@ -11,7 +11,8 @@
 #  3. Starts a helper in the background and execs redis-server. The helper is rejoin.sh for a
 #     node with a cluster config (CLUSTER MEET of peers whose current address it does not know:
 #     method B, the complement for peers that did not resolve in time), or join-cluster.sh for a
-#     new node (joins it when a complete cluster already exists: a lost volume, no persistence).
+#     new node, i.e. no nodes.conf or one that knows no peer (joins it when a complete cluster
+#     already exists: a lost volume, no persistence, a scale-out).
 #
 # Extra environment (see lib.sh for the shared contract):
 #   BIND_ADDRESS          "* -::*"   redis `bind` (tests bind each "pod" to its own 127.0.0.x)
@@ -20,7 +21,7 @@
 #   RESOLVE_WAIT_SECONDS  10         how long to wait for peer names to resolve before starting
 #   REJOIN                yes        "no" disables the background helpers (rejoin, join-cluster)
 set -euo pipefail
-SCRIPT_NAME=start-node
+SCRIPT_NAME="start-node"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -53,6 +54,9 @@ write_runtime_conf() {
     if [[ "$REDIS_TLS" == "yes" ]]; then
       echo "port 0"
       echo "tls-port $REDIS_PORT"
+      echo "tls-cert-file $(conf_quote "$TLS_DIR/tls.crt")"
+      echo "tls-key-file $(conf_quote "$TLS_DIR/tls.key")"
+      echo "tls-ca-cert-file $(conf_quote "$TLS_DIR/ca.crt")"
     else
       echo "port $REDIS_PORT"
     fi
@@ -89,6 +93,9 @@ repair_nodes_conf() {
   done < "$NODES_CONF"
   [[ -n "$my_id" ]] || die "$NODES_CONF has no 'myself' line; it is corrupt. Move it away to start this node as a new node (see the chart README)"
   PEER_COUNT=${#ids[@]}
+  if (( PEER_COUNT == 0 )); then
+    log "nodes.conf knows no peer (node $my_id): this node never joined a cluster, or a scale-in removed it from one; it starts as a new node"
+  fi
 
   if [[ "$my_old" == "$POD_IP" ]]; then
     log "own IP $POD_IP unchanged (node $my_id)"
@@ -214,11 +221,11 @@ repair_nodes_conf() {
 }
 
 main() {
-  log "pod $POD_NAME ($(self_name)) IP $POD_IP; cluster of $(cluster_size) pods ($SHARDS shards x $(( 1 + REPLICAS_PER_SHARD )))"
+  log "pod $POD_NAME ($(self_name)) IP $POD_IP; cluster of $(cluster_size) pods ($SHARDS shards x $(group_size))"
   mkdir -p "$DATA_DIR"
   write_runtime_conf
   if [[ -s "$NODES_CONF" ]]; then
-    log "found nodes.conf: this node was part of a cluster; repairing addresses before start"
+    log "found nodes.conf; repairing the addresses in it before start"
     repair_nodes_conf
   else
     log "no nodes.conf: new node; the bootstrap Job creates the cluster or joins this node to it"
@@ -227,7 +234,11 @@ main() {
     if (( PEER_COUNT > 0 )); then
       "$(dirname "$0")/rejoin.sh" &
       log "started rejoin helper (pid $!) to MEET peers whose current address this node does not know yet"
-    elif [[ ! -s "$NODES_CONF" ]]; then
+    else
+      # A new node: no nodes.conf, or a nodes.conf that knows no peer. Redis writes nodes.conf at
+      # its first start, so a pod whose volume was lost and that restarts before it was joined
+      # has one that knows only itself; so does a node a scale-in removed (CLUSTER RESET) whose
+      # retained volume a later scale-out brings back. Both must be joined like a new node.
       "$(dirname "$0")/join-cluster.sh" &
       log "started join-cluster helper (pid $!): joins this new node if a complete cluster already exists"
     fi

@@ -42,6 +42,22 @@ pod label value (job-name), limited to 63 characters, so the suffix must fit.
 {{- end }}
 
 {{/*
+redis-cluster.scaleInName: the scale-in Job's name (and its hook ConfigMap's). Exists for the
+same reason as bootstrapName: the job-name pod label is limited to 63 characters.
+*/}}
+{{- define "redis-cluster.scaleInName" -}}
+{{- printf "%s-scale-in" (include "redis-cluster.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+redis-cluster.topologyName: the ConfigMap with the cluster's shape (shards, replicas per shard).
+Exists because the StatefulSet mounts it and the scripts read it, and both must agree.
+*/}}
+{{- define "redis-cluster.topologyName" -}}
+{{- printf "%s-topology" (include "redis-cluster.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
 redis-cluster.chart: the helm.sh/chart label value. Exists to keep "+" (illegal in label
 values) out of versions such as 1.0.0+build.
 */}}
@@ -189,7 +205,7 @@ fails in CI and in `helm template`, not in a Job at 3 a.m.: one entry per shard,
 {{- $slots := .Values.cluster.slots }}
 {{- if $slots }}
 {{- if ne (len $slots) (int .Values.cluster.shards) }}
-{{- fail (printf "cluster.slots has %d entries but cluster.shards is %d: give one entry per shard" (len $slots) (int .Values.cluster.shards)) }}
+{{- fail (printf "cluster.slots has %d entries but cluster.shards is %d: give one entry per shard. To change the number of shards of a running cluster, set cluster.slots to [] instead: the scaling Jobs move slots only to an even split, never to an explicit layout" (len $slots) (int .Values.cluster.shards)) }}
 {{- end }}
 {{- $ranges := list }}
 {{- $total := 0 }}
@@ -219,4 +235,121 @@ fails in CI and in `helm template`, not in a Job at 3 a.m.: one entry per shard,
 {{- end }}
 {{- join ";" $slots }}
 {{- end }}
+{{- end }}
+
+{{/*
+redis-cluster.hookJobSpec: the spec of a cluster-admin hook Job (bootstrap, scale-in), from
+(dict "root" $ "script" "bootstrap.sh" "scripts" "<ConfigMap with the script>"). Exists so that
+both Jobs get the same hardening, resources, scheduling and environment (the scripts' contract)
+and differ only in the script they run and where it comes from. Both Job pods carry the
+component label "bootstrap": the NetworkPolicies of redis-netpol let that component reach the
+Redis pods on 6379.
+*/}}
+{{- define "redis-cluster.hookJobSpec" -}}
+{{- $root := .root }}
+{{- $fullname := include "redis-cluster.fullname" $root }}
+{{- $labels := dict "root" $root "component" "bootstrap" -}}
+backoffLimit: {{ $root.Values.bootstrap.backoffLimit }}
+activeDeadlineSeconds: {{ $root.Values.bootstrap.activeDeadlineSeconds }}
+template:
+  metadata:
+    labels:
+      {{- include "redis-cluster.labelsFor" $labels | nindent 6 }}
+      {{- with $root.Values.podLabels }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+    annotations:
+      checksum/scripts: {{ .checksum }}
+  spec:
+    # Never: each retry is a new pod, so the logs of a failed attempt stay readable.
+    restartPolicy: Never
+    automountServiceAccountToken: false
+    enableServiceLinks: false
+    {{- with $root.Values.scheduling.priorityClassName }}
+    priorityClassName: {{ . }}
+    {{- end }}
+    securityContext:
+      runAsNonRoot: true
+      runAsUser: 999
+      runAsGroup: 999
+      fsGroup: 999
+      seccompProfile:
+        type: RuntimeDefault
+    {{- $nodeSelector := deepCopy $root.Values.scheduling.nodeSelector }}
+    {{- with $root.Values.scheduling.arch }}
+    {{- $_ := set $nodeSelector "kubernetes.io/arch" . }}
+    {{- end }}
+    {{- with $nodeSelector }}
+    nodeSelector:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $root.Values.scheduling.tolerations }}
+    tolerations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    containers:
+      - name: {{ .container }}
+        image: {{ include "redis-cluster.image" $root | quote }}
+        imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+        command: [{{ printf "/scripts/%s" .script | quote }}]
+        env:
+          {{- if $root.Values.auth.enabled }}
+          - name: REDIS_PASSWORD
+            valueFrom:
+              secretKeyRef:
+                name: {{ include "redis-cluster.authSecretName" $root }}
+                key: {{ $root.Values.auth.passwordKey }}
+          {{- end }}
+          - name: HEADLESS_SERVICE
+            value: {{ include "redis-cluster.headlessName" $root | quote }}
+          - name: STATEFULSET
+            value: {{ $fullname | quote }}
+          # The shape the release is being changed TO (the pods read theirs from the topology ConfigMap).
+          - name: SHARDS
+            value: {{ $root.Values.cluster.shards | quote }}
+          - name: REPLICAS_PER_SHARD
+            value: {{ $root.Values.cluster.replicasPerShard | quote }}
+          # Explicit slot layout (cluster.slots joined by ";"); empty = even split.
+          - name: SLOTS
+            value: {{ include "redis-cluster.slotsEnv" $root | quote }}
+          - name: REDIS_PORT
+            value: "6379"
+          - name: BUS_PORT
+            value: "16379"
+          - name: REDIS_TLS
+            value: {{ ternary "yes" "no" $root.Values.tls.enabled | quote }}
+          - name: HOME
+            value: /tmp
+        resources:
+          {{- toYaml $root.Values.bootstrap.resources | nindent 10 }}
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          capabilities:
+            drop: ["ALL"]
+        volumeMounts:
+          - name: tmp
+            mountPath: /tmp
+          - name: scripts
+            mountPath: /scripts
+            readOnly: true
+          {{- if $root.Values.tls.enabled }}
+          - name: tls
+            mountPath: /tls
+            readOnly: true
+          {{- end }}
+    volumes:
+      - name: tmp
+        emptyDir: {}
+      - name: scripts
+        configMap:
+          name: {{ .scripts }}
+          defaultMode: 0555
+      {{- if $root.Values.tls.enabled }}
+      - name: tls
+        secret:
+          secretName: {{ include "redis-cluster.tlsSecretName" $root }}
+          defaultMode: 0440
+      {{- end }}
 {{- end }}

@@ -2,7 +2,7 @@
  * Chart unit tests: the real helm renders charts/redis-cluster with each ci/ scenario, and the
  * parsed objects are asserted on (DESIGN.md: jest + real helm instead of the helm-unittest plugin).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
@@ -137,5 +137,55 @@ describe('redis-cluster chart', () => {
     const unknown = await runHelm(['template', 'rc', CHART, '--set', 'clustr.shards=3']);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/clustr/);
+  });
+
+  it('keeps the pod template independent of the cluster shape, so scaling restarts no pod', async () => {
+    const template = async (set: string[]) => JSON.stringify(one(await render(set.flatMap((x) => ['--set', x])), 'StatefulSet').spec.template);
+    const base = await template([]);
+    expect(await template(['cluster.shards=5'])).toBe(base);
+    expect(await template(['cluster.replicasPerShard=2'])).toBe(base);
+    const objs = await render(['--set', 'cluster.shards=5', '--set', 'cluster.replicasPerShard=2']);
+    expect(one(objs, 'StatefulSet').spec.replicas).toBe(15);
+    const topology = objs.find((o) => o.kind === 'ConfigMap' && o.name.endsWith('-topology'))!.object as Obj;
+    expect(topology.data).toEqual({ shards: '5', 'replicas-per-shard': '2' });
+    const pod = one(objs, 'StatefulSet').spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'topology', mountPath: '/etc/redis-topology', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'topology', configMap: { name: topology.metadata.name } });
+  });
+
+  it('runs the scale-in Job as a pre-upgrade hook with its own hook ConfigMap, hardened like the bootstrap Job', async () => {
+    const objs = await render();
+    const jobs = objs.filter((o) => o.kind === 'Job').map((o) => o.object as Obj);
+    const byHook = Object.fromEntries(jobs.map((j) => [j.metadata.annotations['helm.sh/hook'], j]));
+    expect(Object.keys(byHook).sort()).toEqual(['post-install,post-upgrade,post-rollback', 'pre-upgrade,pre-rollback']);
+    const scaleIn = byHook['pre-upgrade,pre-rollback']!;
+    const bootstrap = byHook['post-install,post-upgrade,post-rollback']!;
+    expect(scaleIn.spec.template.spec.containers[0].command).toEqual(['/scripts/scale-in.sh']);
+    // Same pod shape apart from the script and where it comes from.
+    const shape = (j: Obj) => {
+      const spec = structuredClone(j.spec);
+      delete spec.template.metadata.annotations;
+      const c = spec.template.spec.containers[0];
+      delete c.command;
+      delete c.name;
+      spec.template.spec.volumes = spec.template.spec.volumes.map((v: Obj) => (v.configMap ? { ...v, configMap: { ...v.configMap, name: '*' } } : v));
+      return spec;
+    };
+    expect(shape(scaleIn)).toEqual(shape(bootstrap));
+    expect(scaleIn.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('bootstrap'); // redis-netpol admits this component
+    // Its scripts come from a pre-upgrade hook ConfigMap created before it (lower weight).
+    const cmName = scaleIn.spec.template.spec.volumes.find((v: Obj) => v.name === 'scripts').configMap.name;
+    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.name === cmName)!.object as Obj;
+    expect(cm.metadata.annotations['helm.sh/hook']).toBe(scaleIn.metadata.annotations['helm.sh/hook']);
+    expect(Number(cm.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(scaleIn.metadata.annotations['helm.sh/hook-weight']));
+    for (const f of ['lib.sh', 'scale-in.sh']) expect(cm.data[f]).toBe(readFileSync(path.join(CHART, 'scripts', f), 'utf8'));
+  });
+
+  it('puts no file path in the base redis.conf (start-node.sh writes dir, cluster-config-file and the TLS files)', async () => {
+    for (const f of SCENARIOS) {
+      const conf = String((one((await render(scenario(f))).filter((o) => o.name.endsWith('-config')), 'ConfigMap')).data['redis.conf']);
+      const paths = conf.split('\n').filter((l) => !l.trimStart().startsWith('#') && /(^|\s)"?\//.test(l));
+      expect({ f, paths }).toEqual({ f, paths: [] });
+    }
   });
 });

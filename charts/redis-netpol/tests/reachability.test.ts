@@ -76,7 +76,12 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
       { name: 'metrics', containerPort: 9121, protocol: 'TCP' },
     ]);
     expect(env.redis[0]!.labels).toMatchObject({ 'app.kubernetes.io/name': 'redis-cluster', 'app.kubernetes.io/instance': 'prod-x86', 'app.kubernetes.io/component': 'redis', 'app.kubernetes.io/part-of': 'redis-gitops' });
-    expect(env.jobs.map((p) => [p.name, p.labels['app.kubernetes.io/component']])).toEqual([['bootstrap', 'bootstrap'], ['backup', 'backup']]);
+    // The bootstrap hook, the scale-in hook (also component bootstrap) and the backup CronJob.
+    expect(env.jobs.map((p) => [p.name, p.labels['app.kubernetes.io/component']])).toEqual([
+      ['bootstrap', 'bootstrap'],
+      ['bootstrap-prod-x86-redis-cluster-scale-in', 'bootstrap'],
+      ['backup', 'backup'],
+    ]);
     expect(env.clients.map((c) => [c.namespace, c.labels])).toEqual([['shop', { 'app.kubernetes.io/name': 'checkout' }], [NAMESPACE, { 'app.kubernetes.io/name': 'cart-worker' }]]);
   });
 

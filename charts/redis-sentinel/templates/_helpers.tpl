@@ -416,3 +416,81 @@ Sentinels ask the Redis pods.
 - name: HOME
   value: /tmp
 {{- end }}
+
+{{/*
+redis-sentinel.backupName: the backup CronJob's name, "<fullname>-backup", also the name of the
+backup PVC the chart creates. Exists because a CronJob name is limited to 52 characters (its Jobs
+append 11), and because the Redis StatefulSet's redis-gitops.dev/backup-cronjob annotation, the
+CronJob and the PVC must agree on it.
+*/}}
+{{- define "redis-sentinel.backupName" -}}
+{{- printf "%s-backup" (include "redis-sentinel.fullname" . | trunc 45 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+redis-sentinel.backupClaimName: the PVC that holds the backup sets: backup.existingClaim, or the
+chart's own "<fullname>-backup". Exists because the backup CronJob writes it and the restore init
+container reads it, and both must name the same claim.
+*/}}
+{{- define "redis-sentinel.backupClaimName" -}}
+{{- default (include "redis-sentinel.backupName" .) .Values.backup.existingClaim }}
+{{- end }}
+
+{{/*
+redis-sentinel.restoreInitContainers: the `restore` init container of the Redis pods (a list, or
+nothing when restore.fromSet is empty). Exists so that the StatefulSet template carries one include
+line for it: scripts/restore.sh seeds pod 0's EMPTY data volume from a backup set before
+start-redis.sh runs (see the chart README, "Backup and restore").
+*/}}
+{{- define "redis-sentinel.restoreInitContainers" -}}
+{{- if .Values.restore.fromSet }}
+initContainers:
+  - name: restore
+    image: {{ include "redis-sentinel.image" . | quote }}
+    imagePullPolicy: {{ .Values.image.pullPolicy }}
+    command: ["/scripts/restore.sh"]
+    env:
+      {{- include "redis-sentinel.scriptEnv" . | nindent 6 }}
+      - name: RESTORE_SET
+        value: {{ .Values.restore.fromSet | quote }}
+    resources:
+      {{- toYaml .Values.backup.resources | nindent 6 }}
+    securityContext:
+      {{- include "redis-sentinel.containerSecurityContext" . | nindent 6 }}
+    volumeMounts:
+      - name: data
+        mountPath: /data
+      - name: tmp
+        mountPath: /tmp
+      - name: config
+        mountPath: /etc/redis-base
+        readOnly: true
+      - name: scripts
+        mountPath: /scripts
+        readOnly: true
+      - name: backup
+        mountPath: /backup
+        readOnly: true
+      {{- if .Values.tls.enabled }}
+      - name: tls
+        mountPath: /tls
+        readOnly: true
+      {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+redis-sentinel.restoreVolumes: the backup claim as a read-only volume of the Redis pods, only while
+restore.fromSet is set. Exists as the one-line counterpart of restoreInitContainers in the
+StatefulSet's volumes.
+*/}}
+{{- define "redis-sentinel.restoreVolumes" -}}
+{{- if .Values.restore.fromSet }}
+# The backup sets, read-only, for the restore init container. With a ReadWriteOnce claim every
+# Redis pod must run on the node that has it attached (see the README).
+- name: backup
+  persistentVolumeClaim:
+    claimName: {{ include "redis-sentinel.backupClaimName" . }}
+    readOnly: true
+{{- end }}
+{{- end }}

@@ -114,8 +114,10 @@ describe('redis-sentinel chart', () => {
           // A read-only root: every path a script or server writes is a volume.
           const mounts = new Map<string, string>((c.volumeMounts ?? []).map((m: Obj) => [m.mountPath, m.name]));
           if (c.name !== 'metrics') {
-            for (const p of ['/tmp', '/etc/redis-runtime']) expect({ id, p, emptyDir: volumes.get(mounts.get(p) ?? '')?.emptyDir !== undefined }).toEqual({ id, p, emptyDir: true });
-            expect({ id, medium: volumes.get(mounts.get('/etc/redis-runtime')!)!.emptyDir.medium }).toEqual({ id, medium: 'Memory' });
+            // The backup and restore containers write only /tmp, the data volume and the backup volume.
+            const writable = c.name === 'backup' || c.name === 'restore' ? ['/tmp'] : ['/tmp', '/etc/redis-runtime'];
+            for (const p of writable) expect({ id, p, emptyDir: volumes.get(mounts.get(p) ?? '')?.emptyDir !== undefined }).toEqual({ id, p, emptyDir: true });
+            if (writable.includes('/etc/redis-runtime')) expect({ id, medium: volumes.get(mounts.get('/etc/redis-runtime')!)!.emptyDir.medium }).toEqual({ id, medium: 'Memory' });
           }
         }
       }

@@ -48,7 +48,9 @@ Options:
     usage: 'redis-gitops validate [--env NAME]... [--json | --markdown] [--concurrency N]',
     details: `For each environment: parse and check the spec, generate in memory and compare with the
 committed generated/ files, render every chart with the real helm, and check every rendered
-object against the Kubernetes and CRD schemas (unknown fields included). Exit 1 on any error.
+object against the Kubernetes and CRD schemas (unknown fields included), then run the
+policies in policies/ (ValidatingAdmissionPolicies evaluated offline, as bound to the
+environment's tier) and the manifest-set checks. Exit 1 on any error (a Deny violation).
 
 Options:
   -e, --env NAME     only this environment (repeatable); default: all

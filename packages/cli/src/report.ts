@@ -16,6 +16,8 @@ export interface ValidateReport {
   readonly ok: boolean;
   readonly helm: string;
   readonly environments: readonly EnvironmentReport[];
+  /** Problems that belong to no single environment (the generated Argo CD files under argocd/generated/). */
+  readonly workspace: readonly Finding[];
   readonly totals: { environments: number; charts: number; objects: number; errors: number; warnings: number; ms: number };
 }
 
@@ -49,12 +51,22 @@ export function buildReport(
       findings: [...driftFindings, ...(render?.charts ?? []).flatMap((c) => c.findings), ...(policyFindings.get(env.name) ?? [])],
     };
   });
-  const all = environments.flatMap((e) => e.findings);
+  const workspace: Finding[] = drift
+    .filter((d) => d.environment === '')
+    .map((d) => ({
+      severity: 'error',
+      code: 'generated-drift',
+      source: d.file,
+      message: `${d.file} ${d.actual === null ? 'is missing' : d.expected === null ? 'should not exist' : 'is stale'}`,
+      hint: 'run `npx redis-gitops generate` and commit the result',
+    }));
+  const all = [...environments.flatMap((e) => e.findings), ...workspace];
   const errors = all.filter((f) => f.severity === 'error').length;
   return {
     ok: errors === 0,
     helm,
     environments,
+    workspace,
     totals: {
       environments: environments.length,
       charts: environments.reduce((n, e) => n + e.charts.length, 0),
@@ -84,6 +96,10 @@ export function formatReportText(r: ValidateReport, color: boolean): string {
       lines.push(`        ${mark} ${formatFinding({ ...f, environment: undefined })}`);
     }
   }
+  if (r.workspace.length) {
+    lines.push(`  ${paint('31;1', 'FAIL')}  workspace (argocd/generated)`);
+    for (const f of r.workspace) lines.push(`        ${paint('31', '✗')} ${formatFinding(f)}`);
+  }
   const t = r.totals;
   lines.push(
     '',
@@ -112,7 +128,7 @@ export function formatReportMarkdown(r: ValidateReport): string {
       return `| ${errs ? '❌' : '✅'} \`${e.name}\` | ${e.tier} | ${e.cluster} (${e.arch}) | ${e.charts.map((c) => `${c.chart} ${c.version}`).join(', ')} | ${errs} | ${e.findings.length - errs} |`;
     }),
   ];
-  const findings = r.environments.flatMap((e) => e.findings.map((f) => ({ env: e.name, f })));
+  const findings = [...r.workspace.map((f) => ({ env: 'workspace', f })), ...r.environments.flatMap((e) => e.findings.map((f) => ({ env: e.name, f })))];
   if (findings.length) {
     lines.push('', '| | environment | object | rule | message | fix |', '|---|---|---|---|---|---|');
     for (const { env, f } of findings) {

@@ -1,4 +1,4 @@
-/** A throwaway copy of the workspace's environments/ and charts/ for CLI tests, removed afterwards. */
+/** A throwaway copy of the workspace's environments/, charts/, policies/ and argocd/ for CLI tests, removed afterwards. */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,8 @@ export function makeFixture(): Fixture {
   const root = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-cli-'));
   cpSync(path.join(REPO, 'environments'), path.join(root, 'environments'), { recursive: true });
   cpSync(path.join(REPO, 'charts'), path.join(root, 'charts'), { recursive: true });
+  cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
+  cpSync(path.join(REPO, 'argocd'), path.join(root, 'argocd'), { recursive: true });
   return {
     root,
     async run(...argv) {

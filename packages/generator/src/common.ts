@@ -31,8 +31,9 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
     resources: { requests: { ...env.resources.requests }, limits: { ...env.resources.limits } },
     scheduling: {
       arch: env.cluster.arch,
-      // A master and its replica must never share a node in production; elsewhere prefer not to.
-      antiAffinity: env.tier === 'production' ? 'hard' : 'soft',
+      // A master and its replica must never share a node in production, nor in staging, which
+      // rehearses production (the anti-affinity policy denies, resp. warns, otherwise); dev prefers not to.
+      antiAffinity: env.tier === 'dev' ? 'soft' : 'hard',
     },
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
     metrics: { enabled: env.monitoring.enabled },

@@ -113,11 +113,14 @@ Remove the Argo CD Applications (Argo CD prunes the objects), or with plain Helm
 {{#each releases}}helm uninstall {{this}} -n $NS
 {{/each}}\`\`\`
 
-Helm and Argo CD keep the data volumes on purpose. Delete them by label once you are sure:
+Helm and Argo CD keep the data volumes on purpose. Delete them by label once you are sure
+(the data volumes are \`component=redis\`; the backup volume, \`component=backup\`, is kept until you
+delete it separately, and deleting the namespace deletes everything left in it):
 
 \`\`\`sh
 kubectl -n $NS get pvc -l app.kubernetes.io/instance={{release}}
-kubectl -n $NS delete pvc -l app.kubernetes.io/instance={{release}}
+kubectl -n $NS delete pvc -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=redis
+kubectl -n $NS delete pvc -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup   # only when the backups may go
 kubectl delete namespace $NS
 \`\`\`
 `,

@@ -19,8 +19,9 @@ const chartSchema = schemaOf('redis-cluster');
 const chartDefaults = defaultsOf('redis-cluster');
 
 describe('redisClusterValues', () => {
-  it('makes anti-affinity hard in production and soft elsewhere', () => {
+  it('makes anti-affinity hard in production and staging, soft in dev', () => {
     expect(redisClusterValues(load('prod-x86').resolved).values.scheduling).toEqual({ arch: 'amd64', antiAffinity: 'hard' });
+    expect(redisClusterValues(load('edge-pi4').resolved).values.scheduling).toEqual({ arch: 'arm64', antiAffinity: 'hard' });
     expect(redisClusterValues(load('dev-x86').resolved).values.scheduling).toEqual({ arch: 'amd64', antiAffinity: 'soft' });
   });
 

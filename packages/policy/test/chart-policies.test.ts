@@ -9,10 +9,11 @@ import { checkManifestSet, evaluate, loadPolicies } from '../src/index.ts';
 import { PRODUCTION, REPO } from './helpers.ts';
 import { policyFiles } from './policy-folders.ts';
 
-function renderProduction(): RenderedObject[] {
+function renderProduction(...scenarios: string[]): RenderedObject[] {
   const helm = path.join(REPO, '.tools/bin/helm');
   const chart = path.join(REPO, 'charts/redis-cluster');
-  const text = execFileSync(helm, ['template', 't', chart, '-f', path.join(chart, 'ci/production-values.yaml'), '-n', 'redis-prod'], {
+  const values = scenarios.flatMap((s) => ['-f', path.join(chart, 'ci', s)]);
+  const text = execFileSync(helm, ['template', 't', chart, ...values, '-n', 'redis-prod'], {
     encoding: 'utf8',
     env: { ...process.env, HELM_CONFIG_HOME: '/tmp/redis-gitops-policy-helm/config', HELM_CACHE_HOME: '/tmp/redis-gitops-policy-helm/cache', HELM_DATA_HOME: '/tmp/redis-gitops-policy-helm/data' },
   });
@@ -21,22 +22,35 @@ function renderProduction(): RenderedObject[] {
   return objects;
 }
 
-describe('the redis-cluster chart (production values) against the policies', () => {
-  const objects = renderProduction();
+describe('the redis-cluster chart (production values, backups on) against the policies', () => {
+  const objects = renderProduction('production-values.yaml', 'backup-values.yaml');
   const ctx = { namespaceLabels: PRODUCTION };
 
   it('renders the workloads the policies look at', () => {
-    expect(objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'Job', 'PodDisruptionBudget', 'Service', 'Service', 'StatefulSet']);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'ConfigMap',
+      'ConfigMap',
+      'ConfigMap',
+      'CronJob',
+      'Job',
+      'Job',
+      'PersistentVolumeClaim',
+      'PodDisruptionBudget',
+      'Service',
+      'Service',
+      'StatefulSet',
+    ]);
   });
 
-  it('passes every policy except backup-required', () => {
-    const set = loadPolicies(policyFiles(['backup-required']));
-    expect(set.policies.length).toBe(8);
+  it('passes every policy', () => {
+    const set = loadPolicies(policyFiles());
+    expect(set.policies.length).toBe(9);
     expect(evaluate(set, objects, ctx)).toEqual([]);
   });
 
-  it('fails backup-required until the charts ship the backup CronJob', () => {
-    const results = evaluate(loadPolicies(policyFiles()), objects, ctx);
+  it('fails backup-required when production runs without the backup CronJob', () => {
+    const results = evaluate(loadPolicies(policyFiles()), renderProduction('production-values.yaml'), ctx);
     expect(results.map((r) => [r.policy, r.binding, r.severity, r.message])).toEqual([
       ['backup-required', 'backup-required-deny', 'error', 'StatefulSet redis-prod/t-redis-cluster names no backup CronJob (metadata.annotations[redis-gitops.dev/backup-cronjob])'],
     ]);

@@ -19,5 +19,7 @@ export * from './resp-connection.ts';
 export * from './resp.ts';
 export * from './roles.ts';
 export * from './sandbox.ts';
+export * from './terminate-pod.ts';
+export * from './typed-keys.ts';
 export * from './wait-for.ts';
 export * from './write-load.ts';

@@ -5,12 +5,10 @@
  * volume" also empties the data dir. The scenarios run in order on one cluster. Figures are
  * printed, never asserted: timeouts are generous upper bounds only.
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   acknowledgedMap,
   ClusterClient,
-  clusterHealth,
   keysPresent,
   makeKeySet,
   roles,
@@ -18,16 +16,15 @@ import {
   Sandbox,
   startWriteLoad,
   waitFor,
-  waitHealthy,
   writeKeys,
   writeLoadText,
   type Pod,
   type PodRole,
   type WriteLoadReport,
 } from '@redis-gitops/redis-testkit';
+import { assertWholeCluster, installCluster, killMasterAndWaitPromotion, restartAllOnNewIps } from './operations.ts';
 import { RedisClusterChart } from './redis-cluster-chart.ts';
 
-const HEALTH_TIMEOUT_MS = 90_000;
 const TEST_TIMEOUT_MS = 180_000;
 
 let sandbox: Sandbox;
@@ -45,26 +42,8 @@ const figure = (text: string) => {
 
 /** Full health, every key (known set + acknowledged load writes) present, and the chart's own probes pass. */
 async function expectWholeCluster(what: string): Promise<number> {
-  const { report, elapsedMs } = await waitHealthy(pods, { timeoutMs: HEALTH_TIMEOUT_MS, resolveHost: (h) => sandbox.resolve(h) });
+  const { report, elapsedMs } = await assertWholeCluster(chart, [keys, acked], what);
   expect(report.problems).toEqual([]);
-  const present = await keysPresent(pods, keys);
-  expect(present.summary).toBe('2000/2000 keys present with the expected value');
-  if (acked.size > 0) expect((await keysPresent(pods, acked)).summary).toBe(`${acked.size}/${acked.size} keys present with the expected value`);
-  // The chart's own probes agree (kubelet would mark every pod Ready and alive).
-  await Promise.all(
-    pods.map(async (p) => {
-      await waitFor(
-        `readiness.sh of ${p.name} to pass (${what})`,
-        async () => {
-          const r = await chart.runScript(p, 'readiness.sh');
-          return { done: r.code === 0, state: `${r.stdout}${r.stderr}`.trim() };
-        },
-        { timeoutMs: 30_000, intervalMs: 500 },
-      );
-      const live = await chart.runScript(p, 'liveness.sh');
-      expect({ pod: p.name, code: live.code, out: live.stdout.trim() }).toEqual({ pod: p.name, code: 0, out: 'alive: PONG' });
-    }),
-  );
   return elapsedMs;
 }
 
@@ -75,11 +54,8 @@ function sameRoles(before: Record<string, PodRole>, after: Record<string, PodRol
 
 beforeAll(async () => {
   sandbox = await Sandbox.create({ name: 'chart-failover' });
-  chart = await RedisClusterChart.render(sandbox);
-  pods = await chart.createPods();
-  await Promise.all(pods.map((p) => chart.startNode(p)));
-  await chart.startBootstrap().succeeded(120_000);
-  await waitHealthy(pods, HEALTH_TIMEOUT_MS);
+  ({ chart } = await installCluster(sandbox));
+  pods = chart.pods;
   await writeKeys(pods, keys);
 }, TEST_TIMEOUT_MS);
 
@@ -97,40 +73,16 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
 
   it('SIGKILL of a master: its replica is promoted and every key stays readable', async () => {
     const master = pods[0]!;
-    const replica = pods[3]!;
-    expect((await roles(pods))[replica.name]!.master).toBe(master.name);
+    expect((await roles(pods))[pods[1]!.name]!.master).toBe(master.name);
     const client = ClusterClient.forPods(pods);
     const load = startWriteLoad({ client, keysPrefix: 'load', ratePerSec: 100, waitReplicas: 1, waitTimeoutMs: 500 });
     await new Promise((r) => setTimeout(r, 1000));
-    const deadIp = master.ip;
-    const killedAt = Date.now();
-    await master.kill();
-
-    const promoted = await waitFor(
-      `${replica.name} to be promoted after SIGKILL of ${master.name}`,
-      async () => {
-        const r = (await roles([replica]))[replica.name]!;
-        return { done: r.role === 'master', state: `${replica.name}: ${r.role}` };
-      },
-      { timeoutMs: 60_000, intervalMs: 100, context: () => sandbox.describe(10, pods) },
-    );
-    figure(`failover: ${replica.name} promoted ${Date.now() - killedAt}ms after SIGKILL of master ${master.name} (${deadIp})`);
-    expect(promoted.elapsedMs).toBeGreaterThanOrEqual(0);
-
-    // The survivors agree; every problem left is about the dead pod.
+    const { replica, deadIp, promotedMs, consistentMs } = await killMasterAndWaitPromotion(chart, master);
+    expect(replica).toBe(pods[1]);
+    figure(`failover: ${replica.name} promoted ${promotedMs}ms after SIGKILL of master ${master.name} (${deadIp})`);
+    figure(`failover: all survivors consistent (cluster_state:ok, slots served by live pods) ${consistentMs}ms after SIGKILL`);
     const survivors = pods.filter((p) => p !== master);
-    const settled = await waitFor(
-      'the survivors to settle with problems only about the dead pod',
-      async () => {
-        const h = await clusterHealth(pods);
-        const other = h.problems.filter((p) => !p.includes(master.name));
-        return { done: other.length === 0, state: h.problems.join('\n') };
-      },
-      { timeoutMs: 30_000 },
-    );
-    figure(`failover: all survivors consistent (cluster_state:ok, slots served by live pods) ${Date.now() - killedAt}ms after SIGKILL`);
-    expect(settled.elapsedMs).toBeGreaterThanOrEqual(0);
-    for (const p of survivors) expect(((await p.info('replication')).role === 'master') === [pods[1], pods[2], replica].includes(p)).toBe(true);
+    for (const p of survivors) expect(((await p.info('replication')).role === 'master') === [pods[2], pods[4], replica].includes(p)).toBe(true);
 
     // Let the load run on the new master for a moment, then stop it.
     await new Promise((r) => setTimeout(r, 1000));
@@ -147,7 +99,7 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
 
   it('the old master returns on a new IP: it rejoins as a replica of the new master, with its own address correct', async () => {
     const old = pods[0]!;
-    const newMaster = pods[3]!;
+    const newMaster = pods[1]!;
     const oldIp = old.ip;
     const t0 = Date.now();
     await old.restart({ newIp: true });
@@ -164,7 +116,7 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
   }, TEST_TIMEOUT_MS);
 
   it('a master back before cluster-node-timeout keeps its role and gets its address fixed', async () => {
-    const master = pods[1]!;
+    const master = pods[2]!;
     const before = await roles(pods);
     expect(before[master.name]!.role).toBe('master');
     const oldIp = master.ip;
@@ -180,34 +132,29 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
   it('every pod returns at once on new IPs: the cluster converges with roles unchanged and every key', async () => {
     const before = await roles(pods);
     const oldIps = pods.map((p) => p.ip);
-    await Promise.all(pods.map((p) => p.kill()));
-    const t0 = Date.now();
-    await Promise.all(pods.map((p) => p.restart({ newIp: true })));
-    const started = Date.now() - t0;
+    const { listeningMs, healthyMs } = await restartAllOnNewIps(chart);
     for (const [i, p] of pods.entries()) expect(p.ip).not.toBe(oldIps[i]);
-    const elapsed = await expectWholeCluster('full restart on new IPs');
-    figure(`full restart (all 6 pods on new IPs): all listening after ${started}ms, fully healthy ${Date.now() - t0}ms after the restart began (health wait ${elapsed}ms)`);
+    await expectWholeCluster('full restart on new IPs');
+    figure(`full restart (all 6 pods on new IPs): all listening after ${listeningMs}ms, fully healthy ${healthyMs}ms after the restart began`);
     sameRoles(before, await roles(pods));
   }, TEST_TIMEOUT_MS);
 
   it('every pod returns at once with the IPs shuffled among the old ones: no noaddr, roles unchanged, every key', async () => {
     const before = await roles(pods);
     const oldIps = pods.map((p) => p.ip);
-    await Promise.all(pods.map((p) => p.kill()));
-    const t0 = Date.now();
     // Pod i gets pod i+1's old address: every address is reused, by another node.
-    await Promise.all(pods.map((p, i) => p.restart({ newIp: oldIps[(i + 1) % pods.length]! })));
-    const started = Date.now() - t0;
+    const { listeningMs, healthyMs } = await restartAllOnNewIps(chart, pods.map((_, i) => oldIps[(i + 1) % pods.length]!));
     for (const [i, p] of pods.entries()) expect(p.ip).toBe(oldIps[(i + 1) % pods.length]);
-    const elapsed = await expectWholeCluster('full restart, shuffled IPs');
-    figure(`full restart (IPs shuffled among the old ones): all listening after ${started}ms, fully healthy ${Date.now() - t0}ms after the restart began (health wait ${elapsed}ms)`);
+    await expectWholeCluster('full restart, shuffled IPs');
+    figure(`full restart (IPs shuffled among the old ones): all listening after ${listeningMs}ms, fully healthy ${healthyMs}ms after the restart began`);
     sameRoles(before, await roles(pods));
     console.log(`roles after the shuffled restart: ${rolesText(await roles(pods))}`);
   }, TEST_TIMEOUT_MS);
 
-  it('a replica that lost its volume comes back as a new node and join-cluster.sh joins it to its shard', async () => {
-    const pod = pods[4]!;
+  it('a replica that lost its volume comes back as a new node and join-cluster.sh joins it to its shard, forgetting its old node ID', async () => {
+    const pod = pods[3]!;
     const before = await roles(pods);
+    expect(before[pod.name]).toMatchObject({ role: 'replica', master: pods[2]!.name });
     const oldId = before[pod.name]!.nodeId;
     const t0 = Date.now();
     await loseVolume(pod);
@@ -218,60 +165,43 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
         const r = (await roles([pod]))[pod.name]!;
         return { done: r.role === 'replica' && r.master !== undefined, state: `${r.role} ${r.master ?? ''}` };
       },
-      { timeoutMs: 60_000, context: () => pod.describe(30) },
+      { timeoutMs: 90_000, context: () => pod.describe(30) },
     );
-    // Every problem left must be about the node ID the pod had before. join-cluster's bootstrap
-    // forgets it only once failure detection has flagged it (see the report: a race with
-    // cluster-node-timeout); the next bootstrap Job run forgets it otherwise.
-    const settled = await waitFor(
-      'the cluster to settle, apart from the replaced node ID',
-      async () => {
-        const h = await clusterHealth(pods);
-        const other = h.problems.filter((p) => !p.includes(oldId.slice(0, 8)) && !p.includes('knows 7 node(s)'));
-        return { done: other.length === 0, state: h.problems.join('\n'), value: h };
-      },
-      { timeoutMs: HEALTH_TIMEOUT_MS },
-    );
-    const ghost = settled.value!.problems.length > 0;
-    figure(`lost volume: ${pod.name} joined as a new node ${Date.now() - t0}ms after deletion; old node ID ${ghost ? 'still listed as failed (not forgotten by join-cluster)' : 'forgotten on every node'}`);
+    // No bootstrap Job run: join-cluster alone must leave the cluster whole, the old node ID
+    // forgotten on every node (it announced the pod's stable name, which is now another node ID).
+    const elapsed = await expectWholeCluster('after a lost volume');
+    figure(`lost volume: ${pod.name} joined as a new node and the cluster whole ${Date.now() - t0}ms after its deletion (health wait ${elapsed}ms)`);
     const after = await roles(pods);
     expect(after[pod.name]!.nodeId).not.toBe(oldId);
     expect(after[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master });
-    expect((await keysPresent(pods, keys)).summary).toBe('2000/2000 keys present with the expected value');
-    if (ghost) {
-      // What Argo CD's next sync (the bootstrap Job) does; then the full definition must hold.
-      await chart.startBootstrap('bootstrap-after-lost-volume').succeeded(120_000);
-    }
-    await expectWholeCluster('after a lost volume');
+    for (const p of pods) expect(String(await p.command('CLUSTER', 'NODES'))).not.toContain(oldId);
+    await expect(pod.waitForLog(/ghosts: node .* announces .*, which is now node/, 1000)).resolves.toBeDefined();
   }, TEST_TIMEOUT_MS);
 
-  // KNOWN BUG (start-node.sh starts join-cluster.sh only when nodes.conf is missing or empty; see
-  // the report): a new node that restarts before it was joined has a nodes.conf that knows only
-  // itself, gets no helper, and stays outside the cluster. `it.failing` passes while the bug is
-  // there; once start-node.sh is fixed this turns red: drop `.failing` then.
-  it.failing('a replica that lost its volume and restarts before it was joined still joins its shard', async () => {
+  it('a replica that lost its volume and restarts before it was joined still joins its shard', async () => {
     const pod = pods[5]!;
     const before = await roles(pods);
+    expect(before[pod.name]).toMatchObject({ role: 'replica', master: pods[4]!.name });
     await loseVolume(pod);
     await pod.restart({ newIp: true }); // redis writes a nodes.conf that knows only itself
     await pod.kill();
     await pod.restart({ newIp: true });
+    await expect(pod.waitForLog(/nodes\.conf knows no peer/, 10_000)).resolves.toBeDefined();
     await waitFor(
       `${pod.name} (new node, second start) to be joined as a replica of ${before[pod.name]!.master}`,
       async () => {
         const r = (await roles([pod]))[pod.name]!;
         return { done: r.role === 'replica', state: `${r.role} ${r.master ?? ''}` };
       },
-      { timeoutMs: 25_000, context: () => pod.describe(20) },
+      { timeoutMs: 90_000, context: () => pod.describe(20) },
     );
-    await chart.startBootstrap('bootstrap-after-early-restart').succeeded(120_000);
     await expectWholeCluster('after a lost volume and an early restart');
+    expect((await roles(pods))[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master });
   }, TEST_TIMEOUT_MS);
 });
 
 /** Deletes the pod and its PersistentVolume: SIGKILL, then an empty data dir. */
 async function loseVolume(pod: Pod): Promise<void> {
   await pod.kill();
-  rmSync(pod.dataDir, { recursive: true, force: true });
-  mkdirSync(pod.dataDir);
+  RedisClusterChart.wipeVolume(pod);
 }

@@ -1,25 +1,31 @@
 /**
  * The redis-cluster chart, as rendered by the real helm, turned into loopback "pods".
  *
- * Everything a pod runs comes from the rendered manifests: redis.conf from the config
- * ConfigMap, the scripts from the scripts ConfigMap, the container command, env, volume mounts
- * and probe periods from the StatefulSet, and the bootstrap command and env from the Job. The
- * harness only supplies what Kubernetes would:
+ * Everything a pod runs comes from the rendered manifests: the ConfigMaps' files (redis.conf, the
+ * scripts, the topology), the container command, env, volume mounts, probe periods, preStop hook
+ * and grace period from the StatefulSet, and the hook Jobs' command and env (bootstrap:
+ * post-install/post-upgrade; scale-in: pre-upgrade, with its own hook ConfigMap). The harness only
+ * supplies what Kubernetes would:
  *   - downward API (status.podIP, metadata.name, metadata.namespace) and the Secret (password);
- *   - volumes: each volumeMount path maps to a sandbox dir (data -> the pod's data dir, the
- *     ConfigMaps -> files written here). Scripts locate their volumes through lib.sh's path
- *     defaults (DATA_DIR=/data ...), so every such default under a mount is redirected to the
- *     mount's sandbox dir; paths in redis.conf are mapped the same way;
+ *   - volumes, from the pod spec's `volumes`: a ConfigMap volume is a sandbox dir holding the
+ *     rendered ConfigMap's files (rewritten when an upgrade is applied, as kubelet eventually
+ *     does), an emptyDir is a dir per pod or Job, and the `data` volume is the pod's data dir (its
+ *     PersistentVolume). Scripts locate their volumes through lib.sh's path defaults
+ *     (DATA_DIR=/data ...), so every such default under a mount is redirected to the mount's dir.
+ *     redis.conf is used verbatim: it must name no path (start-node.sh writes every path);
  *   - the network: BIND_ADDRESS/BIND_SOURCE_ADDR (one loopback IP per pod) and RESOLVE_CMD
  *     (headless-service DNS is the sandbox's name -> IP map);
- *   - kubelet: the readiness probe runs every periodSeconds (it also refreshes peers.map).
+ *   - kubelet: the readiness probe runs every periodSeconds (it also refreshes peers.map), and a
+ *     pod deletion runs the preStop hook, SIGTERM, and SIGKILL after the grace period;
+ *   - the StatefulSet controller and helm: see operations.ts (upgrade order, scaling, rolling
+ *     restart).
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runHelm } from 'redis-gitops/io/helm.ts';
-import type { Env, ExecResult, Job, PeriodicProbe, Pod, Sandbox } from '@redis-gitops/redis-testkit';
+import { terminatePod, waitFor, type Env, type ExecResult, type Job, type PeriodicProbe, type Pod, type Sandbox, type TerminateReport } from '@redis-gitops/redis-testkit';
 
 /** The chart under test; REDIS_CLUSTER_CHART_DIR points the behaviour tests at another copy (e.g. to try a script patch). */
 export const CHART_DIR = process.env.REDIS_CLUSTER_CHART_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,11 +42,15 @@ interface EnvVar {
 }
 
 export interface ContainerSpec {
+  readonly name: string;
   readonly command: readonly string[];
   readonly env: readonly EnvVar[];
   readonly volumeMounts: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>;
   readonly readinessProbe?: Obj;
   readonly livenessProbe?: Obj;
+  readonly lifecycle?: Obj;
+  /** The pod spec's volumes, by name; `data` may also come from volumeClaimTemplates. */
+  readonly volumes: ReadonlyMap<string, Obj>;
 }
 
 export interface RenderOptions {
@@ -52,123 +62,209 @@ export interface RenderOptions {
   readonly set?: readonly string[];
 }
 
-/** Volumes the harness can provide, by the name the StatefulSet and the Job give them. */
-const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls'];
+/** One `helm template` of the chart: what an install or upgrade would apply. */
+export class Revision {
+  readonly options: RenderOptions;
+  readonly objects: readonly Obj[];
+  readonly fullname: string;
+  readonly headless: string;
+  readonly podCount: number;
+  readonly shards: number;
+  readonly replicasPerShard: number;
+  readonly redis: ContainerSpec;
+  readonly gracePeriodMs: number;
+  /** persistentVolumeClaimRetentionPolicy.whenScaled (Retain keeps a removed pod's volume for a later scale-out). */
+  readonly whenScaled: string;
+  /** Hook Jobs by script: 'bootstrap.sh' (post-install/post-upgrade), 'scale-in.sh' (pre-upgrade). */
+  private readonly jobs: ReadonlyMap<string, { readonly job: Obj; readonly container: ContainerSpec; readonly hook: string }>;
+
+  constructor(options: RenderOptions, objects: Obj[]) {
+    this.options = options;
+    this.objects = objects;
+    const sts = this.find('StatefulSet', '');
+    this.fullname = String(sts.metadata.name);
+    this.headless = String(sts.spec.serviceName);
+    this.podCount = Number(sts.spec.replicas);
+    this.redis = containerOf(sts, 'redis');
+    this.gracePeriodMs = Number(sts.spec.template.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+    this.whenScaled = String(sts.spec.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain');
+    const topology = this.configMap(this.redis.volumes.get('topology')?.configMap?.name ?? '(no topology volume)');
+    this.shards = Number(topology.data.shards);
+    this.replicasPerShard = Number(topology.data['replicas-per-shard']);
+    if (this.shards * (1 + this.replicasPerShard) !== this.podCount) {
+      throw new Error(`StatefulSet replicas ${this.podCount} != shards ${this.shards} x (1 + replicas-per-shard ${this.replicasPerShard}) of the topology ConfigMap`);
+    }
+    const jobs = new Map<string, { job: Obj; container: ContainerSpec; hook: string }>();
+    for (const job of objects.filter((o) => o.kind === 'Job')) {
+      const c = containerOf(job, String(job.spec.template.spec.containers[0].name));
+      jobs.set(path.basename(String(c.command[0])), { job, container: c, hook: String(job.metadata.annotations?.['helm.sh/hook'] ?? '') });
+    }
+    this.jobs = jobs;
+  }
+
+  find(kind: string, suffix: string): Obj {
+    const o = this.objects.find((x) => x.kind === kind && String(x.metadata?.name).endsWith(suffix));
+    if (!o) throw new Error(`the rendered chart has no ${kind} named *${suffix} (objects: ${this.objects.map((x) => `${x.kind}/${x.metadata?.name}`).join(', ')})`);
+    return o;
+  }
+
+  configMap(name: string): Obj {
+    const o = this.objects.find((x) => x.kind === 'ConfigMap' && x.metadata?.name === name);
+    if (!o) throw new Error(`the rendered chart has no ConfigMap ${name}`);
+    return o;
+  }
+
+  /** The hook Job that runs `script`, e.g. 'bootstrap.sh'. */
+  job(script: string): { readonly job: Obj; readonly container: ContainerSpec; readonly hook: string } {
+    const j = this.jobs.get(script);
+    if (!j) throw new Error(`the rendered chart has no Job running ${script} (Jobs: ${[...this.jobs.keys()].join(', ')})`);
+    return j;
+  }
+
+  /** A literal env value of a hook Job's container (e.g. SLOTS of the bootstrap Job). */
+  jobEnv(script: string, name: string): string | undefined {
+    return this.job(script).container.env.find((e) => e.name === name)?.value;
+  }
+}
 
 export class RedisClusterChart {
   readonly sandbox: Sandbox;
   readonly release: string;
   readonly namespace: string;
-  readonly fullname: string;
-  readonly headless: string;
-  readonly shards: number;
-  readonly replicasPerShard: number;
-  readonly podCount: number;
-  /** redis.conf of the config ConfigMap, as rendered. */
-  readonly redisConf: string;
-  /** Script name -> content, from the scripts ConfigMap. */
-  readonly scripts: Readonly<Record<string, string>>;
-  readonly scriptsDir: string;
-  readonly redis: ContainerSpec;
-  readonly bootstrap: ContainerSpec;
-  /** lib.sh's path defaults, e.g. DATA_DIR -> /data. */
-  private readonly pathDefaults: ReadonlyMap<string, string>;
+  private rev: Revision;
+  private readonly byOrdinal: Pod[] = [];
   private readonly probes = new Map<Pod, PeriodicProbe>();
-  private readonly configWritten = new WeakSet<Pod>();
+  private jobCount = 0;
 
-  private constructor(sandbox: Sandbox, release: string, namespace: string, objects: Obj[]) {
+  private constructor(sandbox: Sandbox, rev: Revision) {
     this.sandbox = sandbox;
-    this.release = release;
-    this.namespace = namespace;
-    const find = (kind: string, suffix: string): Obj => {
-      const o = objects.find((x) => x.kind === kind && String(x.metadata?.name).endsWith(suffix));
-      if (!o) throw new Error(`the rendered chart has no ${kind} named *${suffix} (kinds: ${objects.map((x) => `${x.kind}/${x.metadata?.name}`).join(', ')})`);
-      return o;
-    };
-    const sts = find('StatefulSet', '');
-    this.fullname = String(sts.metadata.name);
-    this.headless = String(sts.spec.serviceName);
-    this.podCount = Number(sts.spec.replicas);
-    const config = find('ConfigMap', '-config');
-    const scripts = find('ConfigMap', '-scripts');
-    const job = find('Job', '-bootstrap');
-    this.redisConf = String(config.data['redis.conf']);
-    this.scripts = scripts.data as Record<string, string>;
-    this.redis = containerOf(sts, 'redis');
-    this.bootstrap = containerOf(job, 'bootstrap');
-    const envValue = (c: ContainerSpec, name: string): string => {
-      const v = c.env.find((e) => e.name === name)?.value;
-      if (v === undefined) throw new Error(`the ${c === this.redis ? 'redis' : 'bootstrap'} container has no literal env ${name}`);
-      return v;
-    };
-    this.shards = Number(envValue(this.redis, 'SHARDS'));
-    this.replicasPerShard = Number(envValue(this.redis, 'REPLICAS_PER_SHARD'));
-    if (this.shards * (1 + this.replicasPerShard) !== this.podCount) {
-      throw new Error(`StatefulSet replicas ${this.podCount} != SHARDS ${this.shards} x (1 + REPLICAS_PER_SHARD ${this.replicasPerShard})`);
-    }
-    // The scripts volume: every script, mode 0555 like the ConfigMap's defaultMode.
-    this.scriptsDir = path.join(sandbox.root, 'chart-scripts');
-    mkdirSync(this.scriptsDir, { recursive: true });
-    for (const [name, text] of Object.entries(this.scripts)) {
-      const file = path.join(this.scriptsDir, name);
-      writeFileSync(file, text);
-      chmodSync(file, 0o555);
-    }
-    this.pathDefaults = libPathDefaults(this.scripts['lib.sh'] ?? '');
+    this.rev = rev;
+    this.release = rev.options.release ?? 'rc';
+    this.namespace = rev.options.namespace ?? 'redis';
+    this.materializeConfigMaps(rev, (cm) => !cm.metadata?.annotations?.['helm.sh/hook']);
   }
 
-  /** Renders the chart with the real helm and parses every object. */
+  /** Renders the chart with the real helm (an install: its ConfigMaps are written at once). */
   static async render(sandbox: Sandbox, options: RenderOptions = {}): Promise<RedisClusterChart> {
-    const release = options.release ?? 'rc';
-    const namespace = options.namespace ?? 'redis';
-    const args = ['template', release, CHART_DIR, '--namespace', namespace];
-    for (const s of options.set ?? []) args.push('--set', s);
-    const r = await runHelm(args);
-    if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
-    const objects: Obj[] = [];
-    for (const doc of parseAllDocuments(r.stdout)) {
-      if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
-      const v = doc.toJS() as Obj | null;
-      if (v) objects.push(v);
-    }
-    return new RedisClusterChart(sandbox, release, namespace, objects);
+    return new RedisClusterChart(sandbox, await renderRevision(options));
+  }
+
+  /** The applied revision. */
+  get current(): Revision {
+    return this.rev;
+  }
+  get fullname(): string {
+    return this.rev.fullname;
+  }
+  get headless(): string {
+    return this.rev.headless;
+  }
+  get shards(): number {
+    return this.rev.shards;
+  }
+  get replicasPerShard(): number {
+    return this.rev.replicasPerShard;
+  }
+  get podCount(): number {
+    return this.rev.podCount;
+  }
+  /** redis.conf of the config ConfigMap, as rendered. */
+  get redisConf(): string {
+    return String(this.rev.find('ConfigMap', '-config').data['redis.conf']);
+  }
+
+  /** `helm template` with other values (an upgrade); nothing is applied until apply(). */
+  renderRevision(set: readonly string[]): Promise<Revision> {
+    return renderRevision({ ...this.rev.options, set });
+  }
+
+  /**
+   * Applies a revision's ConfigMaps (as the API server does at `helm upgrade`, and kubelet then
+   * refreshes the mounted files). The pods are the caller's business (see operations.ts): the
+   * pod template must be unchanged, since a changed one would roll every pod.
+   */
+  apply(rev: Revision): void {
+    const tpl = (r: Revision) => JSON.stringify(r.find('StatefulSet', '').spec.template);
+    if (tpl(rev) !== tpl(this.rev)) throw new Error('the new revision changes the pod template: the StatefulSet would roll every pod, which apply() does not simulate');
+    this.materializeConfigMaps(rev, (cm) => !cm.metadata?.annotations?.['helm.sh/hook']);
+    this.rev = rev;
   }
 
   podName(i: number): string {
-    return `${this.fullname}-${i}`;
+    return `${this.rev.fullname}-${i}`;
   }
 
   /** The headless-service name scripts resolve: <pod>.<headless>. */
   stableName(podName: string): string {
-    return `${podName}.${this.headless}`;
+    return `${podName}.${this.rev.headless}`;
   }
 
-  /** One sandbox pod per StatefulSet replica, named like the StatefulSet's pods. */
+  /** The StatefulSet's pods (ordinals 0..replicas-1), created when missing; a pod removed by a scale-in comes back with its data dir. */
   async createPods(): Promise<Pod[]> {
-    const pods: Pod[] = [];
-    for (let i = 0; i < this.podCount; i++) {
+    for (let i = this.byOrdinal.length; i < this.rev.podCount; i++) {
       const name = this.podName(i);
-      pods.push(await this.sandbox.createPod(name, { hostnames: [this.stableName(name)] }));
+      this.byOrdinal.push(await this.sandbox.createPod(name, { hostnames: [this.stableName(name)] }));
     }
-    return pods;
+    return this.pods;
   }
 
-  /** Sandbox dir of a volume for a pod (the scripts volume is shared, read-only). */
-  private volumeDir(pod: Pod | undefined, volume: string, jobDir?: string): string {
-    if (volume === 'scripts') return this.scriptsDir;
+  /** The pods of the applied revision, by ordinal. */
+  get pods(): Pod[] {
+    return this.byOrdinal.slice(0, this.rev.podCount);
+  }
+
+  /** Every pod ever created (scaled-in ones too), by ordinal. */
+  get allPods(): Pod[] {
+    return [...this.byOrdinal];
+  }
+
+  /** Sandbox dir of a ConfigMap volume. */
+  configMapDir(name: string): string {
+    return path.join(this.sandbox.root, 'configmaps', name);
+  }
+
+  private materializeConfigMaps(rev: Revision, which: (cm: Obj) => boolean): void {
+    for (const cm of rev.objects.filter((o) => o.kind === 'ConfigMap' && which(o))) {
+      const name = String(cm.metadata.name);
+      const dir = this.configMapDir(name);
+      mkdirSync(dir, { recursive: true });
+      const data = (cm.data ?? {}) as Record<string, string>;
+      if (data['redis.conf'] !== undefined) assertNoPaths(name, data['redis.conf']);
+      for (const [key, text] of Object.entries(data)) {
+        const file = path.join(dir, key);
+        // Write + rename, like kubelet's atomic swap: a script being run keeps its old inode.
+        writeFileSync(`${file}.tmp`, text);
+        chmodSync(`${file}.tmp`, key.endsWith('.sh') ? 0o555 : 0o444);
+        renameSync(`${file}.tmp`, file);
+      }
+      for (const f of readdirSync(dir)) if (!(f in data)) unlinkSync(path.join(dir, f));
+    }
+  }
+
+  /** Sandbox dir of a volume for a pod, or for a Job (jobDir). */
+  private volumeDir(c: ContainerSpec, volume: string, pod: Pod | undefined, jobDir?: string): string {
     if (volume === 'data') {
       if (!pod) throw new Error('only pods have a data volume');
       return pod.dataDir;
     }
-    if (!KNOWN_VOLUMES.includes(volume)) throw new Error(`volume "${volume}" is mounted by the chart but the behaviour harness has no stand-in for it: add one in ${fileURLToPath(import.meta.url)}`);
-    const dir = path.join(pod ? pod.dir : jobDir!, 'volumes', volume);
-    mkdirSync(dir, { recursive: true });
-    return dir;
+    const v = c.volumes.get(volume);
+    if (!v) throw new Error(`volume "${volume}" is mounted by container ${c.name} but not declared in its pod spec`);
+    if (v.configMap) {
+      const dir = this.configMapDir(String(v.configMap.name));
+      if (!existsSync(dir)) throw new Error(`ConfigMap ${v.configMap.name} (volume ${volume}) does not exist (yet): a hook ConfigMap must be created before its Job`);
+      return dir;
+    }
+    if (v.emptyDir) {
+      const dir = path.join(pod ? pod.dir : jobDir!, 'volumes', volume);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    }
+    throw new Error(`volume "${volume}" (${Object.keys(v).filter((k) => k !== 'name').join(', ')}) has no stand-in in the behaviour harness: add one in ${fileURLToPath(import.meta.url)}`);
   }
 
   /** mountPath -> sandbox dir, longest path first. */
   private mounts(c: ContainerSpec, pod: Pod | undefined, jobDir?: string): Array<[string, string]> {
-    return c.volumeMounts.map((m) => [m.mountPath, this.volumeDir(pod, m.name, jobDir)] as [string, string]).sort((a, b) => b[0].length - a[0].length);
+    return c.volumeMounts.map((m) => [m.mountPath, this.volumeDir(c, m.name, pod, jobDir)] as [string, string]).sort((a, b) => b[0].length - a[0].length);
   }
 
   /** The environment a container gets, with in-container paths mapped to sandbox dirs. */
@@ -188,7 +284,8 @@ export class RedisClusterChart {
       }
     }
     // Volumes: lib.sh finds them through path defaults; point each default under a mount at the mount's dir.
-    for (const [name, def] of this.pathDefaults) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
+    const lib = mounts.map(([, dir]) => path.join(dir, 'lib.sh')).find((f) => existsSync(f));
+    for (const [name, def] of libPathDefaults(lib ? readFileSync(lib, 'utf8') : '')) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
     // /proc/1/fd/1 is the container's stdout in a pod; here PID 1 is the machine's init: use the pod's log dir.
     if (env.PRESTOP_LOG_FILE?.startsWith('/proc/')) env.PRESTOP_LOG_FILE = path.join(pod?.dir ?? this.sandbox.root, 'prestop.log');
     env.RESOLVE_CMD = this.sandbox.resolver;
@@ -201,43 +298,42 @@ export class RedisClusterChart {
 
   /** The env of the redis container of `pod` at its current IP (what start-node.sh and the probes get). */
   nodeEnv(pod: Pod): Env {
-    const mounts = this.mounts(this.redis, pod);
-    // The config volume: redis.conf from the ConfigMap, its in-container paths mapped. Written
-    // once, atomically: probes compute this env while redis-server may be reading the file.
-    if (!this.configWritten.has(pod)) {
-      const file = path.join(this.volumeDir(pod, 'config'), 'redis.conf');
-      writeFileSync(`${file}.tmp`, mapConfPaths(this.redisConf, mounts));
-      renameSync(`${file}.tmp`, file);
-      this.configWritten.add(pod);
-    }
-    const env = this.containerEnv(this.redis, pod, pod.name, pod.ip, mounts);
-    if (!env.DATA_DIR?.startsWith(this.sandbox.root)) throw new Error(`DATA_DIR of ${pod.name} is ${env.DATA_DIR ?? 'unset'}, not the pod's data dir: lib.sh's path defaults (${[...this.pathDefaults].join(', ')}) no longer match the harness`);
+    const env = this.containerEnv(this.rev.redis, pod, pod.name, pod.ip, this.mounts(this.rev.redis, pod));
+    if (!env.DATA_DIR?.startsWith(this.sandbox.root)) throw new Error(`DATA_DIR of ${pod.name} is ${env.DATA_DIR ?? 'unset'}, not the pod's data dir: lib.sh's path defaults no longer match the harness`);
+    if (!env.TOPOLOGY_DIR?.startsWith(this.sandbox.root)) throw new Error(`TOPOLOGY_DIR of ${pod.name} is ${env.TOPOLOGY_DIR ?? 'unset'}: the topology ConfigMap is not mounted where lib.sh looks for it`);
     return env;
   }
 
-  private commandPath(c: ContainerSpec, mounts: Array<[string, string]>, what: string): string {
-    if (c.command.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(c.command)}`);
-    return mapPath(c.command[0]!, mounts);
+  private commandPath(c: ContainerSpec, mounts: Array<[string, string]>, what: string, command: readonly string[] = c.command): string {
+    if (command.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
+    return mapPath(command[0]!, mounts);
   }
 
-  /** Starts the pod's container command (start-node.sh) with the rendered env; resolves once redis listens. */
+  /**
+   * Starts the pod's container command (start-node.sh) with the rendered env; resolves once redis
+   * listens. A pod that ran before (a pod recreated by the StatefulSet) gets a new IP, like a new
+   * pod object; its data dir (the PersistentVolume) is kept.
+   */
   async startNode(pod: Pod, options: { startTimeoutMs?: number } = {}): Promise<void> {
-    const command = this.commandPath(this.redis, this.mounts(this.redis, pod), 'redis container');
-    await pod.start({ kind: 'command', command, env: (p) => this.nodeEnv(p), password: TEST_PASSWORD, startTimeoutMs: options.startTimeoutMs ?? 60_000 });
+    const command = this.commandPath(this.rev.redis, this.mounts(this.rev.redis, pod), 'redis container');
+    const start = { kind: 'command' as const, command, env: (p: Pod) => this.nodeEnv(p), password: TEST_PASSWORD, startTimeoutMs: options.startTimeoutMs ?? 60_000 };
+    if (pod.starts > 0) await pod.restart({ newIp: true, start });
+    else await pod.start(start);
     this.ensureReadinessProbe(pod);
   }
 
   /** Runs one of the chart's scripts against a pod with the container's env (e.g. readiness.sh). */
-  runScript(pod: Pod, script: string, timeoutMs = 15_000): Promise<ExecResult> {
-    return this.sandbox.exec(path.join(this.scriptsDir, script), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs });
+  runScript(pod: Pod, script: string, timeoutMs = 15_000, abort?: AbortSignal): Promise<ExecResult> {
+    const mounts = this.mounts(this.rev.redis, pod);
+    return this.sandbox.exec(this.commandPath(this.rev.redis, mounts, script, [`/scripts/${script}`]), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs, abort });
   }
 
   /** kubelet: the rendered readinessProbe, every periodSeconds, with its timeoutSeconds. */
   private ensureReadinessProbe(pod: Pod): void {
     if (this.probes.has(pod)) return;
-    const p = this.redis.readinessProbe;
+    const p = this.rev.redis.readinessProbe;
     if (!p?.exec?.command) throw new Error('the redis container has no exec readinessProbe');
-    const command = this.commandPath({ ...this.redis, command: p.exec.command as string[] }, this.mounts(this.redis, pod), 'readinessProbe');
+    const command = this.commandPath(this.rev.redis, this.mounts(this.rev.redis, pod), 'readinessProbe', p.exec.command as string[]);
     this.probes.set(
       pod,
       this.sandbox.startProbe(pod, { name: 'readiness', command, env: (x) => this.nodeEnv(x), periodMs: Number(p.periodSeconds ?? 10) * 1000, timeoutMs: Number(p.timeoutSeconds ?? 1) * 1000 }),
@@ -248,26 +344,97 @@ export class RedisClusterChart {
     return this.probes.get(pod);
   }
 
-  /** The bootstrap Job's container: bootstrap.sh with the rendered Job env. */
+  /** Waits until the pod's readiness probe (run by the harness's kubelet) passes in a run that started after `since`. */
+  async waitReady(pod: Pod, since: number, timeoutMs = 120_000): Promise<number> {
+    const probe = this.probes.get(pod);
+    if (!probe) throw new Error(`${pod.name} has no readiness probe (not started through startNode)`);
+    const r = await waitFor(
+      `the readiness probe of ${pod.name} to pass`,
+      () => {
+        const ok = probe.results.find((x) => x.ok && x.at > since);
+        const last = probe.last();
+        return { done: ok !== undefined, state: last ? `${last.ok ? 'ready' : 'not ready'}: ${last.output}` : '(no probe run yet)' };
+      },
+      { timeoutMs, intervalMs: 200, context: () => pod.describe(20) },
+    );
+    return r.elapsedMs;
+  }
+
+  /**
+   * kubelet deleting the pod: the rendered preStop hook (prestop.sh with the container's env),
+   * SIGTERM, SIGKILL after terminationGracePeriodSeconds. The data dir stays.
+   */
+  deletePod(pod: Pod): Promise<TerminateReport> {
+    const cmd = this.rev.redis.lifecycle?.preStop?.exec?.command as string[] | undefined;
+    if (!cmd) throw new Error('the redis container has no exec preStop hook');
+    return terminatePod(pod, {
+      gracePeriodMs: this.rev.gracePeriodMs,
+      preStop: async (signal) => {
+        const mounts = this.mounts(this.rev.redis, pod);
+        const r = await this.sandbox.exec(this.commandPath(this.rev.redis, mounts, 'preStop hook', cmd), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs: this.rev.gracePeriodMs, abort: signal });
+        pod.log.mark(`preStop hook exited ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-3).join(' | ')}`);
+        if (r.code !== 0) throw new Error(`preStop exited ${r.code}`);
+      },
+    });
+  }
+
+  /** The bootstrap Job (post-install/post-upgrade hook) of the applied revision. */
   startBootstrap(name = 'bootstrap'): Job {
-    const jobDir = path.join(this.sandbox.root, 'jobs', name);
+    return this.startHookJob(this.rev, 'bootstrap.sh', name);
+  }
+
+  /** The scale-in Job (pre-upgrade hook) of `rev`, which is not applied yet: helm runs it first. */
+  startScaleIn(rev: Revision, name = 'scale-in'): Job {
+    return this.startHookJob(rev, 'scale-in.sh', name);
+  }
+
+  /** A hook Job of `rev`, with the hook ConfigMaps of the same phase created first (as helm does, by hook weight). */
+  private startHookJob(rev: Revision, script: string, name: string): Job {
+    const { container, hook } = rev.job(script);
+    this.materializeConfigMaps(rev, (cm) => cm.metadata?.annotations?.['helm.sh/hook'] === hook);
+    this.jobCount += 1;
+    const jobDir = path.join(this.sandbox.root, 'jobs', `${this.jobCount}-${name}`);
     mkdirSync(jobDir, { recursive: true });
-    const mounts = this.mounts(this.bootstrap, undefined, jobDir);
-    const env = this.containerEnv(this.bootstrap, undefined, `${this.fullname}-bootstrap-${name}`, '127.0.0.1', mounts);
-    return this.sandbox.startJob(name, this.commandPath(this.bootstrap, mounts, 'bootstrap container'), { env, cwd: jobDir });
+    const mounts = this.mounts(container, undefined, jobDir);
+    const env = this.containerEnv(container, undefined, `${rev.fullname}-${name}`, '127.0.0.1', mounts);
+    return this.sandbox.startJob(name, this.commandPath(container, mounts, `${script} container`), { env, cwd: jobDir });
   }
 
   /** Env value of the bootstrap container (e.g. SLOTS), as rendered. */
   bootstrapEnv(name: string): string | undefined {
-    return this.bootstrap.env.find((e) => e.name === name)?.value;
+    return this.rev.jobEnv('bootstrap.sh', name);
+  }
+
+  /** Deletes a pod's PersistentVolume (whenScaled: Delete, or a lost volume): its data dir is emptied. */
+  static wipeVolume(pod: Pod): void {
+    rmSync(pod.dataDir, { recursive: true, force: true });
+    mkdirSync(pod.dataDir);
   }
 }
 
+async function renderRevision(options: RenderOptions): Promise<Revision> {
+  const release = options.release ?? 'rc';
+  const namespace = options.namespace ?? 'redis';
+  const args = ['template', release, CHART_DIR, '--namespace', namespace];
+  for (const s of options.set ?? []) args.push('--set', s);
+  const r = await runHelm(args);
+  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
+  const objects: Obj[] = [];
+  for (const doc of parseAllDocuments(r.stdout)) {
+    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
+    const v = doc.toJS() as Obj | null;
+    if (v) objects.push(v);
+  }
+  return new Revision(options, objects);
+}
+
 function containerOf(workload: Obj, name: string): ContainerSpec {
-  const containers = (workload.spec?.template?.spec?.containers ?? []) as Obj[];
+  const spec = workload.spec?.template?.spec ?? {};
+  const containers = (spec.containers ?? []) as Obj[];
   const c = containers.find((x) => x.name === name);
   if (!c) throw new Error(`${workload.kind}/${workload.metadata?.name} has no container "${name}"`);
-  return { command: c.command ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe };
+  const volumes = new Map<string, Obj>(((spec.volumes ?? []) as Obj[]).map((v) => [String(v.name), v]));
+  return { name, command: c.command ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe, lifecycle: c.lifecycle, volumes };
 }
 
 /** `: "${VAR:=/abs/path}"` defaults of lib.sh. */
@@ -286,12 +453,10 @@ function mapPath(value: string, mounts: ReadonlyArray<[string, string]>): string
   return value;
 }
 
-/** redis.conf with every argument that is an in-container path mapped (e.g. `dir /data`). */
-function mapConfPaths(conf: string, mounts: ReadonlyArray<[string, string]>): string {
-  return conf
-    .split('\n')
-    .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/(^|\s)(\/[^\s"]*)/g, (_, pre: string, p: string) => pre + mapPath(p, mounts))))
-    .join('\n');
+/** redis.conf runs unmodified here, so it must not depend on the pod's filesystem: start-node.sh writes every path. */
+function assertNoPaths(configMap: string, conf: string): void {
+  const bad = conf.split('\n').filter((l) => !l.trimStart().startsWith('#') && /(^|\s)"?\//.test(l));
+  if (bad.length > 0) throw new Error(`redis.conf of ConfigMap ${configMap} names a path (${bad.map((l) => l.trim()).join('; ')}): start-node.sh must write every path (dir, cluster-config-file, TLS files) from its environment`);
 }
 
 /** Reads a pod's nodes.conf (for failure messages and assertions). */

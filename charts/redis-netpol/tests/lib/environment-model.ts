@@ -91,7 +91,11 @@ export function buildEnvironment(objects: readonly RenderedObject[], opts: Envir
     const labels = template.metadata?.labels ?? {};
     const component = labels['app.kubernetes.io/component'] ?? o.kind.toLowerCase();
     const count = o.kind === 'StatefulSet' ? Math.min(2, obj.spec.replicas ?? 1) : 1;
-    for (let i = 0; i < count; i++) release.push(addPod(o.kind === 'StatefulSet' ? `${component}-${i}` : component, opts.namespace, labels, portsOf(template)));
+    for (let i = 0; i < count; i++) {
+      // Several Jobs may share a component (the bootstrap and scale-in hooks): name the later ones by object.
+      const name = o.kind === 'StatefulSet' ? `${component}-${i}` : pods.some((p) => p.name === component) ? `${component}-${o.name}` : component;
+      release.push(addPod(name, opts.namespace, labels, portsOf(template)));
+    }
   }
   const redis = release.filter((p) => p.labels['app.kubernetes.io/component'] === 'redis');
   if (redis.length === 0) throw new Error('the render has no Redis pods (component=redis)');

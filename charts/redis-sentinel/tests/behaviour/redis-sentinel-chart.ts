@@ -11,14 +11,16 @@
  *     ConfigMaps -> files written here); lib.sh's path defaults (DATA_DIR=/data ...) under a mount
  *     are redirected to the mount's sandbox dir, and so are paths inside the configs;
  *   - the network: BIND_ADDRESS/BIND_SOURCE_ADDR (one loopback IP per pod) and RESOLVE_CMD
- *     (headless-service DNS is the sandbox's name -> IP map).
+ *     (headless-service DNS is the sandbox's name -> IP map);
+ *   - the backup PVC: one sandbox dir (`backupDir`) shared by the backup CronJob's runs and the
+ *     Redis pods' `restore` init container, the way a backup volume outlives pods and releases.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runHelm } from 'redis-gitops/io/helm.ts';
-import type { Env, ExecResult, Pod, Sandbox } from '@redis-gitops/redis-testkit';
+import type { Env, ExecResult, Job, Pod, Sandbox } from '@redis-gitops/redis-testkit';
 
 export const CHART_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -50,8 +52,8 @@ export interface RenderOptions {
   readonly set?: readonly string[];
 }
 
-/** Volumes the harness can provide, by the name the StatefulSets give them. */
-const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls'];
+/** Volumes the harness can provide, by the name the StatefulSets (and the backup CronJob) give them. */
+const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls', 'backup'];
 
 /** The password the harness puts in Secret `name`, key `key`. */
 export function secretValue(name: string, key: string): string {
@@ -80,11 +82,19 @@ export class RedisSentinelChart {
   readonly scriptsDir: string;
   readonly redis: ContainerSpec;
   readonly sentinel: ContainerSpec;
+  /** The backup CronJob's container (backup.enabled), and the Redis pods' restore init container (restore.fromSet). */
+  readonly backup: ContainerSpec | undefined;
+  readonly restore: ContainerSpec | undefined;
+  /** Every rendered object. */
+  readonly objects: readonly Obj[];
   private readonly pathDefaults: ReadonlyMap<string, string>;
   /** Per-pod env overrides a test applies on top of the rendered env (e.g. a shorter wait). */
   private readonly overrides = new Map<Pod, Env>();
   /** The TLS Secret's files (tls.crt, tls.key, ca.crt), shared by every pod like the Secret. */
   tlsDir: string | undefined;
+  /** The backup volume's dir (the backup PVC), shared by backup runs and restores. */
+  backupDir: string | undefined;
+  private backupRuns = 0;
 
   private constructor(sandbox: Sandbox, namespace: string, objects: Obj[]) {
     this.sandbox = sandbox;
@@ -107,6 +117,10 @@ export class RedisSentinelChart {
     this.scripts = scripts.data as Record<string, string>;
     this.redis = containerOf(redisSts, 'redis');
     this.sentinel = containerOf(sentinelSts, 'sentinel');
+    this.objects = objects;
+    const cron = objects.find((x) => x.kind === 'CronJob' && String(x.metadata?.name).endsWith('-backup'));
+    this.backup = cron ? containerOf({ kind: 'CronJob', metadata: cron.metadata, spec: cron.spec.jobTemplate.spec }, 'backup') : undefined;
+    this.restore = ((redisSts.spec.template.spec.initContainers ?? []) as Obj[]).some((c) => c.name === 'restore') ? containerOf(redisSts, 'restore', 'initContainers') : undefined;
     const literal = (c: ContainerSpec, name: string): string => {
       const v = c.env.find((e) => e.name === name)?.value;
       if (v === undefined) throw new Error(`the ${c.name} container has no literal env ${name}`);
@@ -196,6 +210,10 @@ export class RedisSentinelChart {
   volumeDir(pod: Pod, volume: string): string {
     if (volume === 'scripts') return this.scriptsDir;
     if (volume === 'data') return pod.dataDir;
+    if (volume === 'backup') {
+      if (!this.backupDir) throw new Error('the chart mounts the backup PVC: set chart.backupDir to the backup volume dir first');
+      return this.backupDir;
+    }
     if (volume === 'tls') {
       if (!this.tlsDir) throw new Error('the chart mounts the TLS Secret: set chart.tlsDir to a dir with tls.crt, tls.key and ca.crt first');
       return this.tlsDir;
@@ -248,9 +266,9 @@ export class RedisSentinelChart {
     return { ...env, ...(this.overrides.get(pod) ?? {}) };
   }
 
-  private commandPath(pod: Pod, command: readonly string[] | undefined, what: string): string {
+  private commandPath(pod: Pod | undefined, command: readonly string[] | undefined, what: string, mounts?: ReadonlyArray<[string, string]>): string {
     if (!command || command.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
-    return mapPath(command[0]!, this.mounts(pod));
+    return mapPath(command[0]!, mounts ?? this.mounts(pod!));
   }
 
   /**
@@ -285,14 +303,75 @@ export class RedisSentinelChart {
     return this.sandbox.exec(this.commandPath(pod, command, `${c.name} ${hook}`), { env: this.env(pod), cwd: pod.dir, timeoutMs });
   }
 
+  /** One run of the backup CronJob's Job: its container command (backup.sh) with the rendered env; `env` overrides for a test. */
+  startBackup(name: string, env: Env = {}): Job {
+    const c = this.backup;
+    if (!c) throw new Error('the rendered chart has no backup CronJob (backup.enabled)');
+    this.backupRuns += 1;
+    const runDir = path.join(this.sandbox.root, 'backup-runs', `${this.backupRuns}-${name}`);
+    const mounts = c.volumeMounts
+      .map((m) => {
+        if (m.name === 'tmp') {
+          const dir = path.join(runDir, 'volumes', 'tmp');
+          mkdirSync(dir, { recursive: true });
+          return [m.mountPath, dir] as [string, string];
+        }
+        if (m.name === 'scripts') return [m.mountPath, this.scriptsDir] as [string, string];
+        if (m.name === 'backup') {
+          if (!this.backupDir) throw new Error('set chart.backupDir to the backup volume dir first');
+          return [m.mountPath, this.backupDir] as [string, string];
+        }
+        if (m.name === 'tls' && this.tlsDir) return [m.mountPath, this.tlsDir] as [string, string];
+        throw new Error(`volume "${m.name}" of the backup container has no stand-in in the behaviour harness`);
+      })
+      .sort((a, b) => b[0].length - a[0].length);
+    const podName = `${String(this.objects.find((x) => x.kind === 'CronJob')?.metadata?.name)}-${name}`;
+    return this.sandbox.startJob(name, this.commandPath(undefined, c.command, 'backup container', mounts), { env: { ...this.containerEnv(c, mounts, podName, '127.0.0.1'), ...env }, cwd: runDir });
+  }
+
+  /** The Redis pod's `restore` init container (restore.sh), run to completion before the pod's first start. */
+  runRestore(pod: Pod, env: Env = {}, timeoutMs = 60_000): Promise<ExecResult> {
+    const c = this.restore;
+    if (!c) throw new Error('the rendered Redis pods have no restore init container (restore.fromSet)');
+    const mounts = c.volumeMounts.map((m) => [m.mountPath, this.volumeDir(pod, m.name)] as [string, string]).sort((a, b) => b[0].length - a[0].length);
+    const confDir = this.volumeDir(pod, 'config');
+    writeFileSync(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
+    return this.sandbox.exec(this.commandPath(undefined, c.command, 'restore init container', mounts), { env: { ...this.containerEnv(c, mounts, pod.name, pod.ip), ...env }, cwd: pod.dir, timeoutMs });
+  }
+
+  /** The env of a container outside the two StatefulSets' main containers (backup, restore). */
+  private containerEnv(c: ContainerSpec, mounts: ReadonlyArray<[string, string]>, podName: string, ip: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const e of c.env) {
+      if (e.value !== undefined) env[e.name] = mapPath(e.value, mounts);
+      else if (e.valueFrom?.fieldRef) {
+        const f = String(e.valueFrom.fieldRef.fieldPath);
+        const v = { 'status.podIP': ip, 'metadata.name': podName, 'metadata.namespace': this.namespace }[f];
+        if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f} has no stand-in in the behaviour harness`);
+        env[e.name] = v;
+      } else if (e.valueFrom?.secretKeyRef) {
+        env[e.name] = secretValue(String(e.valueFrom.secretKeyRef.name), String(e.valueFrom.secretKeyRef.key));
+      } else {
+        throw new Error(`env ${e.name}: unsupported source ${JSON.stringify(e.valueFrom)}`);
+      }
+    }
+    // Path defaults of lib.sh, backup-lib.sh and the container's own script (e.g. BACKUP_DIR=/backup).
+    const own = path.basename(c.command[0] ?? '');
+    for (const text of [this.scripts['lib.sh'], this.scripts['backup-lib.sh'], this.scripts[own]]) {
+      for (const [name, def] of libPathDefaults(text ?? '')) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
+    }
+    env.RESOLVE_CMD = this.sandbox.resolver;
+    return env;
+  }
+
   /** The runtime redis.conf start-redis.sh wrote for `pod` (what redis-server runs with). */
   runtimeConf(pod: Pod): string {
     return readFileSync(path.join(this.volumeDir(pod, 'runtime'), this.isSentinel(pod) ? 'sentinel.conf' : 'redis.conf'), 'utf8');
   }
 }
 
-function containerOf(workload: Obj, name: string): ContainerSpec {
-  const containers = (workload.spec?.template?.spec?.containers ?? []) as Obj[];
+function containerOf(workload: Obj, name: string, list: 'containers' | 'initContainers' = 'containers'): ContainerSpec {
+  const containers = (workload.spec?.template?.spec?.[list] ?? []) as Obj[];
   const c = containers.find((x) => x.name === name);
   if (!c) throw new Error(`${workload.kind}/${workload.metadata?.name} has no container "${name}"`);
   return {

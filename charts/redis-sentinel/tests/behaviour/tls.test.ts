@@ -5,7 +5,7 @@
  * plain TCP, so the group is observed through the chart's own probes (which use redis-cli --tls).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
@@ -38,9 +38,11 @@ async function probe(pod: Pod, script: string, expected: RegExp, what: string): 
 
 beforeAll(async () => {
   sandbox = await Sandbox.create({ name: 'sentinel-tls', ports: [6379, 26379], requires: ['redis-server', 'redis-cli', 'redis-sentinel'] });
-  chart = await RedisSentinelChart.render(sandbox, { set: ['tls.enabled=true', 'tls.existingSecret=redis-tls'] });
+  chart = await RedisSentinelChart.render(sandbox, { set: ['tls.enabled=true', 'tls.existingSecret=redis-tls', 'backup.enabled=true'] });
   expect(chart.redisConf).toMatch(/^tls-replication yes$/m);
   chart.tlsDir = path.join(sandbox.root, 'tls-secret');
+  chart.backupDir = path.join(sandbox.root, 'backup-volume');
+  mkdirSync(chart.backupDir);
   makeCerts(chart.tlsDir);
   ({ redis, sentinels } = await chart.createPods());
   await Promise.all([...redis, ...sentinels].map((p) => chart.start(p, { waitUntil: 'spawned' })));
@@ -56,6 +58,16 @@ describe('redis-sentinel with tls.enabled', () => {
     // Plain TCP is refused: `port 0`.
     const plain = await sandbox.exec('redis-cli', { args: ['-h', redis[0]!.ip, '-p', '6379', 'PING'], timeoutMs: 5000 });
     expect(`${plain.stdout}${plain.stderr}`).not.toMatch(/PONG/);
+  }, TEST_TIMEOUT_MS);
+
+  it('backs the master up over TLS (backup.sh: the Sentinels and redis-cli --rdb with the pod certificate)', async () => {
+    const r = await chart.startBackup('backup-tls').succeeded(60_000);
+    const out = r.output.join('\n');
+    expect(out).toMatch(new RegExp(`backup: 3 of 3 reachable Sentinel\\(s\\) name master ${redis[0]!.ip}:6379`));
+    const sets = readdirSync(chart.backupDir!).filter((n) => /^\d{8}T\d{6}Z$/.test(n));
+    expect(sets).toHaveLength(1);
+    expect(existsSync(path.join(chart.backupDir!, sets[0]!, 'manifest.json'))).toBe(true);
+    expect(readFileSync(path.join(chart.backupDir!, sets[0]!, 'master.rdb')).subarray(0, 5).toString()).toBe('REDIS');
   }, TEST_TIMEOUT_MS);
 
   it('fails over and brings the old master back as a replica, all over TLS', async () => {

