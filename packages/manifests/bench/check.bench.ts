@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark (not a test): objects/second for parseManifests and checkObjects.
- * Run: /work/main/node_modules/.bin/node packages/manifests/bench/check.bench.ts [objects]
+ * Run: node_modules/.bin/node packages/manifests/bench/check.bench.ts [objects]
  */
 const importStart = performance.now();
 const { checkObjects, parseManifests } = await import('../src/index.ts');

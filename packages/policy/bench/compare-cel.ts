@@ -2,7 +2,7 @@
  * Evidence for CEL-LIBRARY.md (not a test): runs the same realistic policy expressions through
  * `@bufbuild/cel` and `@marcbachmann/cel-js`, probes the features the policies need, and measures
  * evaluations per second.
- * Run: /work/main/node_modules/.bin/node packages/policy/bench/compare-cel.ts
+ * Run: node_modules/.bin/node packages/policy/bench/compare-cel.ts
  */
 import * as buf from '@bufbuild/cel';
 import { strings as bufStrings } from '@bufbuild/cel/ext';

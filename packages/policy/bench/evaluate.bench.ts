@@ -2,7 +2,7 @@
  * Micro-benchmark (not a test): how fast the offline evaluator loads the repository's policies and
  * checks rendered objects. Objects are the redis-cluster chart's production render (real helm) plus
  * every example object of policies/, repeated to reach the target count.
- * Run: /work/main/node_modules/.bin/node packages/policy/bench/evaluate.bench.ts [objects]
+ * Run: node_modules/.bin/node packages/policy/bench/evaluate.bench.ts [objects]
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
