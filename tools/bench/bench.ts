@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: how much the pipeline costs next to helm, and how the generated production
+ * Redis config performs next to a stock redis-server. A benchmark, not a test: it prints honest
+ * figures (medians of several runs) and which targets they meet; it fails only when a step breaks.
+ * See docs/benchmarks.md for the method and the recorded results.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { behaviourFigures, HARNESS, type BehaviourFigures } from './behaviour-figures.ts';
+import { describeMachine, loadAverage, type Machine } from './machine.ts';
+import { hasGnuTime } from './measure.ts';
+import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.ts';
+import { benchSize, type AffectedRun, type SizeResult } from './pipeline-bench.ts';
+import { benchRedis, missingRedisTools, type RedisResult } from './redis-bench.ts';
+import { median, mib, secondsRange, table } from './stats.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TARGETS = { ratio: 1.3, fullMs: 40_000, fullAt: 200, growth: 1.1, changedMs: 5_000, unchangedMs: 3_000, redis: 0.9 };
+
+const benchStarted = performance.now();
+const log = (line: string) => process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+const ms = (xs: readonly { ms: number }[]) => median(xs.map((x) => x.ms));
+
+function machineSection(m: Machine, o: BenchOptions, loadAfter: string): string {
+  return [
+    '## Machine',
+    '',
+    table(['', ''], [
+      ['date', m.date],
+      ['cores (nproc)', String(m.nproc)],
+      ['memory', m.memory],
+      ['CPU', m.cpu],
+      ['OS / kernel', `${m.os} / ${m.kernel}`],
+      ['Node / helm / redis', `${m.node} / ${m.helm} / ${m.redis}`],
+      ['load average (1/5/15 min) before → after', `${m.load} → ${loadAfter}`],
+      ['command', `npm run bench -- --sizes ${o.sizes.join(',')} --runs ${o.runs} --redis-runs ${o.redisRuns} --redis-requests ${o.redisRequests}`],
+    ]),
+  ].join('\n');
+}
+
+function pipelineSection(results: readonly SizeResult[]): string {
+  const memoryNote = hasGnuTime()
+    ? 'peak RSS: "node" is GNU time\'s Maximum resident set size (the largest process of the tree, the CLI itself); "tree" sums VmRSS over the CLI and its helm children, sampled from /proc every 100 ms'
+    : 'peak RSS: /usr/bin/time is missing (apt package `time`), so only the sampled tree figure (VmRSS summed over the process tree every 100 ms) is shown';
+  const rows = results.map((r) => {
+    const v = ms(r.validate);
+    const f = ms(r.floor);
+    const last = r.validate.at(-1);
+    return [
+      String(r.n),
+      `${last?.charts ?? '?'} / ${last?.objects ?? '?'}`,
+      secondsRange(r.validate.map((x) => x.ms)),
+      secondsRange(r.floor.map((x) => x.ms)),
+      (v / f).toFixed(2),
+      `${(v / r.n).toFixed(0)} ms`,
+      `${mib(median(r.validate.map((x) => x.maxRssKb ?? Number.NaN)))} / ${mib(median(r.validate.map((x) => x.treePeakKb ?? Number.NaN)))}`,
+      r.validate.every((x) => x.code === 0) ? `0 (${last?.errors ?? 0} errors, ${last?.warnings ?? 0} warnings)` : r.validate.map((x) => x.code).join(','),
+    ];
+  });
+  const out = [
+    '## validate against the helm floor',
+    '',
+    `Medians of ${results[0]?.validate.length ?? 0} run(s), range in brackets. validate: the whole CLI process (\`node packages/cli/bin/redis-gitops.js validate --json\`). ` +
+      `Floor: only the same \`helm template\` calls (same values on stdin, same pool size), timed around the renders (tools/bench/helm-floor.ts).`,
+    '',
+    table(['N', 'renders / objects', 'validate', 'helm floor', 'validate/floor', 'validate per env', 'peak RSS node / tree', 'exit'], rows),
+    '',
+    memoryNote,
+  ];
+  if (results.length > 1) {
+    const growth = results.slice(1).map((r, i) => {
+      const a = results[i]!;
+      const t = ms(r.validate) / ms(a.validate);
+      const n = r.n / a.n;
+      return [`${a.n} → ${r.n}`, `× ${n.toFixed(1)}`, `× ${t.toFixed(2)}`, (t / n).toFixed(2)];
+    });
+    out.push('', 'Growth of the validate time (the target: time grows at most 1.1 × as fast as N):', '', table(['N', 'N grows', 'time grows', 'time growth / N growth'], growth));
+  }
+  const inc = results.filter((r) => r.changed.length > 0);
+  if (inc.length) {
+    const cached = (xs: readonly AffectedRun[]) => `${xs.at(-1)?.cached ?? '?'}/${xs.at(-1)?.tasks ?? '?'}`;
+    out.push(
+      '',
+      '## nx affected -t validate',
+      '',
+      "One environment's spec changed and regenerated, then `npx nx affected -t validate --base=<commit> --outputStyle=static` " +
+        '(NX_DAEMON=false, NX_NO_CLOUD=true, cache inside the copy, `.nx/` removed first as on a fresh CI checkout); then the same command again with nothing changed since. ' +
+        'Right (largest N only): the same with NX_ISOLATE_PLUGINS=false, so Nx runs its project-graph plugins in-process instead of starting one worker process per plugin.',
+      '',
+      table(
+        ['N', '1 spec changed', 'tasks', 'nothing changed since', 'from cache', '1 changed, in-process plugins', 'nothing changed, in-process plugins'],
+        inc.map((r) => [
+          String(r.n),
+          secondsRange(r.changed.map((x) => x.ms)),
+          String(r.changed.at(-1)?.tasks ?? '?'),
+          secondsRange(r.unchanged.map((x) => x.ms)),
+          cached(r.unchanged),
+          r.changedInProcess.length ? secondsRange(r.changedInProcess.map((x) => x.ms)) : '–',
+          r.unchangedInProcess.length ? secondsRange(r.unchangedInProcess.map((x) => x.ms)) : '–',
+        ]),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+function redisSection(r: RedisResult): string {
+  const rows = ['SET', 'GET'].map((t) => {
+    const s = r.stock[t]!;
+    const g = r.generated[t]!;
+    return [t, s.rps.toFixed(0), g.rps.toFixed(0), `${((100 * g.rps) / s.rps).toFixed(0)} %`, `${s.p50.toFixed(3)} / ${s.p99.toFixed(3)}`, `${g.p50.toFixed(3)} / ${g.p99.toFixed(3)}`];
+  });
+  return [
+    '## Redis data path',
+    '',
+    `redis ${r.redisVersion}, \`redis-benchmark -t set,get -n ${r.requests} -c ${r.clients} -r 100000 -d ${r.dataSize}\` on loopback, medians of ${r.runs} runs per server, alternating order. ` +
+      `Generated: the redis.conf rendered for environments/${r.env} (${r.persistence.join('; ')}) as a one-node cluster owning all slots, with a password. Stock: redis-server with its built-in defaults.`,
+    '',
+    table(['test', 'stock rps', 'generated rps', 'generated/stock', 'stock p50 / p99 ms', 'generated p50 / p99 ms'], rows),
+  ].join('\n');
+}
+
+function targetsSection(results: readonly SizeResult[], redis: RedisResult | undefined): string {
+  const rows: string[][] = [];
+  const big = results.find((r) => r.n === TARGETS.fullAt) ?? results.at(-1);
+  if (big) {
+    const ratio = ms(big.validate) / ms(big.floor);
+    rows.push([`validate/floor ≤ ${TARGETS.ratio} (N=${big.n})`, ratio.toFixed(2), mark(ratio <= TARGETS.ratio)]);
+    if (big.n === TARGETS.fullAt) rows.push([`full validate ≤ ${TARGETS.fullMs / 1000} s (N=${big.n})`, `${(ms(big.validate) / 1000).toFixed(1)} s`, mark(ms(big.validate) <= TARGETS.fullMs)]);
+    for (let i = 1; i < results.length; i++) {
+      const a = results[i - 1]!;
+      const b = results[i]!;
+      const g = ms(b.validate) / ms(a.validate) / (b.n / a.n);
+      rows.push([`time grows ≤ ${TARGETS.growth} × N (${a.n} → ${b.n})`, g.toFixed(2), mark(g <= TARGETS.growth)]);
+    }
+    if (big.changed.length) {
+      rows.push([`1 spec changed: affected validate ≤ ${TARGETS.changedMs / 1000} s (N=${big.n})`, `${(ms(big.changed) / 1000).toFixed(1)} s`, mark(ms(big.changed) <= TARGETS.changedMs)]);
+      rows.push([`nothing changed ≤ ${TARGETS.unchangedMs / 1000} s (N=${big.n})`, `${(ms(big.unchanged) / 1000).toFixed(1)} s`, mark(ms(big.unchanged) <= TARGETS.unchangedMs)]);
+      if (big.changedInProcess.length) rows.push([`… the same two with NX_ISOLATE_PLUGINS=false`, `${(ms(big.changedInProcess) / 1000).toFixed(1)} s / ${(ms(big.unchangedInProcess) / 1000).toFixed(1)} s`, `${mark(ms(big.changedInProcess) <= TARGETS.changedMs)} / ${mark(ms(big.unchangedInProcess) <= TARGETS.unchangedMs)}`]);
+    }
+  }
+  if (redis) {
+    for (const t of ['SET', 'GET']) {
+      const share = redis.generated[t]!.rps / redis.stock[t]!.rps;
+      rows.push([`generated config ≥ ${TARGETS.redis * 100} % of stock throughput (${t})`, `${(share * 100).toFixed(0)} %`, mark(share >= TARGETS.redis)]);
+    }
+  }
+  return ['## Targets', '', table(['target', 'measured (median)', ''], rows)].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let opts: BenchOptions | 'help';
+  try {
+    opts = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const machine = await describeMachine();
+  log(`${machine.nproc} cores, ${machine.memory}, ${machine.cpu}, load ${machine.load}; node ${machine.node}, helm ${machine.helm}`);
+  const results: SizeResult[] = [];
+  if (opts.pipeline) {
+    const largest = Math.max(...opts.sizes);
+    for (const n of opts.sizes) results.push(await benchSize(n, { repo: REPO, runs: opts.runs, incremental: opts.incremental, nxVariant: n === largest, keep: opts.keep, log }));
+  }
+  let redis: RedisResult | undefined;
+  const missing = missingRedisTools();
+  if (opts.redis && missing.length) log(`redis: skipped, ${missing.join(', ')} missing (run \`npm run setup\`, i.e. tools/setup.sh)`);
+  else if (opts.redis) {
+    redis = await benchRedis({ repo: REPO, env: 'prod-x86', runs: opts.redisRuns, requests: opts.redisRequests, clients: 50, dataSize: 128, log });
+  }
+  const behaviour: BehaviourFigures = await behaviourFigures(REPO, log, opts.behaviour, opts.runs);
+  const sections = [
+    '# redis-gitops benchmark results',
+    '',
+    machineSection(machine, opts, loadAverage()),
+    ...(results.length ? ['', pipelineSection(results)] : []),
+    ...(redis ? ['', redisSection(redis)] : []),
+    '',
+    '## Failover and convergence (behaviour harness)',
+    '',
+    ...(behaviour.source === 'harness'
+      ? [`Output of \`node ${HARNESS} --rounds ${opts.runs}\` in this run (the chart's own scripts, Jobs and probes on real redis-server processes on 127.x addresses):`, '', '```text', behaviour.text.trim(), '```']
+      : [behaviour.text.trim()]),
+    '',
+    targetsSection(results, redis),
+    '',
+  ];
+  process.stdout.write(sections.join('\n'));
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine, options: opts, results, redis, behaviour }, null, 2)}\n`);
+  log(`done in ${((performance.now() - benchStarted) / 60_000).toFixed(1)} min`);
+  return behaviour.ok ? 0 : 1;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,29 @@
+/**
+ * The floor of `validate`: the same `helm template` invocations (same charts, releases, namespaces
+ * and generated values on stdin), through the same io/helm.ts and the same pool size, with nothing
+ * else around them. Planning happens before the clock starts. Prints one JSON line:
+ * `{"ms": <wall of the renders>, "renders": <count>, "failed": <non-zero exits>, "concurrency": <pool size>}`.
+ *
+ *   node tools/bench/helm-floor.ts [--concurrency N]     (workspace: REDIS_GITOPS_ROOT or cwd)
+ */
+import YAML from 'yaml';
+import { loadChart } from '../../packages/cli/src/io/charts.ts';
+import { defaultConcurrency, helmTemplate, pool } from '../../packages/cli/src/io/helm.ts';
+import { findRoot, loadWorkspace } from '../../packages/cli/src/io/workspace.ts';
+import { plan } from '../../packages/cli/src/pipeline.ts';
+
+const flag = process.argv.indexOf('--concurrency');
+const concurrency = flag > 0 ? Number(process.argv[flag + 1]) : defaultConcurrency();
+const root = findRoot();
+const requests = plan(loadWorkspace(root)).flatMap((p) =>
+  p.generated.charts.map((cv) => ({
+    release: cv.release,
+    namespace: p.env.resolved.namespace,
+    chartDir: loadChart(root, cv.chart).dir,
+    values: YAML.stringify(cv.values),
+  })),
+);
+const started = performance.now();
+const results = await pool(concurrency, requests.map((req) => () => helmTemplate(req)));
+const ms = performance.now() - started;
+console.log(JSON.stringify({ ms: Math.round(ms), renders: results.length, failed: results.filter((r) => r.code !== 0).length, concurrency }));

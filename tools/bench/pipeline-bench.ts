@@ -1,0 +1,181 @@
+/**
+ * For one N: full `validate` of N synthetic environments, the helm floor beside it (same run,
+ * alternating which goes first), and the incremental `nx affected -t validate` figures.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { run, type Measured } from './measure.ts';
+import { median } from './stats.ts';
+import { createBenchWorkspace, GIT_ENV, type BenchWorkspace } from './workspace-copy.ts';
+
+export interface ValidateRun {
+  readonly ms: number;
+  readonly code: number;
+  readonly maxRssKb?: number;
+  readonly treePeakKb?: number;
+  readonly charts?: number;
+  readonly objects?: number;
+  readonly errors?: number;
+  readonly warnings?: number;
+}
+
+export interface FloorRun {
+  /** Wall time of the helm renders alone. */
+  readonly ms: number;
+  readonly renders: number;
+  readonly failed: number;
+  readonly concurrency: number;
+}
+
+export interface AffectedRun {
+  readonly ms: number;
+  readonly code: number;
+  /** Tasks Nx ran, and how many of them came from the cache. */
+  readonly tasks?: number;
+  readonly cached?: number;
+}
+
+export interface SizeResult {
+  readonly n: number;
+  readonly validate: readonly ValidateRun[];
+  readonly floor: readonly FloorRun[];
+  /** One environment's spec changed (cold .nx, as a CI checkout), Nx defaults. */
+  readonly changed: readonly AffectedRun[];
+  /** The same command again with nothing changed since (warm cache). */
+  readonly unchanged: readonly AffectedRun[];
+  /** The same two figures with NX_ISOLATE_PLUGINS=false (project graph plugins run in-process). */
+  readonly changedInProcess: readonly AffectedRun[];
+  readonly unchangedInProcess: readonly AffectedRun[];
+}
+
+export interface PipelineOptions {
+  readonly repo: string;
+  readonly runs: number;
+  readonly incremental: boolean;
+  /** Also time nx affected with NX_ISOLATE_PLUGINS=false (the bench does it at the largest N only). */
+  readonly nxVariant: boolean;
+  readonly keep: boolean;
+  readonly log: (line: string) => void;
+}
+
+/** Prints "still running" every 15 s so a long step is visibly alive. */
+async function withHeartbeat<T>(label: string, log: (l: string) => void, work: Promise<T>): Promise<T> {
+  const started = performance.now();
+  const timer = setInterval(() => log(`  … ${label}: ${((performance.now() - started) / 1000).toFixed(0)} s`), 15_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function benchEnv(ws: BenchWorkspace): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...GIT_ENV,
+    REDIS_GITOPS_ROOT: ws.root,
+    PATH: `${path.join(ws.root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    FORCE_COLOR: '0',
+  };
+}
+
+async function validateOnce(ws: BenchWorkspace): Promise<ValidateRun> {
+  const m = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'validate', '--json'], { cwd: ws.root, env: benchEnv(ws), memory: true });
+  let totals: { charts?: number; objects?: number; errors?: number; warnings?: number } = {};
+  try {
+    totals = (JSON.parse(m.stdout) as { totals: typeof totals }).totals;
+  } catch {
+    throw new Error(`validate printed no JSON report (exit ${m.code}): ${m.stderr.trim().slice(-2000)}`);
+  }
+  return { ms: m.ms, code: m.code, maxRssKb: m.maxRssKb, treePeakKb: m.treePeakKb, ...totals };
+}
+
+async function floorOnce(ws: BenchWorkspace): Promise<FloorRun> {
+  const m = await run(process.execPath, ['tools/bench/helm-floor.ts'], { cwd: ws.root, env: benchEnv(ws) });
+  if (m.code !== 0) throw new Error(`helm floor failed (exit ${m.code}): ${m.stderr.trim().slice(-2000)}`);
+  return JSON.parse(m.stdout.trim().split('\n').pop()!) as FloorRun;
+}
+
+function affectedRun(m: Measured): AffectedRun {
+  const text = m.stdout + m.stderr;
+  const ran = /Successfully ran target validate for (\d+) project/.exec(text) ?? /Successfully ran target validate for project/.exec(text);
+  const cached = /from the cache instead of running the command for (\d+) out of (\d+) task/.exec(text);
+  return { ms: m.ms, code: m.code, tasks: ran ? Number(ran[1] ?? 1) : undefined, cached: cached ? Number(cached[1]) : ran ? 0 : undefined };
+}
+
+/** Changes spec.persistence.size of `env` to a value no earlier change used, so its validate is a cache miss. */
+function changeSpec(ws: BenchWorkspace, env: string, change: number): void {
+  const file = path.join(ws.root, 'environments', env, 'environment.yaml');
+  const text = readFileSync(file, 'utf8');
+  const changed = text.replace(/^(    size: )(\d+)Gi\s*$/m, (_m, key: string, n: string) => `${key}${Number(n) + change + 1}Gi`);
+  if (changed === text) throw new Error(`${file}: no spec.persistence.size to change`);
+  writeFileSync(file, changed);
+}
+
+/**
+ * One spec change, regenerated (a pull request commits both; validate fails on stale files), then
+ * `npx nx affected -t validate` from a cold .nx (the pull-request workflow restores no Nx cache),
+ * then the same command again with nothing changed since. `extraEnv` selects the Nx variant.
+ */
+async function incrementalOnce(ws: BenchWorkspace, change: number, extraEnv: NodeJS.ProcessEnv): Promise<[AffectedRun, AffectedRun]> {
+  const env = ws.environments[0]!;
+  changeSpec(ws, env, change);
+  const gen = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'generate', '--env', env], { cwd: ws.root, env: benchEnv(ws) });
+  if (gen.code !== 0) throw new Error(`generate --env ${env} failed: ${gen.stderr}`);
+  rmSync(path.join(ws.root, '.nx'), { recursive: true, force: true });
+  const args = ['nx', 'affected', '-t', 'validate', `--base=${ws.base}`, '--outputStyle=static'];
+  const nxEnv = { ...benchEnv(ws), ...extraEnv };
+  const changed = affectedRun(await run('npx', args, { cwd: ws.root, env: nxEnv }));
+  const unchanged = affectedRun(await run('npx', args, { cwd: ws.root, env: nxEnv }));
+  for (const r of [changed, unchanged]) if (r.code !== 0) throw new Error(`npx ${args.join(' ')} exited ${r.code}`);
+  return [changed, unchanged];
+}
+
+export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeResult> {
+  const { log } = opts;
+  const started = performance.now();
+  const ws = createBenchWorkspace(opts.repo, n, log);
+  log(`N=${n}: workspace ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const result = { n, validate: [] as ValidateRun[], floor: [] as FloorRun[], changed: [] as AffectedRun[], unchanged: [] as AffectedRun[], changedInProcess: [] as AffectedRun[], unchangedInProcess: [] as AffectedRun[] };
+  try {
+    for (let r = 0; r < opts.runs; r++) {
+      // Alternate the order so drifting background load hits both sides alike.
+      const steps = r % 2 === 0 ? (['validate', 'floor'] as const) : (['floor', 'validate'] as const);
+      for (const step of steps) {
+        if (step === 'validate') {
+          const v = await withHeartbeat(`N=${n} validate`, log, validateOnce(ws));
+          result.validate.push(v);
+          log(`N=${n} run ${r + 1}/${opts.runs}: validate ${(v.ms / 1000).toFixed(1)} s (exit ${v.code}, ${v.charts} renders, ${v.objects} objects, ${v.errors} errors)`);
+        } else {
+          const f = await withHeartbeat(`N=${n} helm floor`, log, floorOnce(ws));
+          result.floor.push(f);
+          log(`N=${n} run ${r + 1}/${opts.runs}: helm floor ${(f.ms / 1000).toFixed(1)} s (${f.renders} renders, concurrency ${f.concurrency}, ${f.failed} failed)`);
+        }
+      }
+    }
+    log(`N=${n}: validate/floor (medians) = ${(median(result.validate.map((v) => v.ms)) / median(result.floor.map((f) => f.ms))).toFixed(2)}`);
+    if (opts.incremental) {
+      const s = (a: AffectedRun) => `${(a.ms / 1000).toFixed(1)} s`;
+      for (let r = 0; r < opts.runs; r++) {
+        const [c, u] = await incrementalOnce(ws, 2 * r, {});
+        result.changed.push(c);
+        result.unchanged.push(u);
+        let variant = '';
+        if (opts.nxVariant) {
+          const [ci, ui] = await incrementalOnce(ws, 2 * r + 1, { NX_ISOLATE_PLUGINS: 'false' });
+          result.changedInProcess.push(ci);
+          result.unchangedInProcess.push(ui);
+          variant = `; with NX_ISOLATE_PLUGINS=false ${s(ci)} / ${s(ui)}`;
+        }
+        log(`N=${n} run ${r + 1}/${opts.runs}: nx affected: 1 spec changed ${s(c)} (${c.tasks ?? '?'} task), nothing changed ${s(u)} (${u.cached ?? '?'}/${u.tasks ?? '?'} from cache)${variant}`);
+      }
+    }
+  } finally {
+    if (opts.keep) log(`N=${n}: kept ${ws.root}`);
+    else ws.dispose();
+  }
+  return result;
+}
