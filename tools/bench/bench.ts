@@ -4,10 +4,12 @@
  * figures (medians of several runs) and which targets they meet; it fails only when a step breaks.
  * See docs/benchmarks.md for the method and the recorded results.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { behaviourFigures, HARNESS, type BehaviourFigures } from './behaviour-figures.ts';
+import { atCleanup, cleanUp, cleanUpOnSignals } from './cleanup.ts';
 import { describeMachine, loadAverage, type Machine } from './machine.ts';
 import { hasGnuTime } from './measure.ts';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.ts';
@@ -23,6 +25,9 @@ const log = (line: string) => process.stderr.write(`[bench ${((performance.now()
 const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
 const ms = (xs: readonly { ms: number }[]) => median(xs.map((x) => x.ms));
 
+const skips = (o: BenchOptions): string =>
+  [!o.pipeline && ' --skip-pipeline', !o.incremental && ' --skip-incremental', !o.redis && ' --skip-redis', !o.behaviour && ' --skip-behaviour'].filter(Boolean).join('');
+
 function machineSection(m: Machine, o: BenchOptions, loadAfter: string): string {
   return [
     '## Machine',
@@ -35,7 +40,7 @@ function machineSection(m: Machine, o: BenchOptions, loadAfter: string): string 
       ['OS / kernel', `${m.os} / ${m.kernel}`],
       ['Node / helm / redis', `${m.node} / ${m.helm} / ${m.redis}`],
       ['load average (1/5/15 min) before → after', `${m.load} → ${loadAfter}`],
-      ['command', `npm run bench -- --sizes ${o.sizes.join(',')} --runs ${o.runs} --redis-runs ${o.redisRuns} --redis-requests ${o.redisRequests}`],
+      ['command', `npm run bench -- --sizes ${o.sizes.join(',')} --runs ${o.runs} --redis-runs ${o.redisRuns} --redis-requests ${o.redisRequests}${skips(o)}`],
     ]),
   ].join('\n');
 }
@@ -107,18 +112,22 @@ function pipelineSection(results: readonly SizeResult[]): string {
 }
 
 function redisSection(r: RedisResult): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const lat = (f: { p50: number; p99: number }) => `${f.p50.toFixed(3)} / ${f.p99.toFixed(3)}`;
   const rows = ['SET', 'GET'].map((t) => {
-    const s = r.stock[t]!;
-    const g = r.generated[t]!;
-    return [t, s.rps.toFixed(0), g.rps.toFixed(0), `${((100 * g.rps) / s.rps).toFixed(0)} %`, `${s.p50.toFixed(3)} / ${s.p99.toFixed(3)}`, `${g.p50.toFixed(3)} / ${g.p99.toFixed(3)}`];
+    const m = r.median;
+    return [t, m.stock[t]!.rps.toFixed(0), m.generated[t]!.rps.toFixed(0), pct(r.share.generated[t]!), lat(m.stock[t]!), lat(m.generated[t]!), `${m.generatedNoAof[t]!.rps.toFixed(0)} (${pct(r.share.generatedNoAof[t]!)})`];
   });
   return [
     '## Redis data path',
     '',
-    `redis ${r.redisVersion}, \`redis-benchmark -t set,get -n ${r.requests} -c ${r.clients} -r 100000 -d ${r.dataSize}\` on loopback, medians of ${r.runs} runs per server, alternating order. ` +
-      `Generated: the redis.conf rendered for environments/${r.env} (${r.persistence.join('; ')}) as a one-node cluster owning all slots, with a password. Stock: redis-server with its built-in defaults.`,
+    `redis ${r.redisVersion}, \`redis-benchmark -t set,get -n ${r.requests} -c ${r.clients} -r 100000 -d ${r.dataSize} --csv\` on loopback, ${r.runs} runs per server in rotating order. ` +
+      `Generated: the redis.conf the redis-cluster chart renders for environments/${r.env} (${r.persistence.join('; ')}), included unchanged by a runtime config like the one start-node.sh writes ` +
+      '(127.x address, password, temp data dir on disk), as a one-node cluster that owns all 16384 slots. Stock: redis-server with its built-in defaults (RDB snapshots, no AOF). ' +
+      'rps and latencies are medians over the runs; generated/stock is the median of the per-run ratios (each run measures every server back to back). ' +
+      'The last column is a diagnostic: the generated config with `appendonly no` added.',
     '',
-    table(['test', 'stock rps', 'generated rps', 'generated/stock', 'stock p50 / p99 ms', 'generated p50 / p99 ms'], rows),
+    table(['test', 'stock rps', 'generated rps', 'generated/stock', 'stock p50 / p99 ms', 'generated p50 / p99 ms', 'generated, AOF off: rps (/stock)'], rows),
   ].join('\n');
 }
 
@@ -127,8 +136,9 @@ function targetsSection(results: readonly SizeResult[], redis: RedisResult | und
   const big = results.find((r) => r.n === TARGETS.fullAt) ?? results.at(-1);
   if (big) {
     const ratio = ms(big.validate) / ms(big.floor);
-    rows.push([`validate/floor ≤ ${TARGETS.ratio} (N=${big.n})`, ratio.toFixed(2), mark(ratio <= TARGETS.ratio)]);
-    if (big.n === TARGETS.fullAt) rows.push([`full validate ≤ ${TARGETS.fullMs / 1000} s (N=${big.n})`, `${(ms(big.validate) / 1000).toFixed(1)} s`, mark(ms(big.validate) <= TARGETS.fullMs)]);
+    const atTarget = big.n === TARGETS.fullAt;
+    rows.push([`validate/floor ≤ ${TARGETS.ratio} (N=${big.n})`, ratio.toFixed(2), atTarget ? mark(ratio <= TARGETS.ratio) : `(the target is for N=${TARGETS.fullAt})`]);
+    if (atTarget) rows.push([`full validate ≤ ${TARGETS.fullMs / 1000} s (N=${big.n})`, `${(ms(big.validate) / 1000).toFixed(1)} s`, mark(ms(big.validate) <= TARGETS.fullMs)]);
     for (let i = 1; i < results.length; i++) {
       const a = results[i - 1]!;
       const b = results[i]!;
@@ -143,8 +153,8 @@ function targetsSection(results: readonly SizeResult[], redis: RedisResult | und
   }
   if (redis) {
     for (const t of ['SET', 'GET']) {
-      const share = redis.generated[t]!.rps / redis.stock[t]!.rps;
-      rows.push([`generated config ≥ ${TARGETS.redis * 100} % of stock throughput (${t})`, `${(share * 100).toFixed(0)} %`, mark(share >= TARGETS.redis)]);
+      const share = redis.share.generated[t]!;
+      rows.push([`generated config ≥ ${TARGETS.redis * 100} % of stock throughput (${t})`, `${(share * 100).toFixed(1)} %`, mark(share >= TARGETS.redis)]);
     }
   }
   return ['## Targets', '', table(['target', 'measured (median)', ''], rows)].join('\n');
@@ -163,6 +173,23 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // Every temporary file of the run lives under one folder, removed at the end: the workspace copies,
+  // the Redis data dirs, and the helm homes the CLI processes create (they follow TMPDIR).
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-bench-'));
+  process.env.TMPDIR = tmp;
+  atCleanup(() => {
+    if (opts.keep) log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  });
+  cleanUpOnSignals();
+  try {
+    return await measureAll(opts);
+  } finally {
+    await cleanUp();
+  }
+}
+
+async function measureAll(opts: BenchOptions): Promise<number> {
   const machine = await describeMachine();
   log(`${machine.nproc} cores, ${machine.memory}, ${machine.cpu}, load ${machine.load}; node ${machine.node}, helm ${machine.helm}`);
   const results: SizeResult[] = [];

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { atCleanup } from './cleanup.ts';
 
 export interface Measured {
   readonly ms: number;
@@ -70,6 +71,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     let treePeakKb = 0;
     const sampler = opts.memory ? setInterval(() => (treePeakKb = Math.max(treePeakKb, treeRssKb(child.pid!))), 100) : undefined;
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
+    const release = atCleanup(() => void child.kill('SIGTERM')); // By PID, should the bench be stopped.
     child.stdout.on('data', (b: Buffer) => {
       out.push(b);
       if (!opts.onStdoutLine) return;
@@ -78,11 +80,12 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
       for (const l of lines) opts.onStdoutLine(l);
     });
     child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-    child.on('error', (e) => (clearInterval(sampler), clearTimeout(timer), reject(e)));
+    child.on('error', (e) => (clearInterval(sampler), clearTimeout(timer), release(), reject(e)));
     child.on('close', (code) => {
       const ms = performance.now() - started;
       clearInterval(sampler);
       clearTimeout(timer);
+      release();
       let stderr = err;
       let maxRssKb: number | undefined;
       if (wrap) {

@@ -19,14 +19,15 @@ Measures the validate pipeline against the helm floor, nx affected, and the Redi
 Progress goes to stderr; the results (Markdown tables) to stdout.
 
   --sizes 10,50,200     numbers of synthetic environments (default 10,50,200)
-  --runs 3              runs per figure; medians are reported (default 3)
+  --runs 3              runs per figure; medians are reported (default 3); also the
+                        behaviour harness's --rounds
   --redis-runs 5        redis-benchmark runs per server (default 5)
   --redis-requests N    requests per redis-benchmark test (default 100000)
   --skip-pipeline       skip validate / floor / nx affected
   --skip-incremental    skip the nx affected figures
   --skip-redis          skip the redis-benchmark comparison
   --skip-behaviour      do not run the behaviour harness (its README figures are still quoted)
-  --keep                keep the temporary workspaces (their paths are printed)
+  --keep                keep the temporary folder (workspace copies, logs); its path is printed
   --json FILE           also write every raw figure to FILE
   -h, --help            this text`;
 

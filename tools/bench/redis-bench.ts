@@ -16,6 +16,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseManifests } from '../../packages/manifests/src/index.ts';
+import { atCleanup } from './cleanup.ts';
+import { run } from './measure.ts';
 import { median } from './stats.ts';
 
 export interface LatencyFigures {
@@ -23,6 +25,8 @@ export interface LatencyFigures {
   readonly p50: number;
   readonly p99: number;
 }
+
+export type ServerName = 'stock' | 'generated' | 'generatedNoAof';
 
 export interface RedisResult {
   readonly env: string;
@@ -33,9 +37,12 @@ export interface RedisResult {
   readonly redisVersion: string;
   /** Settings of the rendered config that matter for throughput, for the report. */
   readonly persistence: readonly string[];
-  /** Per test (SET, GET): medians over the runs. */
-  readonly stock: Record<string, LatencyFigures>;
-  readonly generated: Record<string, LatencyFigures>;
+  /** Per server and test (SET, GET): every run, in order. */
+  readonly raw: Record<ServerName, Record<string, LatencyFigures>[]>;
+  /** Per server and test: medians over the runs. */
+  readonly median: Record<ServerName, Record<string, LatencyFigures>>;
+  /** Per test: the median over the runs of (server rps / stock rps in the same run), for each non-stock server. */
+  readonly share: Record<'generated' | 'generatedNoAof', Record<string, number>>;
 }
 
 export interface RedisOptions {
@@ -125,27 +132,24 @@ async function stop(s: Server): Promise<void> {
   if (s.child.exitCode !== null || s.child.signalCode !== null) return;
   const exited = new Promise((r) => s.child.once('exit', r));
   s.child.kill('SIGTERM'); // By PID (the ChildProcess we spawned), never by name.
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 5_000); // A throwaway dataset: no need to wait for its final save.
   await exited;
   clearTimeout(timer);
 }
 
 /** One redis-benchmark run of SET and GET against `s`, parsed from its CSV output. */
-function benchmarkOnce(s: Server, o: RedisOptions): Record<string, LatencyFigures> {
+async function benchmarkOnce(s: Server, o: RedisOptions): Promise<Record<string, LatencyFigures>> {
   const auth = s.password ? ['-a', s.password] : [];
-  const csv = execFileSync(
-    REDIS_BENCHMARK,
-    ['-h', s.host, '-p', String(s.port), ...auth, '-t', 'set,get', '-n', String(o.requests), '-c', String(o.clients), '-r', '100000', '-d', String(o.dataSize), '--csv'],
-    { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 },
-  ).toString();
+  const args = ['-h', s.host, '-p', String(s.port), ...auth, '-t', 'set,get', '-n', String(o.requests), '-c', String(o.clients), '-r', '100000', '-d', String(o.dataSize), '--csv'];
+  const r = await run(REDIS_BENCHMARK, args, { cwd: os.tmpdir(), timeoutMs: 600_000 });
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   const out: Record<string, LatencyFigures> = {};
-  for (const line of csv.split('\n').slice(1)) {
+  for (const line of r.stdout.split('\n').slice(1)) {
     const cells = line.split(',').map((c) => c.replace(/"/g, ''));
     if (cells.length < 8) continue;
     out[cells[0]!] = { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) };
   }
-  if (!out.SET || !out.GET) throw new Error(`unexpected redis-benchmark output:\n${csv}`);
+  if (r.code !== 0 || !out.SET || !out.GET) throw new Error(`redis-benchmark exited ${r.code}:\n${r.stdout}${r.stderr}`);
   return out;
 }
 
@@ -154,69 +158,92 @@ const medians = (runs: readonly Record<string, LatencyFigures>[]): Record<string
     ['SET', 'GET'].map((t) => [t, { rps: median(runs.map((r) => r[t]!.rps)), p50: median(runs.map((r) => r[t]!.p50)), p99: median(runs.map((r) => r[t]!.p99)) }]),
   );
 
+/** Median of per-run ratios: each run's servers were measured back to back, so load drift cancels out. */
+const pairedShare = (of: readonly Record<string, LatencyFigures>[], stock: readonly Record<string, LatencyFigures>[]): Record<string, number> =>
+  Object.fromEntries(['SET', 'GET'].map((t) => [t, median(of.map((r, i) => r[t]!.rps / stock[i]![t]!.rps))]));
+
+/** The runtime config start-node.sh would write in a pod, with the pod's IP, volume and password; `extra` lines last. */
+function runtimeConf(dir: string, at: { host: string; port: number }, password: string, extra: readonly string[]): string {
+  return [
+    '# Written by tools/bench/redis-bench.ts the way start-node.sh writes it in a pod.',
+    `include "${path.join(dir, 'redis.conf')}"`,
+    `dir "${path.join(dir, 'data')}"`,
+    `cluster-config-file "${path.join(dir, 'data', 'nodes.conf')}"`,
+    `bind ${at.host}`,
+    `port ${at.port}`,
+    `cluster-port ${at.port + 10000}`,
+    `cluster-announce-ip ${at.host}`,
+    `bind-source-addr ${at.host}`,
+    `requirepass "${password}"`,
+    `masterauth "${password}"`,
+    `logfile "${path.join(dir, 'redis.log')}"`,
+    ...extra,
+    '',
+  ].join('\n');
+}
+
+/** The rendered config as a one-node cluster that owns every slot. */
+async function startGenerated(name: ServerName, tmp: string, conf: string, extra: readonly string[]): Promise<Server> {
+  const dir = path.join(tmp, name);
+  mkdirSync(path.join(dir, 'data'), { recursive: true });
+  writeFileSync(path.join(dir, 'redis.conf'), conf);
+  const at = await freeAddress();
+  const password = randomBytes(12).toString('hex');
+  writeFileSync(path.join(dir, 'runtime.conf'), runtimeConf(dir, at, password, extra));
+  const s = await startServer(name, [path.join(dir, 'runtime.conf')], at, path.join(dir, 'redis.log'), password);
+  cli(s, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  await waitFor(`cluster_state:ok on ${name}`, () => cli(s, 'CLUSTER', 'INFO').includes('cluster_state:ok'));
+  return s;
+}
+
 export async function benchRedis(o: RedisOptions): Promise<RedisResult> {
-  const conf = renderedRedisConf(o.repo, o.env);
-  const persistence = conf.split('\n').filter((l) => /^(appendonly|appendfsync|save|cluster-enabled|maxmemory-policy)\b/.test(l.trim())).map((l) => l.trim());
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-bench-redis-'));
   const servers: Server[] = [];
   const cleanup = async () => {
     for (const s of servers) await stop(s);
     rmSync(tmp, { recursive: true, force: true });
   };
-  const onSignal = () => void cleanup().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
+  const release = atCleanup(cleanup);
   try {
-    // The generated production config, adapted like start-node.sh does in a pod.
-    const genDir = path.join(tmp, 'generated');
-    mkdirSync(path.join(genDir, 'data'), { recursive: true });
-    writeFileSync(path.join(genDir, 'redis.conf'), conf);
-    const gen = await freeAddress();
-    const password = randomBytes(12).toString('hex');
-    writeFileSync(
-      path.join(genDir, 'runtime.conf'),
-      [
-        '# Written by tools/bench/redis-bench.ts the way start-node.sh writes it in a pod.',
-        `include "${path.join(genDir, 'redis.conf')}"`,
-        `dir "${path.join(genDir, 'data')}"`,
-        `cluster-config-file "${path.join(genDir, 'data', 'nodes.conf')}"`,
-        `bind ${gen.host}`,
-        `port ${gen.port}`,
-        `cluster-port ${gen.port + 10000}`,
-        `cluster-announce-ip ${gen.host}`,
-        `bind-source-addr ${gen.host}`,
-        `requirepass "${password}"`,
-        `masterauth "${password}"`,
-        `logfile "${path.join(genDir, 'redis.log')}"`,
-        '',
-      ].join('\n'),
-    );
-    o.log(`redis: generated ${o.env} config on ${gen.host}:${gen.port} (${persistence.join('; ')})`);
-    const generated = await startServer('generated', [path.join(genDir, 'runtime.conf')], gen, path.join(genDir, 'redis.log'), password);
-    servers.push(generated);
-    cli(generated, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-    await waitFor('cluster_state:ok on the one-node cluster', () => cli(generated, 'CLUSTER', 'INFO').includes('cluster_state:ok'));
-
+    const conf = renderedRedisConf(o.repo, o.env);
+    const persistence = conf.split('\n').filter((l) => /^(appendonly|appendfsync|save|cluster-enabled|maxmemory-policy)\b/.test(l.trim())).map((l) => l.trim());
+    servers.push(await startGenerated('generated', tmp, conf, []));
+    o.log(`redis: generated ${o.env} config on ${servers[0]!.host}:${servers[0]!.port} (${persistence.join('; ')})`);
+    // Diagnostic: the same config with the AOF off, to show what the gap to stock is made of.
+    servers.push(await startGenerated('generatedNoAof', tmp, conf, ['appendonly no']));
     // Stock: the Debian binary with its built-in defaults; only address, port and paths set.
     const stockDir = path.join(tmp, 'stock');
     mkdirSync(stockDir, { recursive: true });
     const st = await freeAddress();
-    o.log(`redis: stock redis-server (built-in defaults) on ${st.host}:${st.port}`);
-    const stock = await startServer('stock', ['--bind', st.host, '--port', String(st.port), '--dir', stockDir, '--logfile', path.join(stockDir, 'redis.log')], st, path.join(stockDir, 'redis.log'));
-    servers.push(stock);
+    servers.push(await startServer('stock', ['--bind', st.host, '--port', String(st.port), '--dir', stockDir, '--logfile', path.join(stockDir, 'redis.log')], st, path.join(stockDir, 'redis.log')));
+    o.log(`redis: stock redis-server (built-in defaults) on ${st.host}:${st.port}; generated without AOF (diagnostic) on ${servers[1]!.host}:${servers[1]!.port}`);
 
     const redisVersion = /v=(\S+)/.exec(execFileSync(REDIS_SERVER, ['--version']).toString())?.[1] ?? 'unknown';
-    const runs: Record<'stock' | 'generated', Record<string, LatencyFigures>[]> = { stock: [], generated: [] };
+    const raw: Record<ServerName, Record<string, LatencyFigures>[]> = { stock: [], generated: [], generatedNoAof: [] };
     for (let r = 0; r < o.runs; r++) {
-      const order = r % 2 === 0 ? [stock, generated] : [generated, stock];
-      for (const s of order) {
-        const figures = benchmarkOnce(s, o);
-        runs[s.name as 'stock' | 'generated'].push(figures);
-        o.log(`redis run ${r + 1}/${o.runs}: ${s.name.padEnd(9)} SET ${figures.SET!.rps.toFixed(0)} rps (p50 ${figures.SET!.p50} ms, p99 ${figures.SET!.p99} ms), GET ${figures.GET!.rps.toFixed(0)} rps (p50 ${figures.GET!.p50} ms, p99 ${figures.GET!.p99} ms)`);
+      // Rotate the order so drifting background load hits every server alike.
+      for (let k = 0; k < servers.length; k++) {
+        const s = servers[(r + k) % servers.length]!;
+        const figures = await benchmarkOnce(s, o);
+        raw[s.name as ServerName].push(figures);
+        const f = (t: string) => `${t} ${figures[t]!.rps.toFixed(0)} rps (p50 ${figures[t]!.p50} ms, p99 ${figures[t]!.p99} ms)`;
+        o.log(`redis run ${r + 1}/${o.runs}: ${s.name.padEnd(14)} ${f('SET')}, ${f('GET')}`);
       }
     }
-    return { env: o.env, requests: o.requests, clients: o.clients, dataSize: o.dataSize, runs: o.runs, redisVersion, persistence, stock: medians(runs.stock), generated: medians(runs.generated) };
+    return {
+      env: o.env,
+      requests: o.requests,
+      clients: o.clients,
+      dataSize: o.dataSize,
+      runs: o.runs,
+      redisVersion,
+      persistence,
+      raw,
+      median: { stock: medians(raw.stock), generated: medians(raw.generated), generatedNoAof: medians(raw.generatedNoAof) },
+      share: { generated: pairedShare(raw.generated, raw.stock), generatedNoAof: pairedShare(raw.generatedNoAof, raw.stock) },
+    };
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    release();
     await cleanup();
   }
 }

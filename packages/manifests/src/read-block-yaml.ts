@@ -1,12 +1,12 @@
 /**
- * A fast reader for the plain block-style YAML that `helm template` prints, about ten times
- * faster than the `yaml` library's document model (the validate pipeline's hot spot: every
- * rendered object is read once per run).
+ * A fast reader for the plain block-style YAML that `helm template` prints, four to five times
+ * faster than the `yaml` library's document model, which was the validate pipeline's hot spot
+ * (measured in docs/benchmarks.md).
  *
  * It reads only a strict subset: block mappings at column 0 and below, block sequences, single-line
- * plain and quoted scalars, literal block scalars (`|`, `|-`), `{}`, `[]` and single-line flow
- * sequences of scalars. Plain scalars are resolved by the caller (with the `yaml` library's own
- * YAML 1.1 tags, so values are identical). On anything else (anchors, tags, folded or multi-line
+ * plain and quoted scalars, literal block scalars (`|`, `|-`), and single-line flow sequences and
+ * mappings of scalars (`[a, b]`, `{cpu: 10m}`). Plain scalars are resolved by the caller (with the
+ * `yaml` library's own YAML 1.1 tags, so values are identical). On anything else (anchors, tags, folded or multi-line
  * scalars, duplicate keys, odd indentation, a syntax error) it returns undefined and the caller
  * reads the stream with the `yaml` library instead, which also reports the errors. So it never
  * decides what is valid YAML: it only accepts what it is sure about.
@@ -187,11 +187,8 @@ class Reader {
     if (first === '"') [value, end] = this.#doubleQuoted(line, at);
     else if (first === "'") [value, end] = this.#singleQuoted(line, at);
     else if (first === '[') [value, end] = this.#flowSequence(line, at);
-    else if (first === '{') {
-      const close = line.indexOf('}', at);
-      if (close < 0 || !BLANK.test(line.slice(at + 1, close))) fail();
-      [value, end] = [{}, close + 1];
-    } else {
+    else if (first === '{') [value, end] = this.#flowMap(line, at);
+    else {
       if (NOT_PLAIN_START.has(first) || ((first === '-' || first === '?' || first === ':') && (line[at + 1] === ' ' || at + 1 === line.length))) fail();
       end = commentAt(line, at);
       const text = trimSpaces(line.slice(at, end));
@@ -273,6 +270,27 @@ class Reader {
     }
   }
 
+  /** A scalar in a flow collection at `j` (after spaces): quoted, or plain up to `,`, `]` or `}`. */
+  #flowScalar(line: string, j: number): [unknown, number] {
+    while (line[j] === ' ') j++;
+    const c = line[j] ?? fail();
+    if (c === '"') return this.#doubleQuoted(line, j);
+    if (c === "'") return this.#singleQuoted(line, j);
+    let end = j;
+    while (end < line.length && line[end] !== ',' && line[end] !== ']' && line[end] !== '}') end++;
+    const text = trimSpaces(line.slice(j, end));
+    if (text === '' || /[:#[\]{}]/.test(text) || NOT_PLAIN_START.has(text[0]!) || /^[-?] /.test(text)) fail();
+    return [this.#resolve(text, false), end];
+  }
+
+  /** After an entry of a flow collection: `,` (then more) or the closing bracket. True when closed. */
+  #flowNext(line: string, end: number, close: string): [boolean, number] {
+    while (line[end] === ' ') end++;
+    if (line[end] === close) return [true, end + 1];
+    if (line[end] !== ',') fail();
+    return [false, end + 1];
+  }
+
   /** `[a, "b", 'c']` on one line, scalars only. */
   #flowSequence(line: string, at: number): [unknown[], number] {
     const out: unknown[] = [];
@@ -280,23 +298,35 @@ class Reader {
     for (;;) {
       while (line[j] === ' ') j++;
       if (line[j] === ']') return [out, j + 1];
-      const c = line[j] ?? fail();
-      let end: number;
-      if (c === '"' || c === "'") {
-        const [v, e] = c === '"' ? this.#doubleQuoted(line, j) : this.#singleQuoted(line, j);
-        out.push(v);
-        end = e;
-      } else {
-        end = j;
-        while (end < line.length && line[end] !== ',' && line[end] !== ']') end++;
-        const text = trimSpaces(line.slice(j, end));
-        if (text === '' || /[:#[\]{}]/.test(text) || NOT_PLAIN_START.has(text[0]!) || /^[-?] /.test(text)) fail();
-        out.push(this.#resolve(text, false));
+      const [value, end] = this.#flowScalar(line, j);
+      out.push(value);
+      const [closed, next] = this.#flowNext(line, end, ']');
+      if (closed) return [out, next];
+      j = next;
+    }
+  }
+
+  /** `{cpu: 10m, "memory": 16Mi}` on one line, scalar values only. */
+  #flowMap(line: string, at: number): [Record<string, unknown>, number] {
+    const out: Record<string, unknown> = {};
+    let j = at + 1;
+    for (;;) {
+      while (line[j] === ' ') j++;
+      if (line[j] === '}') return [out, j + 1];
+      let key: string;
+      let colon: number;
+      if (line[j] === '"' || line[j] === "'") [key, colon] = line[j] === '"' ? this.#doubleQuoted(line, j) : this.#singleQuoted(line, j);
+      else {
+        colon = line.indexOf(':', j);
+        key = colon < 0 ? fail() : trimSpaces(line.slice(j, colon));
+        if (!SIMPLE_KEY.test(key) || this.#resolve(key, true) !== key) fail();
       }
-      while (line[end] === ' ') end++;
-      if (line[end] === ']') return [out, end + 1];
-      if (line[end] !== ',') fail();
-      j = end + 1;
+      if (line[colon] !== ':' || line[colon + 1] !== ' ' || key === '__proto__' || Object.hasOwn(out, key)) fail();
+      const [value, end] = this.#flowScalar(line, colon + 1);
+      out[key] = value;
+      const [closed, next] = this.#flowNext(line, end, '}');
+      if (closed) return [out, next];
+      j = next;
     }
   }
 }
