@@ -19,6 +19,12 @@ interface PodStartCommon {
   readonly waitUntil?: 'listening' | 'spawned';
   /** Upper bound for `listening`. @default 30000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Late DNS: the pod's names appear in the sandbox DNS map only this long after the process
+   * starts (a headless Service that publishes the new endpoint late; real clusters can lag over a
+   * minute). Until then its names do not resolve. @default 0
+   */
+  readonly dnsDelayMs?: number;
 }
 
 /** Plain redis-server: `--bind <ip> --bind-source-addr <ip> --port <port> --dir <dataDir>` plus `args`. */
@@ -44,6 +50,8 @@ export interface PodRestartOptions {
   readonly newIp?: boolean | string;
   /** Replace the start options used last time. */
   readonly start?: PodStartOptions;
+  /** Late DNS for this start only (see PodStartCommon.dnsDelayMs). */
+  readonly dnsDelayMs?: number;
 }
 
 export interface PodKillOptions {
@@ -85,6 +93,7 @@ export class Pod {
   /** Every address the pod has had, oldest first. */
   readonly ipHistory: string[] = [];
   private readonly stopHooks: Array<() => void | Promise<void>> = [];
+  private dnsTimer: NodeJS.Timeout | undefined;
 
   constructor(host: PodHost, name: string, dir: string, ip: string, hostnames: readonly string[]) {
     this.host = host;
@@ -153,12 +162,12 @@ export class Pod {
 
   async start(options: PodStartOptions): Promise<void> {
     if (this.running) throw new Error(`redis-testkit: pod ${this.name} is already running (pid ${this.pid})`);
-    this.lastStart = options;
+    this.lastStart = options.dnsDelayMs ? { ...options, dnsDelayMs: 0 } : options;
     this.portNumber = options.port ?? 6379;
     this.pass = options.password;
     this.host.claimIp(this.currentIp, this);
-    this.host.dns.set(this.hostnames, this.currentIp);
     this.startCount += 1;
+    this.publishDns(options.dnsDelayMs ?? 0);
     const base = this.host.baseEnv();
     let command: string;
     let args: string[];
@@ -211,8 +220,35 @@ export class Pod {
     this.stopHooks.push(fn);
   }
 
+  /** Puts the pod's names in the DNS map now, or `delayMs` from now (cancelled if the pod stops first). */
+  private publishDns(delayMs: number): void {
+    if (this.dnsTimer) clearTimeout(this.dnsTimer);
+    this.dnsTimer = undefined;
+    if (delayMs <= 0) {
+      this.host.dns.set(this.hostnames, this.currentIp);
+      return;
+    }
+    const ip = this.currentIp;
+    this.log.mark(`DNS names of ${this.name} (${this.hostnames.join(', ')}) appear in ${delayMs} ms`);
+    this.dnsTimer = setTimeout(() => {
+      this.dnsTimer = undefined;
+      if (this.running && this.currentIp === ip) {
+        this.host.dns.set(this.hostnames, ip);
+        this.log.mark(`DNS names of ${this.name} now resolve to ${ip}`);
+      }
+    }, delayMs);
+    this.dnsTimer.unref();
+  }
+
+  /** True while a late-DNS timer is pending (the pod's names do not resolve yet). */
+  get dnsPending(): boolean {
+    return this.dnsTimer !== undefined;
+  }
+
   /** SIGKILL (the whole process group) and wait until it is gone. The data dir stays. */
   async kill(options: PodKillOptions = {}): Promise<void> {
+    if (this.dnsTimer) clearTimeout(this.dnsTimer);
+    this.dnsTimer = undefined;
     await Promise.all(this.stopHooks.map((h) => h()));
     if (this.proc && !this.proc.exit) {
       this.log.mark(`SIGKILL pod ${this.name} (pid ${this.proc.pid}, ${this.currentIp})`);
@@ -236,7 +272,7 @@ export class Pod {
     const newIp = options.newIp ?? true;
     if (newIp === true) this.moveTo(await this.host.allocateIp());
     else if (typeof newIp === 'string') this.moveTo(newIp);
-    await this.start(start);
+    await this.start(options.dnsDelayMs !== undefined ? { ...start, dnsDelayMs: options.dnsDelayMs } : start);
   }
 
   /** Changes the address of a stopped pod (the next start binds it and updates DNS). */

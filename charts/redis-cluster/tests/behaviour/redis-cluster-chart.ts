@@ -311,14 +311,16 @@ export class RedisClusterChart {
 
   /**
    * Starts the pod's container command (start-node.sh) with the rendered env; resolves once redis
-   * listens. A pod that ran before (a pod recreated by the StatefulSet) gets a new IP, like a new
-   * pod object; its data dir (the PersistentVolume) is kept.
+   * listens (or at once with waitUntil 'spawned': a start script that holds never listens). A pod
+   * that ran before (a pod recreated by the StatefulSet) gets a new IP, like a new pod object, or
+   * `newIp` (false: a container restart in the same pod keeps its IP); its data dir (the
+   * PersistentVolume) is kept. `dnsDelayMs`: its stable name resolves only that long after start.
    */
-  async startNode(pod: Pod, options: { startTimeoutMs?: number } = {}): Promise<void> {
+  async startNode(pod: Pod, options: { startTimeoutMs?: number; waitUntil?: 'listening' | 'spawned'; dnsDelayMs?: number; newIp?: boolean | string } = {}): Promise<void> {
     const command = this.commandPath(this.rev.redis, this.mounts(this.rev.redis, pod), 'redis container');
-    const start = { kind: 'command' as const, command, env: (p: Pod) => this.nodeEnv(p), password: TEST_PASSWORD, startTimeoutMs: options.startTimeoutMs ?? 60_000 };
-    if (pod.starts > 0) await pod.restart({ newIp: true, start });
-    else await pod.start(start);
+    const start = { kind: 'command' as const, command, env: (p: Pod) => this.nodeEnv(p), password: TEST_PASSWORD, startTimeoutMs: options.startTimeoutMs ?? 60_000, waitUntil: options.waitUntil ?? 'listening' };
+    if (pod.starts > 0) await pod.restart({ newIp: options.newIp ?? true, start, dnsDelayMs: options.dnsDelayMs ?? 0 });
+    else await pod.start({ ...start, dnsDelayMs: options.dnsDelayMs ?? 0 });
     this.ensureReadinessProbe(pod);
   }
 

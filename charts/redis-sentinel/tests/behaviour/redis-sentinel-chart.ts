@@ -276,7 +276,7 @@ export class RedisSentinelChart {
    * env; resolves once the server listens. Start every pod of a fresh install together: the Redis
    * pods wait for the Sentinels to answer.
    */
-  async start(pod: Pod, options: { startTimeoutMs?: number; waitUntil?: 'listening' | 'spawned' } = {}): Promise<void> {
+  async start(pod: Pod, options: { startTimeoutMs?: number; waitUntil?: 'listening' | 'spawned'; dnsDelayMs?: number } = {}): Promise<void> {
     const c = this.container(pod);
     const port = this.isSentinel(pod) ? this.sentinelPort : Number(c.ports.find((p) => p.name === 'redis')?.containerPort ?? 6379);
     await pod.start({
@@ -288,6 +288,7 @@ export class RedisSentinelChart {
       startTimeoutMs: options.startTimeoutMs ?? 120_000,
       // The testkit's RESP client speaks plain TCP: with TLS, wait through the chart's own probes instead.
       waitUntil: options.waitUntil ?? 'listening',
+      dnsDelayMs: options.dnsDelayMs ?? 0,
     });
   }
 
