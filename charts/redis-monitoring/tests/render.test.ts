@@ -11,6 +11,7 @@ import {
   dashboardQueries,
   EXPORTER_METRICS,
   expandGrafanaVariables,
+  KUBE_STATE_METRICS,
   metricNamesOf,
   PROMETHEUS_TARGET_METRICS,
   vectorSelectors,
@@ -110,8 +111,8 @@ describe('redis-monitoring chart', () => {
         'RedisAofWriteFailed', 'RedisClusterSlotsFail', 'RedisClusterSlotsPfail', 'RedisClusterSlotsUnassigned', 'RedisClusterStateNotOk',
         'RedisDown', 'RedisKeysEvicted', 'RedisLowHitRatio', 'RedisMasterWithoutReplica', 'RedisMemoryCritical', 'RedisMemoryGrowthToMaxmemory',
         'RedisMemoryHigh', 'RedisMetricsAbsent', 'RedisPodsMissing', 'RedisRdbSaveFailed', 'RedisRejectedConnections', 'RedisReplicationLag',
-        'RedisReplicationLinkDown', 'RedisSplitBrain',
-      ]);
+        'RedisReplicationLinkDown', 'RedisSplitBrain', 'RedisStartHeld', 'RedisDataVanished',
+      ].sort());
       const sentinel = alertRules(await render(scenario('sentinel-values.yaml'))).map((r) => r.alert);
       expect(sentinel.filter((a) => a.startsWith('RedisCluster'))).toEqual([]);
       expect(sentinel).toContain('RedisSplitBrain');
@@ -122,6 +123,12 @@ describe('redis-monitoring chart', () => {
         for (const r of alertRules(await render([...args]))) {
           for (const sel of vectorSelectors(r.expr)) {
             const eq = Object.fromEntries(sel.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value]));
+            if (sel.metric.startsWith('kube_')) {
+              // kube-state-metrics series carry no release or mode label: they are scoped by namespace and
+              // container and only ever joined `on (namespace, pod)` with a release-scoped Redis series.
+              expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.container], joined: /and on \(namespace, pod\)/.test(r.expr) }).toEqual({ alert: r.alert, metric: sel.metric, scope: [NAMESPACE, 'redis'], joined: true });
+              continue;
+            }
             expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.release, eq.mode] }).toEqual({ alert: r.alert, metric: sel.metric, scope: [NAMESPACE, release, mode] });
           }
         }
@@ -229,7 +236,7 @@ describe('redis-monitoring chart', () => {
     const used = new Set<string>();
     for (const mode of ['redis-cluster', 'redis-sentinel']) for (const r of alertRules(await render(['--set', `target.chart=${mode}`]))) metricNamesOf(r.expr).forEach((m) => used.add(m));
     for (const d of dashboardFiles()) for (const q of dashboardQueries(d.file, d.dashboard)) metricNamesOf(expandGrafanaVariables(q.expr)).forEach((m) => used.add(m));
-    const known = new Set<string>([...Object.keys(EXPORTER_METRICS), ...PROMETHEUS_TARGET_METRICS]);
+    const known = new Set<string>([...Object.keys(EXPORTER_METRICS), ...PROMETHEUS_TARGET_METRICS, ...Object.keys(KUBE_STATE_METRICS)]);
     expect([...used].filter((m) => !known.has(m))).toEqual([]);
   });
 

@@ -370,6 +370,55 @@ export const ALERT_CASES: readonly AlertCase[] = [
     series: [s(S, 'redis_aof_last_write_status', 'rc-0', '1x10'), s(S, 'redis_aof_last_bgrewrite_status', 'rc-0', '1x10')],
     expect: [],
   },
+  // Data safety (issue 10): a start script waiting safely, and a master whose data vanished.
+  {
+    mode: C, alert: 'RedisStartHeld', title: 'fires when the redis container runs for 10 minutes while redis-server is not up (the start script waits safely)', at: '10m',
+    series: [
+      s(C, 'redis_up', 'rc-0', '0x15'),
+      { series: 'kube_pod_container_status_running{namespace="redis",pod="rc-0",container="redis",job="kube-state-metrics"}', values: '1x15' },
+    ],
+    expect: [{ labels: aggAlert(C, 'critical', { pod: 'rc-0' }), summary: 'Redis redis/rc-0 is held back by its start script: it cannot decide safely' }],
+  },
+  {
+    mode: C, alert: 'RedisStartHeld', title: 'stays quiet while the container is not running (crash loop: RedisDown covers it)', at: '10m',
+    series: [
+      s(C, 'redis_up', 'rc-0', '0x15'),
+      { series: 'kube_pod_container_status_running{namespace="redis",pod="rc-0",container="redis",job="kube-state-metrics"}', values: '0x15' },
+    ],
+    expect: [],
+  },
+  {
+    mode: S, alert: 'RedisStartHeld', title: 'stays quiet once redis-server is up', at: '10m',
+    series: [
+      s(S, 'redis_up', 'rc-0', '0x3 1x12'),
+      { series: 'kube_pod_container_status_running{namespace="redis",pod="rc-0",container="redis",job="kube-state-metrics"}', values: '1x15' },
+    ],
+    expect: [],
+  },
+  {
+    mode: C, alert: 'RedisDataVanished', title: 'fires when a master that had keys holds none', at: '20m',
+    series: [
+      s(C, 'redis_db_keys', 'rc-0', '5000x10 0x10', { db: 'db0' }),
+      s(C, 'redis_instance_info', 'rc-0', '1x20', { role: 'master' }),
+    ],
+    expect: [{ labels: aggAlert(C, 'critical', { pod: 'rc-0' }), summary: 'Redis master redis/rc-0 holds no key, and it had keys in the last window' }],
+  },
+  {
+    mode: S, alert: 'RedisDataVanished', title: 'stays quiet for a replica resyncing from an empty state', at: '20m',
+    series: [
+      s(S, 'redis_db_keys', 'rc-1', '5000x10 0x10', { db: 'db0' }),
+      s(S, 'redis_instance_info', 'rc-1', '1x20', { role: 'slave' }),
+    ],
+    expect: [],
+  },
+  {
+    mode: C, alert: 'RedisDataVanished', title: 'stays quiet for a master that never had keys', at: '20m',
+    series: [
+      s(C, 'redis_db_keys', 'rc-0', '0x20', { db: 'db0' }),
+      s(C, 'redis_instance_info', 'rc-0', '1x20', { role: 'master' }),
+    ],
+    expect: [],
+  },
 ];
 
 /**

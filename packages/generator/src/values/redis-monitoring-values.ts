@@ -38,7 +38,9 @@ export type RedisAlertName =
   | 'RedisReplicationLinkDown'
   | 'RedisReplicationLag'
   | 'RedisRdbSaveFailed'
-  | 'RedisAofWriteFailed';
+  | 'RedisAofWriteFailed'
+  | 'RedisStartHeld'
+  | 'RedisDataVanished';
 
 /** The Redis release this chart watches. */
 export interface MonitoringTargetValues {
@@ -163,6 +165,17 @@ export interface MonitoringThresholdValues {
    * @default 10485760
    */
   replicationLagBytes: Int;
+  /**
+   * How long a Redis container may run while redis-server is not up (`redis_up` 0, the container running) before
+   * `RedisStartHeld` fires: its start script is waiting safely because it cannot decide who holds the data.
+   * @default "5m"
+   */
+  startHeldFor: PromDuration;
+  /**
+   * Look-back of `RedisDataVanished`: a master with no key now that had keys within this window lost its data.
+   * @default "30m"
+   */
+  dataVanishedWindow: PromDuration;
 }
 
 /** The PrometheusRule. */
