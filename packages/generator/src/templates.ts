@@ -86,6 +86,43 @@ kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSW
 \`\`\`
 {{/if}}
 
+## Data safety
+
+The start scripts decide by data, never by pod ordinal ({{redisChart}} chart README, "Safety"). When a
+pod cannot decide safely who holds the data, it **waits and says so** instead of guessing: the
+\`redis\` container runs, redis-server does not, the pod stays NotReady, and the reason is in its log
+and its readiness output. When a script knowingly goes on after data was lost, it writes
+\`DATA LOSS:\` to the log and a line to \`/data/data-loss.log\`, and readiness keeps saying so.
+
+\`\`\`sh
+for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do
+  echo "== $p"; kubectl -n $NS logs "$p" -c redis | grep -E 'waiting safely|DATA LOSS' | tail -3
+done
+{{#if cluster}}kubectl -n $NS exec "$POD" -c redis -- /scripts/readiness.sh{{else}}kubectl -n $NS exec <pod> -c redis -- /scripts/readiness-redis.sh{{/if}}     # "not ready: waiting safely: <why>"
+\`\`\`
+
+### RedisStartHeld
+
+A pod's start script has waited for \`startHeldFor\` because it cannot decide safely, e.g. a master
+that lost its data files while the replica that may hold them is unreachable, or no Sentinel state
+while a Redis pod that may hold newer data is down. It re-checks by itself: **bring the missing pod
+back** (\`kubectl -n $NS get pods -l "$SEL" -o wide\`, \`kubectl -n $NS describe pod <pod>\`). Only when
+that pod's data is gone for good, accept the loss; the override is recorded in \`/data/data-loss.log\`:
+
+\`\`\`sh
+kubectl -n $NS exec <held pod> -c redis -- touch /data/force-start
+\`\`\`
+
+### RedisDataVanished
+
+A master that had keys holds none. Read what the scripts recorded, then restore from the latest
+backup set if the data mattered (next section). Remove the record to acknowledge it:
+
+\`\`\`sh
+kubectl -n $NS exec <pod> -c redis -- cat /data/data-loss.log
+kubectl -n $NS exec <pod> -c redis -- rm /data/data-loss.log      # acknowledged
+\`\`\`
+
 ## Backup and restore
 
 {{#if env.backup.enabled}}Backups run \`{{env.backup.schedule}}\` and keep {{env.backup.retention}} sets on the backup volume.
