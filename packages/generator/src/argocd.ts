@@ -9,7 +9,7 @@
 import { byCodePoint, type Arch, type ClusterList, type ResolvedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
-import type { GeneratedFile } from './generate.ts';
+import type { GeneratedFile } from './generated-file.ts';
 
 /** Sync order of an environment's Applications: network isolation first, then Redis, then monitoring. */
 export const SYNC_WAVES: Readonly<Record<string, number>> = {

@@ -6,17 +6,12 @@ import { byCodePoint, type ResolvedEnvironment } from '@redis-gitops/spec';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
 import { appInput } from './argocd.ts';
+import type { GeneratedFile } from './generated-file.ts';
 import { redisClusterValues } from './redis-cluster.ts';
 import { redisMonitoringValues } from './redis-monitoring.ts';
 import { redisNetpolValues } from './redis-netpol.ts';
 import { redisSentinelValues } from './redis-sentinel.ts';
 import { renderTemplate } from './templates.ts';
-
-export interface GeneratedFile {
-  /** Path relative to the environment folder, e.g. `generated/redis-cluster.values.yaml`. */
-  readonly path: string;
-  readonly content: string;
-}
 
 export interface GeneratedEnvironment {
   readonly name: string;

@@ -9,6 +9,7 @@ export * from './redis-cluster.ts';
 export * from './redis-sentinel.ts';
 export * from './redis-monitoring.ts';
 export * from './redis-netpol.ts';
+export type * from './generated-file.ts';
 export * from './generate.ts';
 export * from './templates.ts';
 export * from './check-chart-values.ts';
