@@ -2,7 +2,7 @@
  * redis-gitops command line. Exit codes: 0 ok, 1 violations found, 2 bad input or usage.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatDiagnostic, InputError } from '@redis-gitops/spec';
+import { formatDiagnostic, InputError } from '@redis-gitops/diagnostics';
 import { runDiff } from './commands/diff.ts';
 import { runGenerate } from './commands/generate.ts';
 import { runImport } from './commands/import.ts';

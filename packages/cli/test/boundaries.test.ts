@@ -1,16 +1,19 @@
 /**
- * Module boundaries: each package has one job. The pure packages (spec, generator, manifests)
- * never touch the disk or spawn processes and never import the CLI; only packages/cli does I/O.
+ * Module boundaries: each package has one job. The pure packages (diagnostics, quantity, spec,
+ * generator, manifests, policy, dashboards) never touch the disk or spawn processes and never
+ * import the CLI; only packages/cli does I/O.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from './workspace-fixture.ts';
 
 const ALLOWED: Record<string, string[]> = {
-  spec: [],
-  generator: ['@redis-gitops/spec'],
-  manifests: ['@redis-gitops/spec'],
-  policy: ['@redis-gitops/spec', '@redis-gitops/manifests'],
+  diagnostics: [],
+  quantity: [],
+  spec: ['@redis-gitops/diagnostics', '@redis-gitops/quantity'],
+  generator: ['@redis-gitops/spec', '@redis-gitops/diagnostics'],
+  manifests: ['@redis-gitops/diagnostics'],
+  policy: ['@redis-gitops/manifests', '@redis-gitops/diagnostics', '@redis-gitops/quantity'],
   dashboards: [],
 };
 const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|http|https|os)$/;

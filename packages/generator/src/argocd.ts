@@ -6,7 +6,8 @@
  * - Per workspace: one AppProject and one ApplicationSet per CPU architecture, the policies
  *   ApplicationSet, and the bootstrap app-of-apps Application, under argocd/generated/.
  */
-import { byCodePoint, type Arch, type ClusterList, type ResolvedEnvironment } from '@redis-gitops/spec';
+import { type Arch, type ClusterList, type ResolvedEnvironment } from '@redis-gitops/spec';
+import { byCodePoint } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
 import type { GeneratedFile } from './generated-file.ts';

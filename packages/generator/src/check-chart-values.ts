@@ -3,7 +3,8 @@
  * validated against the chart's values.schema.json. A rejection is reported at the spec field
  * the value came from, so the person editing environment.yaml sees where to fix it.
  */
-import { checkAgainstSchema, type Diagnostic, type PathSegment, type YamlSource } from '@redis-gitops/spec';
+import { checkAgainstSchema, type PathSegment, type YamlSource } from '@redis-gitops/spec';
+import { type Diagnostic } from '@redis-gitops/diagnostics';
 import { specPathFor, type ChartValues } from './chart-values.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -2,7 +2,8 @@
  * Resolved environment -> every file under environments/<env>/generated/. Pure and deterministic:
  * the same input gives byte-identical output.
  */
-import { byCodePoint, type ResolvedEnvironment } from '@redis-gitops/spec';
+import { type ResolvedEnvironment } from '@redis-gitops/spec';
+import { byCodePoint } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
 import { appInput } from './argocd.ts';

@@ -1,4 +1,4 @@
-import { closestMatch as didYouMean } from '@redis-gitops/spec';
+import { closestMatch as didYouMean } from '@redis-gitops/diagnostics';
 import { ARRAY_ITEM, MAP_VALUE, type ShapeNode } from './field-shapes.ts';
 import type { PathSegment } from './field-path.ts';
 

@@ -7,7 +7,7 @@
  * server does.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
-import { closestMatch } from '@redis-gitops/spec';
+import { closestMatch } from '@redis-gitops/diagnostics';
 import {
   acceptedFrom,
   COMPREHENSION_MACROS,

@@ -6,7 +6,7 @@
  * A folder without an allowed and a denied example fails. Pure: the caller reads the files.
  */
 import { parseManifests } from '@redis-gitops/manifests';
-import { formatDiagnostic, InputError } from '@redis-gitops/spec';
+import { formatDiagnostic, InputError } from '@redis-gitops/diagnostics';
 import { evaluate } from './evaluate.ts';
 import { loadPolicies, type PolicyFile } from './load-policies.ts';
 import { ANNOTATIONS, type PolicySet } from './policy-set.ts';

@@ -5,7 +5,7 @@
  * the offset into the expression so the caller can point at file:line:col.
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import { closestMatch } from '@redis-gitops/spec';
+import { closestMatch } from '@redis-gitops/diagnostics';
 import { checkCelNames, type CelProblem, type NameScope } from './check-cel-names.ts';
 
 export interface CompiledExpression {

@@ -8,7 +8,6 @@ export * from './check-policy-examples.ts';
 export * from './manifest-set/check-manifest-set.ts';
 export type { ManifestSetContext, ManifestSetFinding, ManifestSetRule, Tier } from './manifest-set/workloads.ts';
 export { MAXMEMORY_LIMIT_RATIO, maxmemoryOf, parseRedisMemory } from './manifest-set/maxmemory-headroom.ts';
-export * from './quantity.ts';
 export * from './label-selector.ts';
 export * from './resource-rules.ts';
 export * from './admission-request.ts';

@@ -9,7 +9,7 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { celCompare, celEquals, celToString, celTypeName } from './cel-values.ts';
-import { quantityOf, parseKubernetesQuantity, Quantity } from './quantity.ts';
+import { quantityOf, parseKubernetesQuantity, Quantity } from '@redis-gitops/quantity';
 import { regexFind, regexFindAll } from './regex.ts';
 
 /** Receiver of `sets.*` calls (`sets` is a namespace in CEL, an object here). */

@@ -5,7 +5,7 @@
  * variable, a syntax error, a function Kubernetes does not have, a wrong field — is reported as a
  * Diagnostic with file:line:col, the policy and the field, and all of them are thrown together.
  */
-import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/spec';
+import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import type { CelProblem, NameScope } from './check-cel-names.ts';
 import { lazyVariablesClass, policyEnvironment, REQUEST_SCHEMA, type DeclaredVariable } from './cel-environment.ts';
 import { compileExpression, type CompiledExpression, type ExpectedType } from './compile-expression.ts';

@@ -4,7 +4,7 @@
  * file:line:col. Parsed as YAML 1.1, like kubectl and Argo CD read it.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Scalar } from 'yaml';
-import type { Diagnostic } from '@redis-gitops/spec';
+import type { Diagnostic } from '@redis-gitops/diagnostics';
 
 export type PathSegment = string | number;
 

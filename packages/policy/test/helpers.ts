@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifests, type RenderedObject } from '@redis-gitops/manifests';
-import { InputError, type Diagnostic } from '@redis-gitops/spec';
+import { InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import { loadPolicies, type PolicySet } from '../src/index.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -1,4 +1,4 @@
-import { formatDiagnostic } from '@redis-gitops/spec';
+import { formatDiagnostic } from '@redis-gitops/diagnostics';
 import { loadPolicies } from '../src/index.ts';
 import { binding, FILE, load, loadProblems, vap } from './helpers.ts';
 

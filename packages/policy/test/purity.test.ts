@@ -1,6 +1,6 @@
 /**
  * The policy package is pure: callers pass text and objects in. Its src/ imports no module that
- * touches the disk, the network or processes, and no workspace package but spec and manifests.
+ * touches the disk, the network or processes, and no workspace package but manifests and the two helper packages (diagnostics, quantity).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,9 +22,9 @@ describe('packages/policy purity', () => {
     expect(found.filter((i) => IO.test(i.spec))).toEqual([]);
   });
 
-  it('depends only on the spec and manifests workspace packages', () => {
+  it('depends only on the manifests, diagnostics and quantity workspace packages', () => {
     const workspace = new Set(imports().filter((i) => i.spec.startsWith('@redis-gitops/')).map((i) => i.spec));
-    expect([...workspace].sort()).toEqual(['@redis-gitops/manifests', '@redis-gitops/spec']);
+    expect([...workspace].sort()).toEqual(['@redis-gitops/diagnostics', '@redis-gitops/manifests', '@redis-gitops/quantity']);
   });
 
   it('uses no process, Buffer or global I/O in src/', () => {

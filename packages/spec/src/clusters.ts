@@ -1,6 +1,6 @@
 /** Parses and checks `environments/clusters.yaml`, the list of target clusters. */
 import { createRequire } from 'node:module';
-import { InputError, type Diagnostic } from './diagnostic.ts';
+import { InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import { checkAgainstSchema } from './schema-check.ts';
 import type { ClusterEntry, ClusterList } from './types.ts';
 import { parseYamlSource } from './yaml-source.ts';

@@ -4,9 +4,8 @@
  * collected and thrown together as an InputError.
  */
 import { createRequire } from 'node:module';
-import { InputError, type Diagnostic } from './diagnostic.ts';
-import { closestMatch } from './did-you-mean.ts';
-import { parseQuantity } from './quantity.ts';
+import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
+import { quantityValue } from '@redis-gitops/quantity';
 import { resolveEnvironment, type ResolvedEnvironment } from './resolve.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { checkSlotLayout } from './slots.ts';
@@ -77,7 +76,7 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
   }
   const req = s.resources?.requests?.memory;
   const lim = s.resources?.limits?.memory;
-  if (req && lim && (parseQuantity(req) ?? 0) > (parseQuantity(lim) ?? Infinity)) {
+  if (req && lim && (quantityValue(req) ?? 0) > (quantityValue(lim) ?? Infinity)) {
     add(['spec', 'resources', 'requests', 'memory'], `must be <= limits.memory ${lim} (got ${req})`, 'Kubernetes rejects a request larger than its limit');
   }
   return out;

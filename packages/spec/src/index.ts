@@ -1,10 +1,7 @@
 export type * from './types.ts';
-export * from './diagnostic.ts';
-export * from './did-you-mean.ts';
 export * from './yaml-source.ts';
 export * from './schema-check.ts';
 export * from './slots.ts';
-export * from './quantity.ts';
 export * from './profiles.ts';
 export * from './resolve.ts';
 export * from './clusters.ts';

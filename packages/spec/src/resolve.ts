@@ -3,7 +3,7 @@
  * (a test checks the two agree); profile-dependent defaults come from profiles.ts.
  */
 import { PROFILES, type Profile } from './profiles.ts';
-import { parseQuantity } from './quantity.ts';
+import { quantityValue } from '@redis-gitops/quantity';
 import type { AllowedClient, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Tier, TopologyMode } from './types.ts';
 
 export interface ResolvedEnvironment {
@@ -77,7 +77,7 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
   // One backup set holds an RDB per master, each at most about the memory limit;
   // keep `retention` sets plus the one being written.
   const retention = s.backup?.retention ?? 7;
-  const backupBytes = (parseQuantity(memoryLimit) ?? 0) * shards * (retention + 1);
+  const backupBytes = (quantityValue(memoryLimit) ?? 0) * shards * (retention + 1);
   return {
     name: env.metadata.name,
     labels: env.metadata.labels ?? {},

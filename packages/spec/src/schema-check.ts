@@ -3,8 +3,7 @@
  * All errors are collected, not only the first.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { closestMatch } from './did-you-mean.ts';
-import type { Diagnostic } from './diagnostic.ts';
+import { closestMatch, type Diagnostic } from '@redis-gitops/diagnostics';
 import { formatPath, type PathSegment, type Position } from './yaml-source.ts';
 
 interface SchemaNode {

@@ -2,7 +2,7 @@
  * YAML parsing that keeps source positions, so every later error can point at file:line:col.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { Diagnostic } from './diagnostic.ts';
+import type { Diagnostic } from '@redis-gitops/diagnostics';
 
 export type PathSegment = string | number;
 

@@ -1,4 +1,5 @@
-import { InputError, parseClusters } from '../src/index.ts';
+import { InputError } from '@redis-gitops/diagnostics';
+import { parseClusters } from '../src/index.ts';
 
 const base = `apiVersion: redis-gitops.dev/v1alpha1
 kind: ClusterList

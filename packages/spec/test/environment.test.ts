@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatDiagnostic } from '../src/index.ts';
+import { formatDiagnostic } from '@redis-gitops/diagnostics';
 import { FILE, parse, problems, ROOT, VALID } from './helpers.ts';
 
 describe('parseEnvironment: the example environments', () => {

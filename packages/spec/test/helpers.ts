@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, parseClusters, parseEnvironment, type Diagnostic, type ParsedEnvironment } from '../src/index.ts';
+import { InputError, type Diagnostic } from '@redis-gitops/diagnostics';
+import { parseClusters, parseEnvironment, type ParsedEnvironment } from '../src/index.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLUSTERS = parseClusters(readFileSync(path.join(ROOT, 'environments/clusters.yaml'), 'utf8'), 'environments/clusters.yaml');

@@ -1,7 +1,8 @@
 /** `redis-gitops import bitnami <values.yaml> --name ENV --cluster CLUSTER`: a new environment from Bitnami values. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, parseEnvironment, parseYamlSource } from '@redis-gitops/spec';
+import { parseEnvironment, parseYamlSource } from '@redis-gitops/spec';
+import { InputError } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import { importBitnami } from '../import/bitnami.ts';
 import { writeFilesAtomically } from '../io/atomic-write.ts';

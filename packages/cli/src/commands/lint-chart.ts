@@ -1,7 +1,7 @@
 /** `redis-gitops lint-chart [CHART...]`: helm lint --strict with default values and every ci/ scenario. */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { closestMatch } from '@redis-gitops/spec';
+import { closestMatch } from '@redis-gitops/diagnostics';
 import { pool, defaultConcurrency, runHelm } from '../io/helm.ts';
 import { findRoot, UsageError } from '../io/workspace.ts';
 import type { Output } from '../output.ts';

@@ -4,17 +4,8 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import {
-  checkUniqueNames,
-  closestMatch,
-  InputError,
-  parseClusters,
-  parseEnvironment,
-  parseYamlSource,
-  type ClusterList,
-  type Diagnostic,
-  type ParsedEnvironment,
-} from '@redis-gitops/spec';
+import { checkUniqueNames, parseClusters, parseEnvironment, parseYamlSource, type ClusterList, type ParsedEnvironment } from '@redis-gitops/spec';
+import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 
 export class UsageError extends Error {
   constructor(message: string) {

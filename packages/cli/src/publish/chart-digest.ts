@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { byCodePoint } from '@redis-gitops/spec';
+import { byCodePoint } from '@redis-gitops/diagnostics';
 
 export interface TarEntry {
   readonly name: string;

@@ -7,7 +7,7 @@
  * redis-server. Sentinel pods (component sentinel) are skipped: sentinel mode ignores maxmemory.
  */
 import type { RenderedObject } from '@redis-gitops/manifests';
-import { parseKubernetesQuantity } from '../quantity.ts';
+import { parseKubernetesQuantity } from '@redis-gitops/quantity';
 import { asList, at, COMPONENT, containersOf, findingAt, isRecord, namespaceOf, podLabelsOf, podTemplateOf, subjectOf, type Json, type ManifestSetContext, type ManifestSetFinding } from './workloads.ts';
 
 /** The largest share of limits.memory maxmemory may take. */

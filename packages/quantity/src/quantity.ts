@@ -103,3 +103,12 @@ export function quantityOf(text: string): Quantity {
   if (!q) throw new Error(`quantity("${text}"): not a valid Kubernetes quantity (e.g. 500m, 2Gi, 1.5G, 1e3)`);
   return q;
 }
+
+/**
+ * The value of a quantity in base units (bytes, cores) as a float, for sizing arithmetic; a number
+ * is taken as is. Undefined when the text is not a Kubernetes quantity.
+ */
+export function quantityValue(q: string | number): number | undefined {
+  if (typeof q === 'number') return q;
+  return parseKubernetesQuantity(q.trim())?.asApproximateFloat();
+}

@@ -26,8 +26,3 @@ export function closestMatch(name: string, candidates: Iterable<string>): string
   if (lower.length < 3) return undefined;
   return scored.find(({ c }) => c.toLowerCase().startsWith(lower))?.c;
 }
-
-/** Locale-independent string order, for anything whose bytes must not depend on the machine's locale. */
-export function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
