@@ -7,6 +7,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { RenderedObject } from '@redis-gitops/manifests';
+import { MAXMEMORY_LIMIT_RATIO } from '@redis-gitops/policy';
+import { environmentSchema } from '@redis-gitops/spec';
 import { loadPolicySet } from '../src/io/policies.ts';
 import { loadWorkspace } from '../src/io/workspace.ts';
 import { checkPolicies, plan, renderPlans, type EnvironmentRender, type Plan } from '../src/pipeline.ts';
@@ -106,6 +108,23 @@ describe('the same mistakes in the spec', () => {
     } finally {
       undo();
       await fx.run('generate', '--env', 'prod-x86');
+    }
+  });
+
+  it('a maxmemory ratio the headroom policy refuses is bad input at its line (exit 2), and the spec, chart and policy limits agree', async () => {
+    const specMax = (environmentSchema as Obj).properties.spec.properties.redis.properties.maxmemoryRatio.maximum;
+    const chartMax = (JSON.parse(readFileSync(fx.file('charts/redis-cluster/values.schema.json'), 'utf8')) as Obj).properties.redis.properties.maxmemoryRatio.maximum;
+    expect({ specMax, chartMax }).toEqual({ specMax: MAXMEMORY_LIMIT_RATIO, chartMax: MAXMEMORY_LIMIT_RATIO });
+    const undo = edit((t) => t.replace(/^(\s*)version: 7\.4\.2$/m, '$1version: 7.4.2\n$1maxmemoryRatio: 0.85'));
+    try {
+      const line = readFileSync(fx.file(PROD), 'utf8').split('\n').findIndex((l) => l.includes('maxmemoryRatio: 0.85')) + 1;
+      expect(line).toBeGreaterThan(0);
+      const r = await fx.run('validate', '--env', 'prod-x86');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${PROD}:${line}:`);
+      expect(r.stderr).toMatch(/spec\.redis\.maxmemoryRatio: must be <= 0\.8/);
+    } finally {
+      undo();
     }
   });
 

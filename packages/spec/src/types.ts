@@ -133,9 +133,10 @@ export interface RedisSettings {
   readonly digest?: string;
   /**
    * Share of the memory limit given to Redis as `maxmemory`; the rest is headroom for
-   * fork copy-on-write, buffers and the allocator.
+   * fork copy-on-write, buffers and the allocator. At most 0.8: the `maxmemory-headroom` policy
+   * refuses more, so the spec refuses it first, with the file position.
    * @minimum 0.1
-   * @maximum 0.9
+   * @maximum 0.8
    * @default 0.75
    */
   readonly maxmemoryRatio?: number;

@@ -64,8 +64,9 @@ export interface TlsValues {
 export interface RedisTuningValues {
   /**
    * `maxmemory` as a share of `resources.limits.memory` (headroom for fork copy-on-write and buffers).
+   * At most 0.8, the share the repository's `maxmemory-headroom` policy allows.
    * @minimum 0.1
-   * @maximum 0.9
+   * @maximum 0.8
    * @default 0.75
    */
   maxmemoryRatio: number;
