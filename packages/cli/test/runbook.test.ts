@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { RenderedObject } from '@redis-gitops/manifests';
+import { labelSelectorFromString, matchesLabelSelector } from '@redis-gitops/policy';
 import { makeFixture, type Fixture } from './workspace-fixture.ts';
 import { findRoot, loadWorkspace } from '../src/io/workspace.ts';
 import { plan, renderPlans } from '../src/pipeline.ts';
@@ -24,10 +25,7 @@ function podTemplates(objects: readonly RenderedObject[]): Obj[] {
 }
 
 function selects(selector: string, labels: Record<string, string>): boolean {
-  return selector.split(',').every((kv) => {
-    const [k, v] = kv.split('=');
-    return labels[k!] === v;
-  });
+  return matchesLabelSelector(labelSelectorFromString(selector), labels);
 }
 
 describe.each(['prod-x86', 'sessions-sentinel'])('RUNBOOK.md of %s', (env) => {

@@ -37,9 +37,25 @@ export function matchesLabelSelector(selector: LabelSelector | undefined, labels
       case 'DoesNotExist':
         if (has) return false;
         break;
+      default:
+        throw new Error(`unknown label selector operator "${String(req.operator)}" (known: ${SELECTOR_OPERATORS.join(', ')})`);
     }
   }
   return true;
+}
+
+/**
+ * A kubectl equality selector (`-l a=b,c=d`) as a LabelSelector. Only `=` pairs: that is all the
+ * generated runbooks use; anything else throws, so a runbook that grows a set-based selector fails loudly.
+ */
+export function labelSelectorFromString(text: string): LabelSelector {
+  const matchLabels: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const m = /^([^=!\s]+)=([^=\s]*)$/.exec(pair.trim());
+    if (!m) throw new Error(`label selector "${text}": "${pair}" is not a key=value pair`);
+    matchLabels[m[1]!] = m[2]!;
+  }
+  return { matchLabels };
 }
 
 /** Problems with a selector's shape (unknown operator, values where none belong...), as messages with a field path suffix. */

@@ -1,4 +1,4 @@
-import { matchesLabelSelector, selectorProblems } from '../src/index.ts';
+import { labelSelectorFromString, matchesLabelSelector, selectorProblems, type LabelSelector } from '../src/index.ts';
 
 const labels = { 'redis-gitops.dev/tier': 'production', team: 'platform' };
 
@@ -36,5 +36,18 @@ describe('label selectors', () => {
       { path: '.matchExpressions[1].values', message: 'must be a non-empty list for In' },
       { path: '.matchExpressions[2].values', message: 'must be empty for Exists' },
     ]);
+  });
+
+  it('throws on an unknown operator instead of matching by accident', () => {
+    const bad = { matchExpressions: [{ key: 'app', operator: 'Equals' }] } as unknown as LabelSelector;
+    expect(() => matchesLabelSelector(bad, labels)).toThrow(/unknown label selector operator "Equals"/);
+  });
+
+  it('reads a kubectl equality selector, and refuses set-based syntax', () => {
+    expect(labelSelectorFromString('app.kubernetes.io/instance=prod,app.kubernetes.io/component=redis')).toEqual({
+      matchLabels: { 'app.kubernetes.io/instance': 'prod', 'app.kubernetes.io/component': 'redis' },
+    });
+    expect(() => labelSelectorFromString('tier in (a,b)')).toThrow(/not a key=value pair/);
+    expect(() => labelSelectorFromString('app!=web')).toThrow(/not a key=value pair/);
   });
 });

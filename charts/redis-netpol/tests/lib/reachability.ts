@@ -42,6 +42,7 @@
  * - The model must be complete for the question asked: a pod that is not in the model is not
  *   considered by any selector.
  */
+import { matchesLabelSelector, type LabelSelector as PolicyLabelSelector } from '@redis-gitops/policy';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -106,31 +107,12 @@ export interface LabelSelector {
   readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
 }
 
-/** Kubernetes label-selector semantics; `{}` selects everything. Throws on an unknown operator. */
-export function selectorMatches(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const req of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, req.key);
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[req.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[req.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        throw new Error(`unknown label selector operator "${req.operator}"`);
-    }
-  }
-  return true;
-}
+/**
+ * Kubernetes label-selector semantics; `{}` selects everything; throws on an unknown operator. The
+ * one implementation is @redis-gitops/policy's; selectors here come from rendered YAML, so their
+ * operator is any string until that check.
+ */
+export const selectorMatches = (selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean => matchesLabelSelector(selector as PolicyLabelSelector, labels);
 
 /** An IPv4 or IPv6 address as [bits, value]. Supports dotted quads and IPv6 with "::". */
 export function parseIp(ip: string): { bits: 32 | 128; value: bigint } {
