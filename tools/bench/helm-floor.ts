@@ -6,23 +6,12 @@
  *
  *   node tools/bench/helm-floor.ts [--concurrency N]     (workspace: REDIS_GITOPS_ROOT or cwd)
  */
-import YAML from 'yaml';
-import { loadChart } from '../../packages/cli/src/io/charts.ts';
-import { defaultConcurrency, helmTemplate, pool } from '../../packages/cli/src/io/helm.ts';
-import { findRoot, loadWorkspace } from '../../packages/cli/src/io/workspace.ts';
-import { plan } from '../../packages/cli/src/pipeline.ts';
+import { defaultConcurrency, findRoot, helmTemplate, loadWorkspace, plan, pool, templateJobs } from 'redis-gitops';
 
 const flag = process.argv.indexOf('--concurrency');
 const concurrency = flag > 0 ? Number(process.argv[flag + 1]) : defaultConcurrency();
 const root = findRoot();
-const requests = plan(loadWorkspace(root)).flatMap((p) =>
-  p.generated.charts.map((cv) => ({
-    release: cv.release,
-    namespace: p.env.resolved.namespace,
-    chartDir: loadChart(root, cv.chart).dir,
-    values: YAML.stringify(cv.values),
-  })),
-);
+const requests = templateJobs(root, plan(loadWorkspace(root))).map((j) => j.request);
 const started = performance.now();
 const results = await pool(concurrency, requests.map((req) => () => helmTemplate(req)));
 const ms = performance.now() - started;

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { helmVersion } from '../../packages/cli/src/io/helm.ts';
+import { helmVersion } from 'redis-gitops';
 
 export interface Machine {
   readonly date: string;

@@ -11,8 +11,8 @@ import { type ParsedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { FileChange } from './io/atomic-write.ts';
-import { loadChart } from './io/charts.ts';
-import { helmTemplate, pool } from './io/helm.ts';
+import { loadChart, type ChartInfo } from './io/charts.ts';
+import { helmTemplate, pool, type TemplateRequest } from './io/helm.ts';
 import type { Workspace } from './io/workspace.ts';
 
 export interface Plan {
@@ -131,16 +131,32 @@ export interface RenderOptions {
 }
 
 /** Renders every chart of every plan with helm (bounded concurrency) and checks the objects. */
+/** One `helm template` that validating a plan makes: the plan, the chart it renders and the request. */
+export interface TemplateJob {
+  readonly p: Plan;
+  readonly chart: ChartInfo;
+  readonly request: TemplateRequest;
+}
+
+/** Every `helm template` request a validate of `plans` makes, in order (the benchmark's helm floor replays exactly these). */
+export function templateJobs(root: string, plans: readonly Plan[]): TemplateJob[] {
+  return plans.flatMap((p) =>
+    p.generated.charts.map((cv) => {
+      const chart = loadChart(root, cv.chart);
+      return { p, chart, request: { release: cv.release, namespace: p.env.resolved.namespace, chartDir: chart.dir, values: YAML.stringify(cv.values) } };
+    }),
+  );
+}
+
 export async function renderPlans(root: string, plans: readonly Plan[], opts: RenderOptions): Promise<EnvironmentRender[]> {
-  const jobs = plans.flatMap((p) => p.generated.charts.map((cv) => ({ p, cv })));
+  const jobs = templateJobs(root, plans);
   let done = 0;
   const results = await pool(
     opts.concurrency,
-    jobs.map(({ p, cv }) => async (): Promise<{ env: string; render: ChartRender }> => {
-      const chart = loadChart(root, cv.chart);
+    jobs.map(({ p, chart, request }) => async (): Promise<{ env: string; render: ChartRender }> => {
       const env = p.env.resolved;
-      const r = await helmTemplate({ release: cv.release, namespace: env.namespace, chartDir: chart.dir, values: YAML.stringify(cv.values) });
-      const origin = { environment: env.name, chart: cv.chart };
+      const r = await helmTemplate(request);
+      const origin = { environment: env.name, chart: chart.name };
       let objects: readonly RenderedObject[] = [];
       const findings: Finding[] = [];
       if (r.code !== 0) {
@@ -152,8 +168,8 @@ export async function renderPlans(root: string, plans: readonly Plan[], opts: Re
         if (opts.check) findings.push(...checkObjects(objects).map((f) => ({ ...origin, ...f })));
       }
       done++;
-      opts.onProgress?.(done, jobs.length, env.name, cv.chart, r.ms);
-      return { env: env.name, render: { chart: cv.chart, chartVersion: chart.version, ms: r.ms, manifest: r.stdout, objects, findings } };
+      opts.onProgress?.(done, jobs.length, env.name, chart.name, r.ms);
+      return { env: env.name, render: { chart: chart.name, chartVersion: chart.version, ms: r.ms, manifest: r.stdout, objects, findings } };
     }),
   );
   return plans.map((p) => ({

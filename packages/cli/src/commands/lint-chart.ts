@@ -2,14 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { closestMatch } from '@redis-gitops/diagnostics';
+import { listCharts } from '../io/charts.ts';
 import { pool, defaultConcurrency, runHelm } from '../io/helm.ts';
 import { findRoot, UsageError } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
-
-export function listCharts(root: string): string[] {
-  const dir = path.join(root, 'charts');
-  return existsSync(dir) ? readdirSync(dir).filter((c) => existsSync(path.join(dir, c, 'Chart.yaml'))).sort() : [];
-}
 
 export async function runLintChart(opts: { charts: readonly string[] }, out: Output): Promise<number> {
   const root = findRoot();

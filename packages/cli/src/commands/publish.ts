@@ -12,7 +12,7 @@ import { loadChart } from '../io/charts.ts';
 import { runHelm } from '../io/helm.ts';
 import { findRoot } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
-import { listCharts } from './lint-chart.ts';
+import { listCharts } from '../io/charts.ts';
 
 export interface PublishOptions {
   readonly out: string;

@@ -2,7 +2,7 @@
  * Reads a chart's metadata, default values and values schema from charts/<name>/. Cached, keyed by
  * the files' modification times, so a long-lived process (tests, watch) never sees stale content.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 
@@ -32,4 +32,10 @@ export function loadChart(root: string, name: string): ChartInfo {
   };
   cache.set(key, info);
   return info;
+}
+
+/** The charts of the workspace at root: every charts/<name>/ with a Chart.yaml, sorted. */
+export function listCharts(root: string): string[] {
+  const dir = path.join(root, 'charts');
+  return existsSync(dir) ? readdirSync(dir).filter((c) => existsSync(path.join(dir, c, 'Chart.yaml'))).sort() : [];
 }
