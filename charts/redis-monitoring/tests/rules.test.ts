@@ -32,7 +32,7 @@ afterAll(() => {
 describe('promtool check rules', () => {
   it.each(SCENARIOS)('accepts the rules rendered from ci/%s', async (f) => {
     const objs = await render(scenario(f));
-    if (!objs.some((o) => o.kind === 'PrometheusRule')) return; // alerts switched off in this scenario
+    expect({ f, prometheusRules: objs.filter((o) => o.kind === 'PrometheusRule').length }).toEqual({ f, prometheusRules: 1 }); // every scenario alerts
     await withTempDir('check', async (dir) => {
       writeFiles(dir, { 'rules.yaml': YAML.stringify(ruleFile(objs), { lineWidth: 0 }) });
       const r = await run(PROMTOOL, ['check', 'rules', 'rules.yaml'], { cwd: dir });

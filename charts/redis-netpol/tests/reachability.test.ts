@@ -9,7 +9,7 @@
  * issue specifies (so nothing is open that was not asked for, and nothing asked for is closed).
  */
 import type { RenderedObject } from '@redis-gitops/manifests';
-import { effectiveValues, HAS_SENTINEL_CHART, NAMESPACE, PRODUCTION_LABELS, renderWithRedis, scenario, scenarioValues, SCENARIOS, type Obj, type RedisChart } from './lib/chart.ts';
+import { effectiveValues, NAMESPACE, PRODUCTION_LABELS, renderWithRedis, scenario, scenarioValues, SCENARIOS, type Obj, type RedisChart } from './lib/chart.ts';
 import { buildEnvironment, type Environment } from './lib/environment-model.ts';
 import type { Endpoint, Protocol } from './lib/reachability.ts';
 
@@ -145,7 +145,7 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
   });
 });
 
-(HAS_SENTINEL_CHART ? describe : describe.skip)('redis-sentinel (production values) + redis-netpol (ci/sentinel-values.yaml): who reaches whom', () => {
+describe('redis-sentinel (production values) + redis-netpol (ci/sentinel-values.yaml): who reaches whom', () => {
   let env: Environment;
   let allow: (from: string, to: string, port: number, protocol?: Protocol) => boolean;
   beforeAll(async () => {
@@ -195,10 +195,7 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
 });
 
 describe('every ci/ scenario: the allowed connections are exactly the ones specified', () => {
-  const cases = SCENARIOS.flatMap((f) => {
-    const chart = (scenarioValues(f).target?.chart ?? 'redis-cluster') as RedisChart;
-    return chart === 'redis-sentinel' && !HAS_SENTINEL_CHART ? [] : [[f, chart] as const];
-  });
+  const cases = SCENARIOS.map((f) => [f, (scenarioValues(f).target?.chart ?? 'redis-cluster') as RedisChart] as const);
 
   it.each(cases)('ci/%s with %s', async (f, chart) => {
     const { env } = await environment(chart, f);

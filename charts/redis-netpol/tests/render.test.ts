@@ -7,7 +7,7 @@
 import { checkObjects, parseManifests } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate } from '@redis-gitops/policy';
 import { runHelm } from 'redis-gitops/io/helm.ts';
-import { byName, CHART, HAS_SENTINEL_CHART, helmTemplate, NAMESPACE, ofKind, policySet, PRODUCTION_LABELS, render, renderWithRedis, scenario, SCENARIOS, type Obj, type RedisChart } from './lib/chart.ts';
+import { byName, CHART, helmTemplate, NAMESPACE, ofKind, policySet, PRODUCTION_LABELS, render, renderWithRedis, scenario, SCENARIOS, type Obj, type RedisChart } from './lib/chart.ts';
 
 const names = async (args: string[] = []) => (await render(args)).map((o) => o.name).sort();
 const portsOf = (np: Obj, dir: 'ingress' | 'egress'): (number | string)[] => (np.spec[dir] ?? []).flatMap((r: Obj) => (r.ports ?? []).map((p: Obj) => p.port));
@@ -127,7 +127,7 @@ describe('redis-netpol chart', () => {
   });
 
   describe('together with the Redis chart it protects (one environment, production)', () => {
-    const charts: RedisChart[] = HAS_SENTINEL_CHART ? ['redis-cluster', 'redis-sentinel'] : ['redis-cluster'];
+    const charts: RedisChart[] = ['redis-cluster', 'redis-sentinel'];
 
     it.each(charts)('%s (ci/production-values.yaml) + redis-netpol pass netpol-coverage and default-deny-ingress', async (chart) => {
       const { redis, all } = await renderWithRedis(chart, [], 'prod-x86');

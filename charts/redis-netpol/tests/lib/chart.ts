@@ -1,5 +1,5 @@
 /** Renders charts/redis-netpol (and the Redis charts it protects) with the real helm, and loads the policies it must pass. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseManifests, type RenderedObject } from '@redis-gitops/manifests';
@@ -13,8 +13,6 @@ export const NAMESPACE = 'redis-prod';
 export const SCENARIOS = readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
 /** The namespace labels of a production environment, as the policy bindings select them. */
 export const PRODUCTION_LABELS = { 'redis-gitops.dev/tier': 'production', 'kubernetes.io/metadata.name': NAMESPACE };
-/** redis-sentinel is being written alongside this chart: its tests run once it exists. */
-export const HAS_SENTINEL_CHART = existsSync(path.join(REPO, 'charts/redis-sentinel/Chart.yaml'));
 
 export type Obj = Record<string, any>;
 export type RedisChart = 'redis-cluster' | 'redis-sentinel';
