@@ -105,12 +105,28 @@ function collect(value: Record<string, unknown>, where: Pick<Finding, 'environme
  * Plain block-style output (what helm prints) goes through the fast reader; a stream it does not
  * take (or with a syntax error) is read by the `yaml` library, with the same results.
  */
-export function parseManifests(text: string, origin: RenderOrigin = {}): { objects: RenderedObject[]; problems: Finding[] } {
+export function parseManifests(text: string, origin: RenderOrigin = {}): ParsedManifests {
+  return parseManifestsWith(text, origin, 'auto');
+}
+
+/** What parseManifests returns, plus which reader produced it. */
+export interface ParsedManifests {
+  readonly objects: RenderedObject[];
+  readonly problems: Finding[];
+  /** `fast`: the block-YAML reader took the whole stream; `yaml`: the `yaml` library read it. */
+  readonly reader: 'fast' | 'yaml';
+}
+
+/**
+ * parseManifests with the reader chosen: `auto` (the fast reader, falling back to the `yaml`
+ * library), or `yaml` (always the library). The differential tests compare the two; validate uses auto.
+ */
+export function parseManifestsWith(text: string, origin: RenderOrigin, reader: 'auto' | 'yaml'): ParsedManifests {
   const out = { objects: [] as RenderedObject[], problems: [] as Finding[] };
-  const fast = readBlockYaml(text, resolvePlainScalar);
+  const fast = reader === 'auto' ? readBlockYaml(text, resolvePlainScalar) : undefined;
   if (fast) {
     for (const doc of fast) collect(doc.value, { environment: origin.environment, chart: origin.chart, source: sourceOf(doc.header) }, doc.line, origin, out);
-    return out;
+    return { ...out, reader: 'fast' };
   }
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter });
@@ -146,5 +162,5 @@ export function parseManifests(text: string, origin: RenderOrigin = {}): { objec
     }
     collect(value, where, line, origin, out);
   }
-  return out;
+  return { ...out, reader: 'yaml' };
 }
