@@ -52,4 +52,96 @@ if command -v ss >/dev/null 2>&1; then
     fi
   done
 fi
+
+# arm64 Redis under qemu-user: Debian's redis-server:arm64/redis-tools:arm64 and their shared
+# libraries extracted into one sysroot inside the repo's ignored .tools/ (nothing is installed
+# for arm64; only qemu-user-static is). The testkit runs it with Sandbox.create({ arch: 'arm64' }).
+ARM64_SYSROOT="$(cd "$(dirname "$0")/.." && pwd)/.tools/arm64-sysroot"
+ARM64_PACKAGES=(redis-server redis-tools libc6 libatomic1 libjemalloc2 liblzf1 libssl3 libsystemd0 'libstdc++6' libgcc-s1 libcap2 libgcrypt20 liblz4-1 liblzma5 libzstd1 libgpg-error0)
+ARM64_STAMP="$ARM64_SYSROOT/.packages"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
+  command -v sudo >/dev/null 2>&1 || { echo "setup: need root for: $* (no sudo found)" >&2; exit 2; }
+  sudo "$@"
+}
+
+# Runs the arm64 redis-server on a unix socket only (no TCP port to collide with) and checks
+# INFO server says aarch64. Prints "<version>|<os>" or fails.
+verify_arm64() {
+  local tmp pid out version
+  version=$(qemu-aarch64-static -L "$ARM64_SYSROOT" "$ARM64_SYSROOT/usr/bin/redis-server" --version) || { echo "setup: the arm64 redis-server does not run under qemu-aarch64-static (sysroot $ARM64_SYSROOT; to rebuild it: rm -rf .tools/arm64-sysroot && bash tools/setup.sh)" >&2; return 1; }
+  tmp=$(mktemp -d)
+  qemu-aarch64-static -L "$ARM64_SYSROOT" "$ARM64_SYSROOT/usr/bin/redis-server" --port 0 --unixsocket "$tmp/redis.sock" --dir "$tmp" --save '' --appendonly no --logfile "$tmp/log" &
+  pid=$!
+  for _ in $(seq 1 300); do [ -S "$tmp/redis.sock" ] && break; sleep 0.1; done
+  out=$(qemu-aarch64-static -L "$ARM64_SYSROOT" "$ARM64_SYSROOT/usr/bin/redis-cli" -s "$tmp/redis.sock" INFO server 2>&1 | tr -d '\r') || true
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if ! grep -q '^os:.*aarch64' <<<"$out" || ! grep -q '^arch_bits:64' <<<"$out"; then
+    echo "setup: the arm64 redis-server under qemu does not report aarch64 in INFO server (to rebuild the sysroot: rm -rf .tools/arm64-sysroot && bash tools/setup.sh):" >&2
+    echo "$out" | head -20 >&2
+    [ -f "$tmp/log" ] && tail -20 "$tmp/log" >&2
+    rm -rf "$tmp"
+    return 1
+  fi
+  rm -rf "$tmp"
+  echo "$(grep -o 'v=[0-9.]*' <<<"$version" | cut -c3-)|$(grep '^os:' <<<"$out" | cut -d: -f2)"
+}
+
+arm64_ready() {
+  command -v qemu-aarch64-static >/dev/null 2>&1 && [ -f "$ARM64_STAMP" ] && [ "$(head -1 "$ARM64_STAMP")" = "${ARM64_PACKAGES[*]}" ] && [ -x "$ARM64_SYSROOT/usr/bin/redis-server" ]
+}
+
+if arm64_ready; then
+  arm64_action="already present"
+else
+  started=$(date +%s)
+  need_update=false
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    as_root dpkg --add-architecture arm64
+    need_update=true
+  fi
+  # The arm64 package lists are missing until an update after adding the architecture.
+  if ! apt-cache show redis-server:arm64 >/dev/null 2>&1; then need_update=true; fi
+  if [ "$need_update" = true ]; then as_root apt-get update -qq; fi
+  if ! command -v qemu-aarch64-static >/dev/null 2>&1; then
+    log=$(mktemp)
+    if ! DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends qemu-user-static >"$log" 2>&1; then
+      echo "setup: apt-get install qemu-user-static failed:" >&2
+      cat "$log" >&2
+      rm -f "$log"
+      exit 1
+    fi
+    rm -f "$log"
+  fi
+  command -v qemu-aarch64-static >/dev/null 2>&1 || { echo "setup: qemu-aarch64-static is missing after installing qemu-user-static" >&2; exit 1; }
+  # Download into a temp dir that is always removed: no .deb stays behind. Extract into a
+  # staging dir next to the sysroot, then swap it in, so a failed run never leaves half a sysroot.
+  debs=$(mktemp -d)
+  staging="$ARM64_SYSROOT.staging"
+  trap 'rm -rf "$debs" "$staging"' EXIT
+  chmod 755 "$debs"
+  specs=()
+  for p in "${ARM64_PACKAGES[@]}"; do specs+=("$p:arm64"); done
+  if ! (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "${specs[@]}" >/dev/null 2>"$debs/err"); then
+    echo "setup: apt-get download of the arm64 packages failed:" >&2
+    cat "$debs/err" >&2
+    exit 1
+  fi
+  rm -rf "$staging"
+  mkdir -p "$staging"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$staging"; done
+  versions=$(for deb in "$debs"/*.deb; do dpkg-deb -f "$deb" Package Version | paste -sd= -; done | sed 's/^Package: //; s/=Version: /=/')
+  printf '%s\n%s\n' "${ARM64_PACKAGES[*]}" "$versions" >"$staging/.packages"
+  rm -rf "$ARM64_SYSROOT"
+  mkdir -p "$(dirname "$ARM64_SYSROOT")"
+  mv "$staging" "$ARM64_SYSROOT"
+  rm -rf "$debs"
+  trap - EXIT
+  arm64_action="built in $(( $(date +%s) - started ))s"
+fi
+arm64_check=$(verify_arm64) || exit 1
+echo "setup: arm64 redis ${arm64_check%%|*} ok under qemu-aarch64-static (INFO server os:${arm64_check#*|}), sysroot .tools/arm64-sysroot ${arm64_action}"
+
 echo "setup: ok (redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}'), redis_exporter $(prometheus-redis-exporter --version 2>&1 | grep -o 'Exporter [0-9.]*' | cut -d' ' -f2))"

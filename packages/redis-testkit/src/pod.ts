@@ -68,6 +68,8 @@ export interface PodHost {
   baseEnv(): Env;
   /** Records a started process group for the crash-safety watchdog. */
   trackProcess(pgid: number): void;
+  /** The binary `kind: 'redis-server'` runs (e.g. an arm64 wrapper); the machine's redis-server when absent. */
+  redisBinary?(name: 'redis-server'): string;
 }
 
 /**
@@ -174,7 +176,7 @@ export class Pod {
     let env: Record<string, string>;
     let cwd = this.dir;
     if (options.kind === 'redis-server') {
-      command = redisBinary('redis-server');
+      command = this.host.redisBinary?.('redis-server') ?? redisBinary('redis-server');
       const extra = typeof options.args === 'function' ? options.args(this) : (options.args ?? []);
       args = ['--bind', this.currentIp, '--bind-source-addr', this.currentIp, '--port', String(this.portNumber), '--dir', this.dataDir, ...extra];
       env = { ...base };

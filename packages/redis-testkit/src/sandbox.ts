@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { requireRedisBinaries, type RedisBinary } from './binaries.ts';
+import { arm64Toolchain, redisBinary, requireRedisBinaries, writeArm64Wrappers, type RedisArch, type RedisBinary } from './binaries.ts';
 import { DnsMap } from './dns-map.ts';
 import { execBounded, type ExecResult } from './exec.ts';
 import { IpBlock } from './ip-block.ts';
@@ -22,6 +22,14 @@ export interface SandboxOptions {
   readonly requires?: readonly RedisBinary[];
   /** Keep the temp dir after cleanup (processes are still killed). @default process.env.REDIS_TESTKIT_KEEP === '1' */
   readonly keepFiles?: boolean;
+  /**
+   * `arm64`: every process the sandbox starts (pods, Jobs, exec, probes) finds Debian's arm64
+   * Redis under qemu-user first in its PATH (wrappers in <root>/bin), so scripts calling plain
+   * `redis-server`/`redis-cli` run it unchanged; `kind: 'redis-server'` pods run it too. Needs
+   * `bash tools/setup.sh`; a missing piece throws at once. Several times slower than native.
+   * @default process.env.REDIS_TESTKIT_ARCH, else 'amd64' (the machine's own build)
+   */
+  readonly arch?: RedisArch;
 }
 
 export interface CreatePodOptions {
@@ -66,15 +74,31 @@ export class Sandbox implements PodHost {
   private readonly keepFiles: boolean;
   private readonly ipOwners = new Map<string, Pod>();
   private readonly binaries: Record<string, string>;
+  /** The Redis build this sandbox runs. */
+  readonly arch: RedisArch;
   private readonly reaper: Reaper;
   private jobCount = 0;
   private cleaned = false;
 
   private constructor(options: SandboxOptions) {
-    this.binaries = requireRedisBinaries(options.requires ?? ['redis-server', 'redis-cli']);
+    const arch = options.arch ?? process.env.REDIS_TESTKIT_ARCH ?? 'amd64';
+    if (arch !== 'amd64' && arch !== 'arm64') throw new Error(`redis-testkit: unknown arch "${arch}" (Sandbox option arch or REDIS_TESTKIT_ARCH): use amd64 or arm64`);
+    this.arch = arch;
+    const requires = options.requires ?? ['redis-server', 'redis-cli'];
+    // arm64: check qemu and the sysroot before anything is created, so a missing piece leaves nothing behind.
+    const toolchain = arch === 'arm64' ? arm64Toolchain() : undefined;
+    this.binaries = toolchain ? {} : requireRedisBinaries(requires);
     this.keepFiles = options.keepFiles ?? process.env.REDIS_TESTKIT_KEEP === '1';
     const safeName = (options.name ?? 'sandbox').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 40);
     this.root = mkdtempSync(path.join(os.tmpdir(), `redis-testkit-${safeName}-`));
+    if (toolchain) {
+      this.binaries = writeArm64Wrappers(path.join(this.root, 'bin'), toolchain);
+      const missing = requires.filter((b) => !this.binaries[b]);
+      if (missing.length > 0) {
+        rmSync(this.root, { recursive: true, force: true });
+        throw new Error(`redis-testkit: the arm64 sysroot ${toolchain.sysroot} has no ${missing.join(', ')}; run \`bash tools/setup.sh\` from the repository root`);
+      }
+    }
     mkdirSync(path.join(this.root, 'dns'));
     mkdirSync(path.join(this.root, 'pods'));
     mkdirSync(path.join(this.root, 'jobs'));
@@ -131,6 +155,14 @@ export class Sandbox implements PodHost {
 
   trackProcess(pgid: number): void {
     this.reaper.track(pgid);
+  }
+
+  /** Path of a Redis binary for this sandbox's arch (the arm64 wrapper, or the machine's binary). */
+  redisBinary(name: RedisBinary): string {
+    const own = this.binaries[name];
+    if (own) return own;
+    if (this.arch === 'arm64') throw new Error(`redis-testkit: no arm64 ${name} in ${path.join(this.root, 'bin')}; run \`bash tools/setup.sh\` from the repository root`);
+    return redisBinary(name);
   }
 
   /** A minimal environment for processes: nothing from the test runner leaks into a "pod". */

@@ -58,6 +58,8 @@ export interface RenderOptions {
   readonly release?: string;
   /** @default 'redis' */
   readonly namespace?: string;
+  /** `--values` files, applied before `set` (e.g. an environment's generated values). */
+  readonly values?: readonly string[];
   /** `--set` arguments, e.g. ['cluster.slots={0-5000,5001-10000,10001-16383}']. */
   readonly set?: readonly string[];
 }
@@ -418,6 +420,7 @@ async function renderRevision(options: RenderOptions): Promise<Revision> {
   const release = options.release ?? 'rc';
   const namespace = options.namespace ?? 'redis';
   const args = ['template', release, CHART_DIR, '--namespace', namespace];
+  for (const f of options.values ?? []) args.push('--values', f);
   for (const s of options.set ?? []) args.push('--set', s);
   const r = await runHelm(args);
   if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
