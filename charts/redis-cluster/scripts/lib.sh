@@ -11,7 +11,8 @@
 : "${BUS_PORT:=16379}"                   # cluster bus port
 : "${DATA_DIR:=/data}"                   # the PersistentVolume: nodes.conf, AOF/RDB, peers.map
 : "${CONF_DIR:=/etc/redis-base}"         # base redis.conf from the ConfigMap
-: "${RUNTIME_DIR:=/etc/redis-runtime}"   # writable: the effective redis.conf
+: "${RUNTIME_DIR:=/etc/redis-runtime}"   # writable: the effective redis.conf, start-status
+: "${SCRATCH_DIR:=/tmp}"                 # scratch files (never on the volume): the pod's /tmp emptyDir
 : "${REDIS_SERVER:=redis-server}"
 : "${REDIS_CLI:=redis-cli}"
 : "${REDIS_PASSWORD:=}"                  # empty: no AUTH
@@ -46,6 +47,74 @@ PEERS_MAP="${DATA_DIR}/peers.map"
 # output lands in the pod's events).
 log() { printf '%s %s: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$SCRIPT_NAME" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
+
+# ---- temp files: nothing left on the volume ------------------------------------------------
+# Scratch files live in SCRATCH_DIR (the pod's /tmp, not the volume). Only the last step of an
+# atomic write touches the volume: a sibling "<target>.tmp-<pid>-XXXXXX" that is renamed over the
+# target at once. Every temp file is registered, and removed by the EXIT/INT/TERM trap below; a
+# run that is SIGKILLed (a probe at its timeout) cannot clean up, so every script first sweeps
+# stale temp files: those of a process that no longer exists, and any older than a minute.
+TEMP_FILES=()
+cleanup_temps() { local f; for f in "${TEMP_FILES[@]}"; do [[ -n "$f" ]] && rm -rf -- "$f"; done; TEMP_FILES=(); return 0; }
+trap cleanup_temps EXIT
+trap 'cleanup_temps; exit 130' INT
+trap 'cleanup_temps; exit 143' TERM
+
+# scratch_file : prints the path of a new private scratch file in SCRATCH_DIR. It runs in a
+# command substitution, so the caller registers it: f="$(scratch_file)"; TEMP_FILES+=("$f").
+# The name carries this script's pid, so the sweep also removes it after a SIGKILL.
+scratch_file() {
+  mkdir -p "$SCRATCH_DIR" 2>/dev/null || true
+  mktemp "$SCRATCH_DIR/redis-cluster.$SCRIPT_NAME.tmp-$$-XXXXXX"
+}
+
+# volume_temp TARGET : a temp sibling of TARGET for an atomic write (mv it over TARGET).
+volume_temp() { mktemp "$1.tmp-$$-XXXXXX"; }
+
+# sweep_stale_temps : removes temp files left by killed runs, on the volume and in SCRATCH_DIR:
+# "*.tmp-<pid>-XXXXXX" whose process is gone or that are older than a minute, and the names the
+# scripts used before (peers.map.XXXXXX, .peers.XXXXXX, .repl.XXXXXX, nodes.conf.XXXXXX) older
+# than a minute. Best effort, silent.
+sweep_stale_temps() {
+  local dir f base pid
+  for dir in "$DATA_DIR" "$SCRATCH_DIR" "$RUNTIME_DIR"; do
+    [[ -d "$dir" ]] || continue
+    for f in "$dir"/*.tmp-[0-9]*-?????? "$dir"/*.tmp-[0-9]*-??????.body; do
+      [[ -e "$f" ]] || continue
+      base="${f##*/}"; base="${base%.body}"; pid="${base##*.tmp-}"; pid="${pid%-*}"
+      if ! is_uint "$pid" || ! kill -0 "$pid" 2>/dev/null || [[ -n "$(find "$f" -maxdepth 0 -mmin +1 2>/dev/null)" ]]; then
+        rm -rf -- "$f"
+      fi
+    done
+  done
+  find "$DATA_DIR" -maxdepth 1 -type f \( -name 'peers.map.??????' -o -name 'peers.map.??????.body' -o -name 'peers.map.new.??????' \
+    -o -name '.peers.??????' -o -name '.repl.??????' -o -name 'nodes.conf.??????' \) -mmin +1 -delete 2>/dev/null || true
+}
+
+# ---- safety contract: waiting safely, data loss ------------------------------------------
+START_STATUS="$RUNTIME_DIR/start-status"   # "waiting safely: <reason>" while a start script waits
+FORCE_START="$DATA_DIR/force-start"        # operator override: stop waiting, take the fallback
+DATA_LOSS_LOG="$DATA_DIR/data-loss.log"    # "<UTC time> <reason>" per known data loss
+
+# write_atomic FILE : stdin -> FILE, atomically (temp sibling + rename).
+write_atomic() {
+  local target="$1" tmp
+  tmp="$(volume_temp "$target")" || return 1
+  TEMP_FILES+=("$tmp")
+  cat > "$tmp" && mv -f "$tmp" "$target"
+}
+
+# record_data_loss REASON : logs "DATA LOSS: REASON" and appends "<UTC time> REASON" to data-loss.log.
+record_data_loss() {
+  log "DATA LOSS: $*"
+  printf '%s %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >> "$DATA_LOSS_LOG" || log "could not append to $DATA_LOSS_LOG"
+}
+
+# data_loss_warning : the readiness suffix while data-loss.log exists ("" otherwise).
+data_loss_warning() {
+  [[ -s "$DATA_LOSS_LOG" ]] || return 0
+  printf ' WARNING: data loss recorded (%s); remove data-loss.log from the volume to acknowledge' "$(tail -n 1 "$DATA_LOSS_LOG")"
+}
 
 is_uint() { [[ "${1:-}" =~ ^[0-9]+$ ]]; }
 
@@ -158,18 +227,21 @@ map_id_of() { [[ -f "$PEERS_MAP" ]] && awk -v n="$1" '$1 == n { print $2; exit }
 # map_merge FILE : merge "name id ip" lines from FILE into the map (a name keeps one entry,
 # the newest wins); rewrite atomically, only when the content changes. Prints "changed" or "".
 map_merge() {
-  local new="$1" tmp
-  tmp="$(mktemp "${PEERS_MAP}.XXXXXX")" || return 1
+  local new="$1" body tmp
+  body="$(scratch_file)" || return 1
+  TEMP_FILES+=("$body")
   {
     [[ -f "$PEERS_MAP" ]] && grep -v '^#' "$PEERS_MAP"
     cat "$new"
-  } | awk 'NF == 3 { e[$1] = $0 } END { for (k in e) print e[k] }' | sort > "$tmp.body"
-  if [[ -f "$PEERS_MAP" ]] && diff -q <(grep -v '^#' "$PEERS_MAP") "$tmp.body" >/dev/null 2>&1; then
-    rm -f "$tmp" "$tmp.body"
+  } | awk 'NF == 3 { e[$1] = $0 } END { for (k in e) print e[k] }' | sort > "$body"
+  if [[ -f "$PEERS_MAP" ]] && diff -q <(grep -v '^#' "$PEERS_MAP") "$body" >/dev/null 2>&1; then
+    rm -f "$body"
     return 0
   fi
-  { echo "# stable-name node-id ip (written by the redis-cluster scripts; see the chart README)"; cat "$tmp.body"; } > "$tmp"
-  rm -f "$tmp.body"
+  tmp="$(volume_temp "$PEERS_MAP")" || { rm -f "$body"; return 1; }
+  TEMP_FILES+=("$tmp")
+  { echo "# stable-name node-id ip (written by the redis-cluster scripts; see the chart README)"; cat "$body"; } > "$tmp"
+  rm -f "$body"
   mv -f "$tmp" "$PEERS_MAP"
   echo changed
 }
@@ -181,7 +253,8 @@ map_refresh_from_nodes() {
   local nodes="$1" entries name id addr flags ip host
   local -A known_names=() mapped=() by_ip=()
   while read -r name; do known_names["$name"]=1; done < <(peer_names)
-  entries="$(mktemp "${PEERS_MAP}.new.XXXXXX")" || return 1
+  entries="$(scratch_file)" || return 1
+  TEMP_FILES+=("$entries")
   while read -r id addr flags _; do
     [[ -n "${id:-}" ]] || continue
     ip="$(addr_ip "$addr")"; host="$(addr_host "$addr")"

@@ -12,6 +12,9 @@
 # node knows no other node, and no peer has any slot) the node reports ready "awaiting bootstrap".
 # A new node whose peers already hold slots is NOT ready until it has been joined.
 # It also refreshes $DATA_DIR/peers.map (stable name -> node ID -> IP) from the running node.
+# Safety contract (chart README, "Safety"): while redis-server does not answer and start-node.sh
+# is waiting safely, it reports "not ready: waiting safely: <reason>" from $RUNTIME_DIR/start-status;
+# while $DATA_DIR/data-loss.log exists, every "ready" line ends with a data-loss WARNING.
 # Prints the reason; exit 0 = ready.
 set -euo pipefail
 SCRIPT_NAME=readiness
@@ -21,8 +24,14 @@ SCRIPT_NAME=readiness
 : "${READINESS_PEER_TIMEOUT:=2}"
 
 not_ready() { echo "not ready: $*"; exit 1; }
+ready() { echo "ready: $*$(data_loss_warning)"; exit 0; }
 
-info="$(rcli_ok "$LOCAL_HOST" CLUSTER INFO)" || not_ready "CLUSTER INFO failed: ${info%%$'\n'*}"
+sweep_stale_temps
+
+if ! info="$(rcli_ok "$LOCAL_HOST" CLUSTER INFO)"; then
+  if [[ -s "$START_STATUS" ]]; then not_ready "$(head -n 1 "$START_STATUS")"; fi
+  not_ready "CLUSTER INFO failed: ${info%%$'\n'*}"
+fi
 state="$(field "$info" cluster_state)"
 known="$(field "$info" cluster_known_nodes)"
 assigned="$(field "$info" cluster_slots_assigned)"
@@ -37,8 +46,7 @@ if [[ "$known" == 1 && "$assigned" == 0 ]]; then
       not_ready "new node outside the cluster: peer $name ($ip) already has $peer_slots slots assigned; the bootstrap Job (helm upgrade / Argo CD sync) joins this node"
     fi
   done < <(peer_names)
-  echo "ready: awaiting bootstrap (no node has slots yet); the bootstrap Job creates the cluster"
-  exit 0
+  ready "awaiting bootstrap (no node has slots yet); the bootstrap Job creates the cluster"
 fi
 
 nodes="$(rcli_ok "$LOCAL_HOST" CLUSTER NODES)" || not_ready "CLUSTER NODES failed: ${nodes%%$'\n'*}"
@@ -63,15 +71,14 @@ if [[ "$my_flags" == *master* ]]; then
   if (( slots == 0 )); then
     owners="$(awk '$3 ~ /master/ && $3 !~ /fail/ { for (i = 9; i <= NF; i++) if ($i !~ /^\[/) { n++; break } } END { print n + 0 }' <<<"$nodes")"
     if (( owners < SHARDS )); then
-      echo "ready: master $my_id owns no slots yet: scale-out in progress ($owners of $SHARDS shards own slots); the bootstrap Job moves slots here"
-      exit 0
+      ready "master $my_id owns no slots yet: scale-out in progress ($owners of $SHARDS shards own slots); the bootstrap Job moves slots here"
     fi
     not_ready "master $my_id owns no slots (not yet assigned or attached as a replica)"
   fi
-  echo "ready: master $my_id, $slots slot range(s), cluster_state:ok"
+  ready "master $my_id, $slots slot range(s), cluster_state:ok"
 else
   repl="$(rcli_ok "$LOCAL_HOST" INFO replication)" || not_ready "INFO replication failed: ${repl%%$'\n'*}"
   link="$(field "$repl" master_link_status)"
   [[ "$link" == up ]] || not_ready "replica of $my_master: master_link_status:${link:-unknown} (master $(field "$repl" master_host):$(field "$repl" master_port); sync in progress: $(field "$repl" master_sync_in_progress))"
-  echo "ready: replica of $my_master, master_link_status:up"
+  ready "replica of $my_master, master_link_status:up"
 fi

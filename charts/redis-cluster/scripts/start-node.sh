@@ -8,11 +8,23 @@
 #     ID, -> the fresh resolution of that peer's stable name (name from the announced hostname in
 #     nodes.conf, else from $DATA_DIR/peers.map). This is what lets a cluster recover when every
 #     pod comes back with a new IP at once; fixing only the own line does not (FACTS, method A).
-#  3. Starts a helper in the background and execs redis-server. The helper is rejoin.sh for a
-#     node with a cluster config (CLUSTER MEET of peers whose current address it does not know:
-#     method B, the complement for peers that did not resolve in time), or join-cluster.sh for a
-#     new node, i.e. no nodes.conf or one that knows no peer (joins it when a complete cluster
-#     already exists: a lost volume, no persistence, a scale-out).
+#  3. Data safety (chart README, "Safety"): if nodes.conf says this node is a master owning slots,
+#     it asks the reachable peers who owns those slots now, BEFORE redis-server starts:
+#     (a) another node owns them at a higher config epoch (a failover happened): nodes.conf is
+#         rebuilt from that owner's live view with this node as its replica, so the node never
+#         comes back claiming the slots, not even for a moment;
+#     (b) peers say it still owns them but the volume holds no dataset: a replica that holds data
+#         is promoted first (CLUSTER FAILOVER FORCE), then (a); if every replica is reachable and
+#         empty (or there is none) the data is provably gone: it starts as master and records
+#         DATA LOSS; if a replica is unreachable and none holds data, it waits safely;
+#     (c) no peer answers: with a dataset it starts as before; without one it waits safely.
+#     Replicas never wait. Waiting is visible: "waiting safely: <reason>" in the log and in
+#     $RUNTIME_DIR/start-status (readiness.sh prints it); $DATA_DIR/force-start ends the wait.
+#  4. Starts helpers in the background and execs redis-server: rejoin.sh, for the life of the
+#     pod (CLUSTER MEET of known peers whose current address it does not know: method B, the
+#     complement for peers that did not resolve in time), and, for a new node (no nodes.conf, or
+#     one that knows no peer), join-cluster.sh (joins it when a complete cluster already exists:
+#     a lost volume, no persistence, a scale-out).
 #
 # Extra environment (see lib.sh for the shared contract):
 #   BIND_ADDRESS          "* -::*"   redis `bind` (tests bind each "pod" to its own 127.0.0.x)
@@ -20,6 +32,10 @@
 #   ANNOUNCE_HOSTNAME     <pod>.<headless>  `cluster-announce-hostname`; "" disables it
 #   RESOLVE_WAIT_SECONDS  10         how long to wait for peer names to resolve before starting
 #   REJOIN                yes        "no" disables the background helpers (rejoin, join-cluster)
+#   START_WAIT_INTERVAL   2          waiting safely: seconds between checks
+#   START_BACKOFF_MAX_SECONDS 30     waiting safely: cap of the log back-off (1, 2, 4 ... s)
+#   FAILOVER_RETRY_SECONDS 15        (b): resend CLUSTER FAILOVER FORCE after this long
+#   PEER_QUERY_TIMEOUT    2          seconds per peer query before start (peers are asked at once)
 set -euo pipefail
 SCRIPT_NAME="start-node"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -29,6 +45,10 @@ SCRIPT_NAME="start-node"
 : "${BIND_SOURCE_ADDR:=}"
 : "${RESOLVE_WAIT_SECONDS:=10}"
 : "${REJOIN:=yes}"
+: "${START_WAIT_INTERVAL:=2}"
+: "${START_BACKOFF_MAX_SECONDS:=30}"
+: "${FAILOVER_RETRY_SECONDS:=15}"
+: "${PEER_QUERY_TIMEOUT:=2}"
 ANNOUNCE_HOSTNAME="${ANNOUNCE_HOSTNAME-$(self_name)}"
 
 [[ -n "$POD_IP" ]] || die "POD_IP is empty: the pod must get it from the downward API (status.podIP)"
@@ -44,7 +64,8 @@ conf_quote() {
 write_runtime_conf() {
   local conf="$RUNTIME_DIR/redis.conf" tmp
   mkdir -p "$RUNTIME_DIR"
-  tmp="$(umask 077; mktemp "$conf.XXXXXX")"
+  tmp="$(umask 077; volume_temp "$conf")"
+  TEMP_FILES+=("$tmp")
   {
     echo "# Written by start-node.sh for $POD_NAME at $(date -u '+%Y-%m-%dT%H:%M:%SZ'). Regenerated at every start."
     echo "include $(conf_quote "$CONF_DIR/redis.conf")"
@@ -75,6 +96,7 @@ write_runtime_conf() {
 
 # repair_nodes_conf : rewrite the addresses in nodes.conf by node ID. Sets PEER_COUNT.
 PEER_COUNT=0
+BACKED_UP=""
 repair_nodes_conf() {
   local id addr flags master ip name my_id="" my_old="" my_master="" n_changed=0 waited=0
   local -a ids=() names=()
@@ -172,7 +194,8 @@ repair_nodes_conf() {
 
   # Record what we know in the peers map (this node and every resolved peer).
   local entries
-  entries="$(mktemp "$DATA_DIR/.peers.XXXXXX")"
+  entries="$(scratch_file)"
+  TEMP_FILES+=("$entries")
   printf '%s %s %s\n' "$(self_name)" "$my_id" "$POD_IP" > "$entries"
   for id in "${ids[@]}"; do
     [[ -n "${name_of[$id]}" ]] || continue
@@ -188,7 +211,8 @@ repair_nodes_conf() {
     return
   fi
   local repl tmp
-  repl="$(mktemp "$DATA_DIR/.repl.XXXXXX")"; tmp="$(mktemp "$NODES_CONF.XXXXXX")"
+  repl="$(scratch_file)"; TEMP_FILES+=("$repl")
+  tmp="$(volume_temp "$NODES_CONF")"; TEMP_FILES+=("$tmp")
   for id in "${!new_ip[@]}"; do printf '%s %s\n' "$id" "${new_ip[$id]}" >> "$repl"; done
   for id in "${!clear_addr[@]}"; do printf '%s -\n' "$id" >> "$repl"; done
   # New IP: keep the ports (":0@0" of a noaddr node becomes the standard ports) and anything
@@ -214,27 +238,234 @@ repair_nodes_conf() {
       f = $3; gsub(/,noaddr/, "", f); gsub(/noaddr,/, "", f); $3 = f
     }
     { print }' "$NODES_CONF" > "$tmp"
-  cp -f "$NODES_CONF" "$NODES_CONF.before-start"
+  cp -f "$NODES_CONF" "$NODES_CONF.before-start"; BACKED_UP=1
   mv -f "$tmp" "$NODES_CONF"
   rm -f "$repl"
   log "rewrote nodes.conf: ${#new_ip[@]} address(es) changed, ${#clear_addr[@]} cleared (previous copy: nodes.conf.before-start)"
 }
 
+# ---- data safety before start ------------------------------------------------------------------
+
+# has_dataset : the volume holds a dataset redis would load (a non-empty AOF or RDB).
+has_dataset() {
+  local f
+  for f in "$DATA_DIR"/appendonlydir/*.aof "$DATA_DIR"/appendonlydir/*.rdb "$DATA_DIR/dump.rdb" "$DATA_DIR/appendonly.aof"; do
+    [[ -s "$f" ]] && return 0
+  done
+  return 1
+}
+
+# read_self : MY_ID, MY_FLAGS, MY_EPOCH, MY_SLOTS ("0-5460 ..."), MY_CUR_EPOCH, MY_VOTE_EPOCH from nodes.conf.
+read_self() {
+  local line vars
+  line="$(awk '$3 ~ /myself/ { print; exit }' "$NODES_CONF")"
+  read -r MY_ID _ MY_FLAGS _ _ _ MY_EPOCH _ <<<"$line"
+  MY_SLOTS="$(awk '$3 ~ /myself/ { s = ""; for (i = 9; i <= NF; i++) if ($i !~ /^\[/) s = s " " $i; print substr(s, 2); exit }' "$NODES_CONF")"
+  vars="$(awk '$1 == "vars" { print; exit }' "$NODES_CONF")"
+  MY_CUR_EPOCH="$(awk '{ for (i = 2; i < NF; i++) if ($i == "currentEpoch") print $(i + 1) }' <<<"$vars")"
+  MY_VOTE_EPOCH="$(awk '{ for (i = 2; i < NF; i++) if ($i == "lastVoteEpoch") print $(i + 1) }' <<<"$vars")"
+  is_uint "$MY_EPOCH" || MY_EPOCH=0
+  is_uint "$MY_CUR_EPOCH" || MY_CUR_EPOCH=0
+  is_uint "$MY_VOTE_EPOCH" || MY_VOTE_EPOCH=0
+}
+
+# query_peers DIR : every peer's CLUSTER NODES (all asked at once, PEER_QUERY_TIMEOUT each), one
+# file per answering peer in DIR. Sets PEERS_ANSWERED.
+query_peers() {
+  local dir="$1" name i=0
+  rm -f "$dir"/view.*
+  while read -r name; do
+    [[ "$name" == "$(self_name)" ]] && continue
+    i=$(( i + 1 ))
+    (
+      ip="$(resolve "$name")" || exit 0
+      [[ "$ip" == "$POD_IP" ]] && exit 0
+      out="$(CLI_TIMEOUT=$PEER_QUERY_TIMEOUT rcli_ok "$ip" CLUSTER NODES)" || exit 0
+      printf '%s\n' "$out" > "$dir/view.$i"
+    ) &
+  done < <(peer_names)
+  wait || true
+  PEERS_ANSWERED="$(find "$dir" -maxdepth 1 -name 'view.*' -size +0 | wc -l)"
+}
+
+# slot_owners DIR : for this node's slots, the owner with the highest config epoch in any peer's
+# view; prints "<owner-id> <slots owned> <its config epoch>" per owner ("-": nobody).
+slot_owners() {
+  local dir="$1"
+  awk -v myslots="$MY_SLOTS" '
+    BEGIN { n = split(myslots, r, " "); for (i = 1; i <= n; i++) { m = split(r[i], ab, "-"); a = ab[1] + 0; b = (m > 1 ? ab[2] : ab[1]) + 0; for (s = a; s <= b; s++) mine[s] = 1 } }
+    $3 ~ /master/ && $3 !~ /handshake/ {
+      for (i = 9; i <= NF; i++) {
+        if ($i ~ /^\[/) continue
+        m = split($i, ab, "-"); a = ab[1] + 0; b = (m > 1 ? ab[2] : ab[1]) + 0
+        for (s = a; s <= b; s++) if (s in mine && (!(s in ep) || $7 + 0 > ep[s])) { ep[s] = $7 + 0; own[s] = $1 }
+      }
+    }
+    END { for (s in mine) { o = (s in own) ? own[s] : "-"; cnt[o]++; oe[o] = (s in ep) ? ep[s] : 0 } for (o in cnt) print o, cnt[o], oe[o] }' "$dir"/view.* 2>/dev/null | sort -k2,2nr
+}
+
+# node_ips DIR ID : candidate current IPs of node ID: its announced stable name, resolved now, then
+# the addresses peers have for it (no noaddr).
+node_ips() {
+  local dir="$1" id="$2" addr host
+  {
+    while read -r addr; do
+      host="$(addr_host "$addr")"
+      if [[ -n "$host" ]]; then resolve "$host" || true; fi
+    done < <(awk -v id="$id" '$1 == id { print $2 }' "$dir"/view.* 2>/dev/null | sort -u)
+    awk -v id="$id" '$1 == id && $3 !~ /noaddr/ { print $2 }' "$dir"/view.* 2>/dev/null | while read -r addr; do addr_ip "$addr"; done
+  } | awk 'NF && !seen[$0]++'
+}
+
+# reach_node DIR ID : prints the IP where node ID answers as itself, or fails.
+reach_node() {
+  local ip
+  while read -r ip; do
+    [[ -n "$ip" && "$ip" != "$POD_IP" ]] || continue
+    [[ "$(CLI_TIMEOUT=$PEER_QUERY_TIMEOUT rcli_ok "$ip" CLUSTER MYID)" == "$2" ]] && { printf '%s\n' "$ip"; return 0; }
+  done < <(node_ips "$1" "$2")
+  return 1
+}
+
+# become_replica_of OWNER_ID OWNER_IP : rebuilds nodes.conf from the owner's live view, with this
+# node as its replica owning no slots (case a). Fails when the owner does not confirm.
+become_replica_of() {
+  local owner="$1" ip="$2" nodes info cur myaddr tmp
+  nodes="$(rcli_ok "$ip" CLUSTER NODES)" || return 1
+  [[ "$(awk '$3 ~ /myself/ { print $1 }' <<<"$nodes")" == "$owner" ]] || return 1
+  awk -v o="$owner" '$1 == o && $3 ~ /master/ && NF > 8 { ok = 1 } END { exit !ok }' <<<"$nodes" || return 1
+  info="$(rcli_ok "$ip" CLUSTER INFO)" || return 1
+  cur="$(field "$info" cluster_current_epoch)"; is_uint "$cur" || cur=0
+  (( cur > MY_CUR_EPOCH )) || cur="$MY_CUR_EPOCH"
+  myaddr="$POD_IP:$REDIS_PORT@$BUS_PORT${ANNOUNCE_HOSTNAME:+,$ANNOUNCE_HOSTNAME}"
+  tmp="$(volume_temp "$NODES_CONF")"; TEMP_FILES+=("$tmp")
+  awk -v me="$MY_ID" -v owner="$owner" -v myaddr="$myaddr" -v myepoch="$MY_EPOCH" -v cur="$cur" -v vote="$MY_VOTE_EPOCH" '
+    BEGIN { print me, myaddr, "myself,slave", owner, 0, 0, myepoch, "connected" }
+    NF < 8 || $1 == me || $3 ~ /handshake/ { next }
+    { f = $3; gsub(/myself,/, "", f); gsub(/,myself/, "", f); $3 = f; print }
+    END { print "vars currentEpoch", cur, "lastVoteEpoch", vote }' <<<"$nodes" > "$tmp"
+  [[ -n "$BACKED_UP" ]] || { cp -f "$NODES_CONF" "$NODES_CONF.before-start"; BACKED_UP=1; }
+  mv -f "$tmp" "$NODES_CONF"
+}
+
+# status_wait REASON : one round of waiting safely: start-status, a log line per back-off step, sleep.
+WAIT_NEXT_LOG=0 WAIT_STEP=1 WAIT_START=""
+status_wait() {
+  local reason="$1"
+  [[ -n "$WAIT_START" ]] || WAIT_START=$SECONDS
+  mkdir -p "$RUNTIME_DIR"
+  printf 'waiting safely: %s\n' "$reason" | write_atomic "$START_STATUS" || true
+  if (( SECONDS >= WAIT_NEXT_LOG )); then
+    log "waiting safely: $reason (waiting for $(( SECONDS - WAIT_START ))s; next log line in ${WAIT_STEP}s at most; override: touch $FORCE_START)"
+    WAIT_NEXT_LOG=$(( SECONDS + WAIT_STEP ))
+    WAIT_STEP=$(( WAIT_STEP * 2 > START_BACKOFF_MAX_SECONDS ? START_BACKOFF_MAX_SECONDS : WAIT_STEP * 2 ))
+  fi
+  sleep "$START_WAIT_INTERVAL"
+}
+
+# decide_start : cases (a), (b), (c) of the header, for a master that owns slots in nodes.conf.
+# Returns once it is safe to start redis-server (nodes.conf possibly rebuilt as a replica).
+decide_start() {
+  read_self
+  if [[ "$MY_FLAGS" != *master* || -z "$MY_SLOTS" ]]; then
+    if ! has_dataset; then log "data: no dataset on the volume; this node is not a master of slots (${MY_FLAGS}), so it starts and resyncs from its master"; fi
+    return 0
+  fi
+  local dataset=no views reason owner count epoch total other_cnt other best_ip best_off best_id id ip repl off keys
+  local last_failover=-1000 replicas unreachable empty
+  has_dataset && dataset=yes
+  views="$(mktemp -d "$SCRATCH_DIR/redis-cluster.start-node.tmp-$$-XXXXXX")"; TEMP_FILES+=("$views")
+  total="$(awk -v myslots="$MY_SLOTS" 'BEGIN { n = split(myslots, r, " "); for (i = 1; i <= n; i++) { m = split(r[i], ab, "-"); t += (m > 1 ? ab[2] - ab[1] + 1 : 1) } print t + 0 }')"
+  log "data: nodes.conf says this node ($MY_ID) is a master of slots $MY_SLOTS (config epoch $MY_EPOCH); dataset on the volume: $dataset; asking the peers who owns those slots now"
+  while :; do
+    query_peers "$views"
+    if (( PEERS_ANSWERED == 0 )); then
+      # (c) nobody to ask.
+      if [[ "$dataset" == yes ]]; then
+        log "data: no peer answers (a full restart?); starting with this node's dataset as the master of its slots"
+        return 0
+      fi
+      reason="master of slots $MY_SLOTS without a dataset on its volume, and no peer answers yet to say who owns those slots"
+    else
+      # (a) someone else owns my slots at a higher config epoch?
+      other_cnt=0 owner="" count=0 epoch=0
+      while read -r id count epoch; do
+        if [[ "$id" == "$MY_ID" || "$id" == - ]] || (( epoch <= MY_EPOCH )); then continue; fi
+        other_cnt=$(( other_cnt + count ))
+        [[ -n "$owner" ]] || { owner="$id"; other="$count/$epoch"; }
+      done < <(slot_owners "$views")
+      if [[ -n "$owner" ]] && (( other_cnt == total )); then
+        if ip="$(reach_node "$views" "$owner")" && become_replica_of "$owner" "$ip"; then
+          log "data: node $owner ($ip) owns this node's slots at config epoch ${other#*/} > $MY_EPOCH (a failover happened); rewrote nodes.conf so this node starts as its replica, claiming no slot (dataset on the volume: $dataset; previous copy: nodes.conf.before-start)"
+          return 0
+        fi
+        reason="node $owner owns this node's slots at a higher config epoch, but it does not answer yet to give its view of the cluster"
+      elif [[ "$dataset" == yes ]]; then
+        log "data: $PEERS_ANSWERED peer(s) answered; this node still owns its slots and has its dataset; starting as their master"
+        return 0
+      else
+        # (b) I still own the slots, and I have no data. Do my replicas?
+        replicas="$(awk -v me="$MY_ID" '$4 == me && $3 ~ /slave/ && $3 !~ /handshake/ { print $1 }' "$views"/view.* | sort -u | paste -sd' ' -)"
+        best_id="" best_ip="" best_off=-1 unreachable="" empty=""
+        for id in $replicas; do
+          if ! ip="$(reach_node "$views" "$id")"; then unreachable+=" $id"; continue; fi
+          repl="$(CLI_TIMEOUT=$PEER_QUERY_TIMEOUT rcli_ok "$ip" INFO replication)" || { unreachable+=" $id"; continue; }
+          keys="$(CLI_TIMEOUT=$PEER_QUERY_TIMEOUT rcli_ok "$ip" DBSIZE)" || keys=0
+          off="$(field "$repl" master_repl_offset)"; is_uint "$off" || off=0; is_uint "$keys" || keys=0
+          if (( keys > 0 || off > 0 )); then
+            if (( off > best_off )); then best_id="$id"; best_ip="$ip"; best_off="$off"; fi
+          else
+            empty+=" $id"
+          fi
+        done
+        if [[ -n "$best_id" ]]; then
+          if (( SECONDS - last_failover >= FAILOVER_RETRY_SECONDS )); then
+            last_failover=$SECONDS
+            log "data: this node has no dataset but still owns slots $MY_SLOTS; its replica $best_id ($best_ip, offset $best_off) holds data: CLUSTER FAILOVER FORCE on it: $(rcli "$best_ip" CLUSTER FAILOVER FORCE | head -n 1)"
+          fi
+          reason="replica $best_id ($best_ip) holds this shard's data; waiting until it owns the slots (CLUSTER FAILOVER FORCE sent)"
+        elif [[ -z "$unreachable" ]]; then
+          record_data_loss "node $MY_ID ($(self_name)) restarted without its dataset while still master of slots $MY_SLOTS, and ${replicas:+every replica is empty (${empty# })}${replicas:-it has no replica}; starting as an EMPTY master of those slots: the shard's data is gone (restore from a backup if needed)"
+          rm -f "$START_STATUS"
+          return 0
+        else
+          reason="master of slots $MY_SLOTS without a dataset; replica(s)${unreachable} do not answer and no reachable replica holds data; starting now would make them resync an empty dataset"
+        fi
+      fi
+    fi
+    if [[ -e "$FORCE_START" ]]; then
+      rm -f "$FORCE_START"
+      record_data_loss "force-start override ($FORCE_START) by the operator while waiting safely ($reason): node $MY_ID starts as the master of slots $MY_SLOTS with dataset on the volume: $dataset"
+      return 0
+    fi
+    status_wait "$reason"
+  done
+}
+
 main() {
   log "pod $POD_NAME ($(self_name)) IP $POD_IP; cluster of $(cluster_size) pods ($SHARDS shards x $(group_size))"
-  mkdir -p "$DATA_DIR"
+  mkdir -p "$DATA_DIR" "$RUNTIME_DIR"
+  rm -f "$START_STATUS"   # from an earlier run of this container (the runtime dir outlives it)
+  sweep_stale_temps
   write_runtime_conf
   if [[ -s "$NODES_CONF" ]]; then
     log "found nodes.conf; repairing the addresses in it before start"
     repair_nodes_conf
+    decide_start
+    read_self
+    PEER_COUNT="$(awk '$1 != "vars" && NF >= 8 && $3 !~ /myself/' "$NODES_CONF" | wc -l)"
   else
     log "no nodes.conf: new node; the bootstrap Job creates the cluster or joins this node to it"
   fi
+  rm -f "$START_STATUS"
+  if [[ -e "$FORCE_START" ]]; then
+    rm -f "$FORCE_START"
+    log "found $FORCE_START, but this start did not have to wait; removed it (it only ends a safe wait)"
+  fi
   if [[ "$REJOIN" == "yes" ]]; then
-    if (( PEER_COUNT > 0 )); then
-      "$(dirname "$0")/rejoin.sh" &
-      log "started rejoin helper (pid $!) to MEET peers whose current address this node does not know yet"
-    else
+    "$(dirname "$0")/rejoin.sh" &
+    log "started rejoin helper (pid $!) for the life of the pod: MEETs known peers whose current address this node does not know"
+    if (( PEER_COUNT == 0 )); then
       # A new node: no nodes.conf, or a nodes.conf that knows no peer. Redis writes nodes.conf at
       # its first start, so a pod whose volume was lost and that restarts before it was joined
       # has one that knows only itself; so does a node a scale-in removed (CLUSTER RESET) whose
@@ -243,6 +474,7 @@ main() {
       log "started join-cluster helper (pid $!): joins this new node if a complete cluster already exists"
     fi
   fi
+  cleanup_temps
   log "exec $REDIS_SERVER $RUNTIME_DIR/redis.conf"
   exec "$REDIS_SERVER" "$RUNTIME_DIR/redis.conf"
 }

@@ -21,6 +21,8 @@ import {
   type TerminateReport,
   type WriteLoadReport,
 } from '@redis-gitops/redis-testkit';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { RedisClusterChart, TEST_PASSWORD, type RenderOptions } from './redis-cluster-chart.ts';
 
 /** Generous upper bounds (a loaded 2-core machine), never expectations. */
@@ -261,4 +263,36 @@ export async function withWriteLoad<T>(chart: RedisClusterChart, options: LoadOp
     client.close();
   }
   return { result, report: await load.done };
+}
+
+/**
+ * The pod's data files are lost while nodes.conf survives (persistence off: `aof no` and no RDB
+ * saves, or the AOF/RDB files deleted): the AOF directory, dump.rdb and a legacy appendonly.aof
+ * go; nodes.conf, peers.map and the rest stay. The pod must be stopped.
+ */
+export function loseDataFiles(pod: Pod): void {
+  if (pod.running) throw new Error(`loseDataFiles: ${pod.name} is running; kill it first`);
+  for (const f of ['appendonlydir', 'dump.rdb', 'appendonly.aof']) rmSync(path.join(pod.dataDir, f), { recursive: true, force: true });
+}
+
+/** Files on a pod's volume that are not one of the chart's or redis's own files: temp files a killed script left behind. */
+export function strayVolumeFiles(pod: Pod): string[] {
+  const known = new Set(['nodes.conf', 'nodes.conf.before-start', 'peers.map', 'appendonlydir', 'dump.rdb', 'appendonly.aof', 'data-loss.log', 'force-start']);
+  return readdirSync(pod.dataDir).filter((f) => !known.has(f) && !/^temp-[0-9]+\.(rdb|aof)$/.test(f));
+}
+
+/** Files in a pod's scratch dir (the /tmp emptyDir of the redis container), if it has one. */
+export function scratchFiles(pod: Pod): string[] {
+  const dir = path.join(pod.dir, 'volumes', 'tmp');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** Output lines of the pod's current (last) start: from the harness's "start #N" marker on. */
+export function linesSinceLastStart(pod: Pod): string[] {
+  const lines = readFileSync(pod.log.file, 'utf8').split('\n');
+  let i = -1;
+  lines.forEach((l, n) => {
+    if (l.includes(`start #${pod.starts} of pod ${pod.name}`)) i = n;
+  });
+  return i < 0 ? lines : lines.slice(i);
 }
