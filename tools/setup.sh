@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the real components the behaviour tests run, from Debian's archive:
-#   redis-server, redis-sentinel, redis-cli (7.0), promtool + prometheus, redis_exporter.
+#   redis-server, redis-sentinel, redis-cli (7.0), promtool + prometheus, redis_exporter, and
+#   shellcheck (the chart scripts' lint).
 # Idempotent: when every package is present it says so and changes nothing.
 # Leaves no service running: the tests start their own processes on 127.0.0.x.
 set -euo pipefail
 
-PACKAGES=(redis-server redis-sentinel redis-tools prometheus prometheus-redis-exporter)
-BINARIES=(redis-server redis-sentinel redis-cli promtool prometheus prometheus-redis-exporter)
+PACKAGES=(redis-server redis-sentinel redis-tools prometheus prometheus-redis-exporter shellcheck)
+BINARIES=(redis-server redis-sentinel redis-cli promtool prometheus prometheus-redis-exporter shellcheck)
 SERVICES=(redis-server redis-sentinel prometheus prometheus-redis-exporter)
 PORTS=(6379 26379 9090 9121)
 

@@ -6,7 +6,7 @@
  *   It depends on the charts its topology uses and on the CLI package, so a change to a chart,
  *   the spec/generator code or the environment itself marks it affected (and nothing else does).
  * - charts/<chart>/Chart.yaml -> project `<chart>` with `lint` (helm lint --strict on every
- *   ci/ scenario) and `test` (jest tests in charts/<chart>/tests) targets.
+ *   ci/ scenario, then shellcheck on its scripts/) and `test` (jest tests in charts/<chart>/tests) targets.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -61,7 +61,7 @@ function chartProject(file: string): CreateNodesResult {
         projectType: 'library',
         tags: ['type:chart'],
         targets: {
-          lint: { command: `node packages/cli/bin/redis-gitops.js lint-chart ${name}` },
+          lint: { command: `node packages/cli/bin/redis-gitops.js lint-chart ${name} && bash tools/lint/shellcheck.sh ${root}` },
           test: { command: `NODE_OPTIONS=--experimental-vm-modules jest --config ${root}/tests/jest.config.js` },
         },
       },
