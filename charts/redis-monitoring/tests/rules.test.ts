@@ -65,7 +65,7 @@ describe('promtool test rules', () => {
   it('has a firing and a quiet case for every alert of both modes', async () => {
     for (const mode of ['cluster', 'sentinel'] as const) {
       const alerts = alertRules(await render(['--set', `target.chart=redis-${mode}`])).map((r) => r.alert);
-      const covered = (fires: boolean) => new Set(ALERT_CASES.filter((c) => (fires ? c.expect.length > 0 : c.expect.length === 0)).map((c) => c.alert));
+      const covered = (fires: boolean) => new Set<string>(ALERT_CASES.filter((c) => (fires ? c.expect.length > 0 : c.expect.length === 0)).map((c) => c.alert));
       expect({ mode, untestedFiring: alerts.filter((a) => !covered(true).has(a)) }).toEqual({ mode, untestedFiring: [] });
       expect({ mode, untestedQuiet: alerts.filter((a) => !covered(false).has(a)) }).toEqual({ mode, untestedQuiet: [] });
     }

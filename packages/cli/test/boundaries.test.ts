@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   diagnostics: [],
   quantity: [],
   spec: ['@redis-gitops/diagnostics', '@redis-gitops/quantity'],
-  generator: ['@redis-gitops/spec', '@redis-gitops/diagnostics'],
+  generator: ['@redis-gitops/spec', '@redis-gitops/diagnostics', '@redis-gitops/dashboards'],
   manifests: ['@redis-gitops/diagnostics'],
   policy: ['@redis-gitops/manifests', '@redis-gitops/diagnostics', '@redis-gitops/quantity'],
   dashboards: [],

@@ -7,3 +7,5 @@ export * from './overview-dashboard.ts';
 export * from './replication-dashboard.ts';
 export * from './cluster-dashboard.ts';
 export * from './dashboard-files.ts';
+export * from './alert-rules.ts';
+export * from './prometheus-rule-template.ts';

@@ -6,6 +6,7 @@
  * pod, release, mode, environment, tier, plus job, instance, container, endpoint from
  * prometheus-operator) and the exporter's own labels (role, master_host, slave_ip, ...).
  */
+import type { RedisAlertName } from '@redis-gitops/dashboards';
 import YAML from 'yaml';
 
 export type Mode = 'cluster' | 'sentinel';
@@ -26,7 +27,7 @@ export interface ExpectedAlert {
 
 export interface AlertCase {
   readonly mode: Mode;
-  readonly alert: string;
+  readonly alert: RedisAlertName;
   /** Reads as a sentence after the alert name: "RedisDown fires when redis_up is 0". */
   readonly title: string;
   readonly series: readonly Series[];

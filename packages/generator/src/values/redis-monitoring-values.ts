@@ -5,6 +5,7 @@
  * chart's `values.schema.json`, its documented `values.yaml` and its README table
  * (`npm run codegen` writes all three).
  */
+import type { RedisAlertName } from '@redis-gitops/dashboards';
 import type { Int, MatchLabels } from '@redis-gitops/spec';
 
 /** A Prometheus duration such as `30s`, `5m`, `1h` or `1h30m`.
@@ -18,29 +19,8 @@ export type PromDuration = string;
  */
 export type Ratio = number;
 
-/** Names of the alerts this chart can render (see the chart README for each expression). */
-export type RedisAlertName =
-  | 'RedisDown'
-  | 'RedisMetricsAbsent'
-  | 'RedisPodsMissing'
-  | 'RedisMemoryHigh'
-  | 'RedisMemoryCritical'
-  | 'RedisMemoryGrowthToMaxmemory'
-  | 'RedisKeysEvicted'
-  | 'RedisRejectedConnections'
-  | 'RedisLowHitRatio'
-  | 'RedisClusterStateNotOk'
-  | 'RedisClusterSlotsFail'
-  | 'RedisClusterSlotsPfail'
-  | 'RedisClusterSlotsUnassigned'
-  | 'RedisSplitBrain'
-  | 'RedisMasterWithoutReplica'
-  | 'RedisReplicationLinkDown'
-  | 'RedisReplicationLag'
-  | 'RedisRdbSaveFailed'
-  | 'RedisAofWriteFailed'
-  | 'RedisStartHeld'
-  | 'RedisDataVanished';
+/** Names of the alerts this chart can render: the typed alert rules of @redis-gitops/dashboards are their one source. */
+export type { RedisAlertName };
 
 /** The Redis release this chart watches. */
 export interface MonitoringTargetValues {
