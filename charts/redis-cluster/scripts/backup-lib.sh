@@ -39,18 +39,6 @@ normalize_ranges() {
     END { if (NR) { out = out (out ? "," : "") a "-" b }; print out }'
 }
 
-# even_layout N : the even split over N shards, one normalized entry per shard (the split of
-# bootstrap.sh and of redis-cli --cluster create: shard s ends at round((s+1)*16384/N) - 1).
-even_layout() {
-  local n="$1" s first=0 last
-  for (( s = 0; s < n; s++ )); do
-    last=$(( ((s + 1) * 32768 - n) / (2 * n) ))
-    (( s == n - 1 )) && last=16383
-    printf '%s-%s\n' "$first" "$last"
-    first=$(( last + 1 ))
-  done
-}
-
 # cluster_layout : the layout the bootstrap gives this release, one normalized entry per shard in
 # shard order: SLOTS (cluster.slots joined by ";", validated by the chart at render time) or the
 # even split over SHARDS.

@@ -57,19 +57,14 @@ GROUP=$(group_size)
 # LAYOUT[s] = space-separated ranges "a-b" of shard s.
 declare -a LAYOUT=()
 build_layout() {
-  local s first=0 last
   if [[ -z "$SLOTS" ]]; then
-    for (( s = 0; s < SHARDS; s++ )); do
-      last=$(( ((s + 1) * 32768 - SHARDS) / (2 * SHARDS) ))  # round((s+1)*16384/SHARDS) - 1
-      (( s == SHARDS - 1 )) && last=16383
-      LAYOUT[s]="$first-$last"; first=$(( last + 1 ))
-    done
+    mapfile -t LAYOUT < <(even_layout "$SHARDS")
     log "slot layout: even split over $SHARDS shards: $(layout_text)"
     return
   fi
   local -a entries=() ranges=() errors=()
   local -a cover=()
-  local entry r a b slot
+  local entry r a b slot s
   IFS=';' read -ra entries <<<"$SLOTS"
   (( ${#entries[@]} == SHARDS )) || die "SLOTS has ${#entries[@]} entries ('$SLOTS') but there are $SHARDS shards: give one entry per shard (cluster.slots)"
   for (( s = 0; s < SHARDS; s++ )); do

@@ -151,6 +151,21 @@ rcli_ok() {
 # field TEXT KEY : the value of "KEY:value" in INFO / CLUSTER INFO output.
 field() { awk -F: -v k="$2" '$1 == k { sub(/^[^:]*:/, ""); print; exit }' <<<"$1"; }
 
+# ---- slot layout ----------------------------------------------------------------------------
+# even_layout N : the even split of the 16384 slots over N shards, one "first-last" line per shard
+# in shard order; the split of redis-cli --cluster create: shard s ends at round((s+1)*16384/N) - 1.
+# The one shell copy: bootstrap.sh and backup-lib.sh use it, and tests/slot-split.test.ts holds it
+# equal to evenSlotSplit() of the spec package.
+even_layout() {
+  local n="$1" s first=0 last
+  for (( s = 0; s < n; s++ )); do
+    last=$(( ((s + 1) * 32768 - n) / (2 * n) ))
+    (( s == n - 1 )) && last=16383
+    printf '%s-%s\n' "$first" "$last"
+    first=$(( last + 1 ))
+  done
+}
+
 # ---- names and addresses -----------------------------------------------------------------
 # stable_name POD : the DNS name that always points at POD's current IP.
 stable_name() {
