@@ -220,3 +220,99 @@ describe_host() {
     printf '%s (%s)\n' "$(short "$1")" "$ip"
   fi
 }
+
+# ---- safety: the shared contract (README "Safety") --------------------------------------------
+# Files: $DATA_DIR/replication.state (what this pod's data was the last time it was part of live
+# replication, written by the probes), $DATA_DIR/data-loss.log (appended whenever a script
+# knowingly proceeds after data was lost), $DATA_DIR/force-start (the operator's escape hatch),
+# $RUNTIME_DIR/start-status ("waiting safely: <reason>" while a start script waits).
+: "${CANDIDATE_MASTER_HOST:=127.0.0.1}"  # a candidate is `replicaof` this address: it refuses, so
+: "${CANDIDATE_MASTER_PORT:=1}"          # the data loads read-only and no Sentinel takes it for a master
+STATE_FILE="$DATA_DIR/replication.state"
+LOSS_LOG="$DATA_DIR/data-loss.log"
+FORCE_FILE="$DATA_DIR/force-start"
+STATUS_FILE="$RUNTIME_DIR/start-status"
+STATE_NAME_PREFIX="replication-state:"   # CLIENT SETNAME of a candidate's published record
+
+# atomic_write FILE TEXT : FILE holds TEXT (one rename; the temp file never survives an exit).
+ATOMIC_TMP=""
+atomic_write() {
+  local dir; dir="$(dirname "$1")"
+  mkdir -p "$dir" 2>/dev/null || return 1
+  ATOMIC_TMP="$(mktemp "$1.tmp.XXXXXX" 2>/dev/null)" || return 1
+  if printf '%s\n' "$2" > "$ATOMIC_TMP" && mv -f "$ATOMIC_TMP" "$1"; then ATOMIC_TMP=""; return 0; fi
+  rm -f "$ATOMIC_TMP"; ATOMIC_TMP=""; return 1
+}
+# cleanup_tmp : removes a temp file an interrupted atomic_write left (scripts trap EXIT with it),
+# and sweeps stale ones of earlier runs (older than a minute) from the data dir.
+cleanup_tmp() { [[ -n "$ATOMIC_TMP" ]] && rm -f "$ATOMIC_TMP"; ATOMIC_TMP=""; }
+sweep_stale_tmp() {
+  find "$DATA_DIR" -maxdepth 1 \( -name 'replication.state.tmp.*' -o -name 'pod-address.tmp*' -o -name 'data-loss.log.tmp.*' \) -mmin +1 -delete 2>/dev/null || true
+}
+
+# Back-off: waits are re-checked every second, but a waiting script logs the same reason again
+# only after 1, 2, 4 ... 30 s (a new reason is logged at once). Repairs sleep the back-off step.
+declare -A BO_STEP=() BO_AT=()
+BACKOFF_STEP=1
+backoff_reset() { BO_STEP=(); BO_AT=(); BACKOFF_STEP=1; }
+# backoff_due KEY : true when a line for KEY should be logged now (and advances KEY's back-off).
+backoff_due() {
+  local k="$1" at="${BO_AT[$1]:-}" step="${BO_STEP[$1]:-1}"
+  if [[ -n "$at" ]] && (( SECONDS - at < step )); then return 1; fi
+  BO_AT[$k]=$SECONDS
+  [[ -n "$at" ]] && step=$(( step * 2 > 30 ? 30 : step * 2 ))
+  BO_STEP[$k]=$step; BACKOFF_STEP=$step
+  return 0
+}
+
+# wait_safely REASON : the script cannot decide safely: say so (log, with back-off) and publish
+# the reason for the readiness probe. The caller sleeps and re-checks.
+wait_safely() {
+  local key="${2:-$1}"
+  backoff_due "$key" && log "waiting safely: $1"
+  [[ "$(cat "$STATUS_FILE" 2>/dev/null)" == "waiting safely: $1" ]] || atomic_write "$STATUS_FILE" "waiting safely: $1" || true
+}
+clear_status() { rm -f "$STATUS_FILE"; }
+
+# data_loss REASON : this script knowingly proceeds after data was lost.
+data_loss() {
+  log "DATA LOSS: $*"
+  if ! { mkdir -p "$DATA_DIR" && printf '%s %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$*" >> "$LOSS_LOG"; }; then
+    log "cannot append to $LOSS_LOG"
+  fi
+}
+
+# force_requested : the operator asked a waiting script to stop waiting (touch $DATA_DIR/force-start).
+force_requested() { [[ -e "$FORCE_FILE" ]]; }
+
+# is_candidate_master HOST PORT : the placeholder a candidate follows.
+is_candidate_master() { [[ "$1" == "$CANDIDATE_MASTER_HOST" && "$2" == "$CANDIDATE_MASTER_PORT" ]]; }
+
+# record_state INFO_TEXT : writes $STATE_FILE from `INFO replication keyspace` of the local server,
+# but only while its data is current: as a master, or as a replica with master_link_status:up. A
+# candidate, a replica still syncing or one whose link is down keeps its last record, so the record
+# always says how far this pod's data went while it was part of live replication. Prints nothing.
+record_state() {
+  local info="$1" role link keys
+  role="$(field "$info" role)"
+  case "$role" in
+    master) ;;
+    slave)
+      link="$(field "$info" master_link_status)"
+      [[ "$link" == up ]] || return 0
+      is_candidate_master "$(field "$info" master_host)" "$(field "$info" master_port)" && return 0 ;;
+    *) return 0 ;;
+  esac
+  keys="$(awk -F'[:=,]' '/^db[0-9]+:keys=/ { n += $3 } END { print n + 0 }' <<<"$info")"
+  atomic_write "$STATE_FILE" "role=$role
+replid=$(field "$info" master_replid)
+replid2=$(field "$info" master_replid2)
+offset=$(field "$info" master_repl_offset)
+second_offset=$(field "$info" second_repl_offset)
+keys=$keys
+time=$(date +%s)
+pod=$POD_NAME" || log "cannot write $STATE_FILE"
+}
+
+# state_value FILE KEY : a value of the recorded state.
+state_value() { [[ -r "$1" ]] && awk -F= -v k="$2" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$1"; }

@@ -32,11 +32,16 @@ fi
 PAUSED=no
 done_() {
   [[ "$PAUSED" == yes ]] && rcli "$LOCAL_HOST" CLIENT UNPAUSE >/dev/null 2>&1
+  # The final record: after a handover this pod is a replica whose data equals the new master's.
+  local r; r="$(rcli "$LOCAL_HOST" INFO replication keyspace 2>/dev/null)" && record_state "$r"
   log "$*"; exit 0
 }
 
-repl="$(rcli "$LOCAL_HOST" INFO replication)" || done_ "cannot read INFO replication (${repl%%$'\n'*}); stopping without handover"
+trap 'cleanup_tmp' EXIT
+repl="$(rcli "$LOCAL_HOST" INFO replication keyspace)" || done_ "cannot read INFO replication (${repl%%$'\n'*}); stopping without handover"
 role="$(field "$repl" role)"
+# The last record of how far this pod's data went (see readiness-redis.sh), before anything changes.
+record_state "$repl"
 [[ "$role" == master ]] || done_ "this pod is a ${role:-?}; nothing to hand over"
 online="$(grep -c '^slave[0-9]*:.*state=online' <<<"$repl" || true)"
 (( online > 0 )) || done_ "master without an online replica; stopping without handover (nothing could be promoted)"

@@ -11,7 +11,11 @@ SCRIPT_NAME="readiness-sentinel"
 
 not_ready() { echo "not ready: $*"; exit 1; }
 
-reply="$(scli "$LOCAL_HOST" PING)" || not_ready "PING failed: ${reply:-no answer within ${CLI_TIMEOUT}s}"
+# While start-sentinel.sh waits safely (no master known anywhere yet) it says why.
+if ! reply="$(scli "$LOCAL_HOST" PING)"; then
+  [[ -s "$STATUS_FILE" ]] && not_ready "$(head -n 1 "$STATUS_FILE")"
+  not_ready "PING failed: ${reply:-no answer within ${CLI_TIMEOUT}s}"
+fi
 [[ "$reply" == PONG ]] || not_ready "PING answered '${reply%%$'\n'*}'"
 out="$(scli "$LOCAL_HOST" SENTINEL MASTER "$MASTER_SET")" || not_ready "SENTINEL MASTER failed: ${out%%$'\n'*}"
 is_error_reply "$out" && not_ready "SENTINEL MASTER $MASTER_SET: ${out%%$'\n'*}"

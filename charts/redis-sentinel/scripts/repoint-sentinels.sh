@@ -6,23 +6,28 @@
 # then SENTINEL MONITOR <set> <this pod> <port> <quorum> + SENTINEL SET ... on all of them.
 # A Sentinel whose named master is alive and answers ROLE master is NOT re-pointed: then a real
 # master exists after all, and this pod turns itself into its replica (never two masters).
-# It ends when every reachable Sentinel names this pod, or after REPOINT_WINDOW_SECONDS.
-#
-# Extra environment (see lib.sh for the shared contract):
-#   REPOINT_WINDOW_SECONDS  120   how long to keep trying
+# Run by start-redis.sh after it broke a deadlock, and by elect-master.sh when this pod won the
+# election by data (a Sentinel that does not know the set yet is simply told to MONITOR it).
+# It retries with back-off (1, 2, 4 ... 30 s) for as long as a Sentinel is unreachable or still
+# names another address, logging at most once per back-off step, and ends when every Sentinel
+# names this pod, or when the local server is no longer a master.
 set -uo pipefail
 SCRIPT_NAME="repoint-sentinels"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-: "${REPOINT_WINDOW_SECONDS:=120}"
 SELF_NAME="$(redis_stable_name "$POD_NAME")"
 if yes_ "$ANNOUNCE_HOSTNAMES"; then ANNOUNCE="$SELF_NAME"; else ANNOUNCE="$POD_IP"; fi
 
-until [[ "$(role_of "$LOCAL_HOST")" == master* ]]; do
-  (( SECONDS < REPOINT_WINDOW_SECONDS )) || { log "local redis-server is not a master after ${SECONDS}s; giving up"; exit 0; }
+backoff_reset
+while :; do
+  read -r lrole lrest <<<"$(role_of "$LOCAL_HOST")"
+  [[ "$lrole" == master ]] && break
+  [[ "$lrole" == slave ]] && { log "the local redis-server is a replica ($lrest), not a master: nothing to re-point"; exit 0; }
+  backoff_due "local $lrole" && log "waiting for the local redis-server to answer as master (${lrole} ${lrest})"
   sleep 1
 done
+backoff_reset
 
 # Two phases over every Sentinel that names another address: first SENTINEL REMOVE on all of
 # them, then MONITOR + SET on all of them. A Sentinel forwards its view (address + config-epoch)
@@ -45,12 +50,13 @@ monitor_on() {
   log "$(short "$name") ($ip) now monitors $MASTER_SET at $ANNOUNCE:$REDIS_PORT (quorum $QUORUM)"
 }
 
-while (( SECONDS < REPOINT_WINDOW_SECONDS )); do
-  pending=0
+while :; do
+  [[ "$(role_of "$LOCAL_HOST")" == master* ]] || { log "the local redis-server is no longer a master; stopping"; exit 0; }
+  pending=0 why=""
   targets=()
   while read -r name; do
-    ip="$(resolve "$name")" || { pending=$(( pending + 1 )); continue; }
-    out="$(scli "$ip" SENTINEL MASTER "$MASTER_SET")" || { pending=$(( pending + 1 )); continue; }
+    ip="$(resolve "$name")" || { pending=$(( pending + 1 )); why+=" $(short "$name"): does not resolve;"; continue; }
+    out="$(scli "$ip" SENTINEL MASTER "$MASTER_SET")" || { pending=$(( pending + 1 )); why+=" $(short "$name"): unreachable;"; continue; }
     host="$(kv "$out" ip)"
     [[ "$host" == "$ANNOUNCE" || "$host" == "$POD_IP" ]] && continue
     if [[ -n "$host" ]] && m_ip="$(resolve "$host")" && [[ "$(role_of "$m_ip")" == master* ]]; then
@@ -70,6 +76,6 @@ while (( SECONDS < REPOINT_WINDOW_SECONDS )); do
     monitor_on "$ip" "$name" || pending=$(( pending + 1 ))
   done
   (( pending == 0 )) && { log "every Sentinel names this pod ($ANNOUNCE) as master of $MASTER_SET; done after ${SECONDS}s"; exit 0; }
-  sleep 2
+  backoff_due "pending $why" && log "$pending Sentinel(s) not re-pointed yet (${why# }); retrying with back-off (next in ${BACKOFF_STEP}s)"
+  sleep "$BACKOFF_STEP"
 done
-log "$pending Sentinel(s) could not be re-pointed within ${REPOINT_WINDOW_SECONDS}s; a Sentinel that comes back later still names the old address: delete its pod (a new one asks its peers)"

@@ -18,20 +18,29 @@
 #      They name an address that does not answer (the old master, e.g. this pod's own previous
 #        IP): a failover is due; wait (bounded by MASTER_WAIT_SECONDS) until they name a live
 #        master, and follow it.
-#   3. No Sentinel knows a master (first install) or none is reachable for SENTINEL_WAIT_SECONDS:
-#      follow a pod that already answers ROLE master, else pod 0 is the master.
+#   3. No Sentinel knows a master (first install, or every Sentinel lost its state) or none is
+#      reachable (after SENTINEL_WAIT_SECONDS): follow a pod that already answers ROLE master;
+#      else, when the running replicas all follow this pod's address, this pod was their master
+#      and starts as master; else it starts as a read-only CANDIDATE and elect-master.sh elects
+#      the master among all Redis pods BY DATA (never by ordinal; see elect-master.sh).
 #   4. Deadlock breaker: the Sentinels keep naming a dead address for longer than
 #      MASTER_WAIT_SECONDS (every pod came back on a new IP while the Sentinels stayed up, so
 #      they know no live replica to promote): a pod answering ROLE master is followed; else the
-#      pod that owned that address (it holds the newest data) becomes master, or after twice
-#      the wait pod 0 does; it then re-points the Sentinels at itself (SENTINEL REMOVE + MONITOR).
+#      pod that owned that address (it holds the newest data) becomes master and re-points the
+#      Sentinels at itself (SENTINEL REMOVE + MONITOR); any other pod starts as a CANDIDATE (the
+#      election by data, which waits safely while a pod that could hold newer data is missing).
+#   Whenever it cannot decide safely it waits, says "waiting safely: <reason>" in the log and in
+#   $RUNTIME_DIR/start-status (the readiness probe prints it), and re-checks; an operator can
+#   `touch $DATA_DIR/force-start` to take the best data-based guess (recorded in data-loss.log).
 #
 # Extra environment (see lib.sh for the shared contract):
 #   BIND_ADDRESS          "* -::*"   redis `bind` (tests bind each "pod" to its own 127.x.y.z)
 #   BIND_SOURCE_ADDR      ""         redis `bind-source-addr` (tests: the pod's 127.x.y.z)
 #   MASTER_WAIT_SECONDS   3 x down-after + 30   how long to wait for the Sentinels to name a live
 #                                    master (covers a failover in progress)
-#   SENTINEL_WAIT_SECONDS 60         how long to wait for a Sentinel to answer at all
+#   SENTINEL_WAIT_SECONDS 0          how long to wait for a Sentinel to answer (or to know the
+#                                    set) before starting as a candidate (a candidate is safe: it
+#                                    keeps asking the Sentinels and follows a master they name)
 set -euo pipefail
 SCRIPT_NAME="start-redis"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -40,11 +49,10 @@ SCRIPT_NAME="start-redis"
 : "${BIND_ADDRESS:=* -::*}"
 : "${BIND_SOURCE_ADDR:=}"
 : "${MASTER_WAIT_SECONDS:=$(( DOWN_AFTER_MS * 3 / 1000 + 30 ))}"
-: "${SENTINEL_WAIT_SECONDS:=60}"
+: "${SENTINEL_WAIT_SECONDS:=0}"
 
 [[ -n "$POD_IP" ]] || die "POD_IP is empty: the pod must get it from the downward API (status.podIP)"
 SELF_NAME="$(redis_stable_name "$POD_NAME")"
-SELF_ORDINAL="$(ordinal_of "$POD_NAME" || true)"
 ADDRESS_FILE="$DATA_DIR/pod-address"
 PREVIOUS_IP=""
 
@@ -52,7 +60,8 @@ PREVIOUS_IP=""
 if yes_ "$ANNOUNCE_HOSTNAMES"; then ANNOUNCE="$SELF_NAME"; else ANNOUNCE="$POD_IP"; fi
 
 # Decision outputs.
-ROLE="" MASTER_HOST="" MASTER_PORT="$REDIS_PORT" REPOINT=no
+ROLE="" MASTER_HOST="" MASTER_PORT="$REDIS_PORT" REPOINT=no ELECT=no
+trap 'cleanup_tmp; rm -f "$ADDRESS_FILE.tmp"' EXIT
 
 # ---- what the other Redis pods say --------------------------------------------------------
 # peer_masters : "<ip> <name> <connected-replicas> <offset>" for every OTHER pod that answers
@@ -106,6 +115,10 @@ note() {
   fi
 }
 be_master() { ROLE=master; MASTER_HOST=""; log "$*: starting as MASTER"; }
+be_candidate() {
+  ROLE=candidate; MASTER_HOST="$CANDIDATE_MASTER_HOST"; MASTER_PORT="$CANDIDATE_MASTER_PORT"; ELECT=yes
+  log "$*: starting as a read-only CANDIDATE (replicaof the placeholder $CANDIDATE_MASTER_HOST:$CANDIDATE_MASTER_PORT); elect-master.sh elects the master by data"
+}
 be_replica() {
   ROLE=replica; MASTER_HOST="$1"; MASTER_PORT="${2:-$REDIS_PORT}"; shift 2
   log "$*: starting as replica of $(describe_host "$MASTER_HOST"):$MASTER_PORT"
@@ -120,28 +133,37 @@ follow_host() {
   printf '%s\n' "$h"
 }
 
-# Without any Sentinel's view (first install, or no Sentinel reachable): follow a pod that
-# already is master, else pod 0 is the master.
+# followers_of_self : true when at least one other pod runs as a replica of this pod's address (its
+# IP now or before its restart, or its stable name), no pod follows any other address, and no
+# master was found: this pod was their master, and a replica is never ahead of its master.
+followers_of_self() {
+  local name ip role mh n=0
+  while read -r name; do
+    [[ "$name" == "$SELF_NAME" ]] && continue
+    ip="$(resolve "$name")" || continue
+    read -r role mh _ <<<"$(role_of "$ip")"
+    [[ "$role" == slave ]] || continue
+    if [[ "$mh" == "$POD_IP" || "$mh" == "$SELF_NAME" || ( -n "$PREVIOUS_IP" && "$mh" == "$PREVIOUS_IP" ) ]]; then n=$(( n + 1 )); else return 1; fi
+  done < <(redis_hosts)
+  (( n > 0 ))
+}
+
+# Without any Sentinel's view (first install, Sentinels that lost their state, or none reachable):
+# follow a pod that already is master; be the master of replicas that still follow this pod;
+# else start as a candidate and elect by data. Never the master by ordinal.
 decide_without_sentinels() {
-  local why="$1" best ip name pod0
+  local why="$1" best ip name
   best="$(peer_masters | sed -n 1p)"
   if [[ -n "$best" ]]; then
     read -r ip name _ <<<"$best"
     be_replica "$(follow_host "$ip")" "$REDIS_PORT" "$why; $(short "$name") already answers ROLE master"
     return
   fi
-  if [[ "$SELF_ORDINAL" == 0 ]]; then
-    be_master "$why; no pod answers ROLE master; this is pod 0, the first master by convention"
+  if local_dataset && followers_of_self; then
+    be_master "$why; the running replicas all follow this pod's address (it was their master and holds a dataset)"
     return
   fi
-  pod0="$(redis_hosts | sed -n 1p)"
-  local waited=0
-  until ip="$(resolve "$pod0")"; do
-    (( waited >= 60 )) && die "$why, and pod 0 ($pod0) does not resolve after ${waited}s; exiting so that the container restarts"
-    note pod0 "waiting for pod 0 ($pod0) to resolve (${waited}s)"
-    sleep 1; waited=$(( waited + 1 ))
-  done
-  be_replica "$(follow_host "$ip")" "$REDIS_PORT" "$why; no pod answers ROLE master; following pod 0 ($(short "$pod0"))"
+  be_candidate "$why; no pod answers ROLE master"
 }
 
 # The Sentinels keep naming an address that does not answer, and nothing was promoted.
@@ -158,12 +180,8 @@ decide_deadlock() {
     be_master "the Sentinels have named this pod's previous address $PREVIOUS_IP for ${elapsed}s and promoted nobody (they know no live replica: every pod has a new IP?); this pod was that master and holds the newest data; it will re-point the Sentinels at $ANNOUNCE"
     return 0
   fi
-  if (( elapsed >= 2 * MASTER_WAIT_SECONDS )) && [[ "$SELF_ORDINAL" == 0 ]]; then
-    REPOINT=yes
-    be_master "the Sentinels have named unreachable $V_HOST for ${elapsed}s, nobody was promoted and its owner did not come back; this is pod 0, the master of last resort; it will re-point the Sentinels at $ANNOUNCE"
-    return 0
-  fi
-  return 1
+  be_candidate "the Sentinels have named unreachable $V_HOST for ${elapsed}s and promoted nobody; this pod did not own that address"
+  return 0
 }
 
 decide() {
@@ -204,8 +222,14 @@ decide() {
           note empty "$msg, which is this pod, but its data dir is empty while $name holds data: an empty master would wipe its replicas; waiting for the Sentinels to promote a replica (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
           sleep 1; continue
         fi
-        be_master "WARNING: $msg, which is this pod; its data dir is empty and no replica was promoted in ${elapsed}s"
-        return
+        if force_requested; then
+          rm -f "$FORCE_FILE"
+          data_loss "force-start on $POD_NAME: starting as an EMPTY master although $name holds data (the Sentinels promoted no replica in ${elapsed}s); its replicas will resync to nothing"
+          be_master "$msg, which is this pod; force-start"
+          return
+        fi
+        wait_safely "$msg, which is this pod, but its data dir is empty while $name holds data and no replica was promoted in ${elapsed}s; an empty master would wipe its replicas (touch $FORCE_FILE to start empty anyway)" empty
+        sleep 1; continue
       fi
       be_master "$msg, which is this pod; no other pod answers ROLE master"
       return
@@ -213,6 +237,8 @@ decide() {
 
     m_ip="$(resolve "$V_HOST" 2>/dev/null || true)"
     if [[ -z "$m_ip" ]]; then role=down; rest="does not resolve"; else read -r role rest <<<"$(role_of "$m_ip")"; fi
+    # A candidate (replica of the placeholder) is no master to follow: it takes part in an election.
+    if [[ "$role" == slave ]] && is_candidate_master "$(awk '{print $1}' <<<"$rest")" "$(awk '{print $2}' <<<"$rest")"; then role=down; rest="it is a candidate, electing a master by data"; fi
     case "$role" in
       master)
         be_replica "$V_HOST" "$V_PORT" "$msg, and it answers ROLE master"
@@ -230,7 +256,6 @@ decide() {
           sleep 1; continue
         fi
         decide_deadlock "$elapsed" && return
-        note deadlock "$msg, still unreachable after ${elapsed}s and no pod answers ROLE master; waiting for the pod that owned it (or pod 0 after $(( 2 * MASTER_WAIT_SECONDS ))s)"
         sleep 1 ;;
     esac
   done
@@ -261,6 +286,9 @@ write_runtime_conf() {
     fi
     if [[ "$ROLE" == replica ]]; then
       echo "replicaof $MASTER_HOST $MASTER_PORT"
+    elif [[ "$ROLE" == candidate ]]; then
+      echo "# candidate: read-only until elect-master.sh decides by data (the placeholder refuses connections)"
+      echo "replicaof $MASTER_HOST $MASTER_PORT"
     fi
   } > "$tmp"
   mv -f "$tmp" "$conf"
@@ -272,8 +300,17 @@ main() {
   [[ -s "$ADDRESS_FILE" ]] && PREVIOUS_IP="$(head -n 1 "$ADDRESS_FILE" | tr -d '[:space:]')"
   log "pod $POD_NAME ($SELF_NAME) IP $POD_IP${PREVIOUS_IP:+ (previous start: $PREVIOUS_IP)}; master set $MASTER_SET; data dir $(local_dataset && echo 'holds a dataset' || echo 'is empty')"
   printf '%s\n' "$POD_IP" > "$ADDRESS_FILE.tmp" && mv -f "$ADDRESS_FILE.tmp" "$ADDRESS_FILE"
+  sweep_stale_tmp
+  clear_status
   decide
   write_runtime_conf
+  if [[ "$ELECT" == yes ]]; then
+    atomic_write "$STATUS_FILE" "waiting safely: started as a read-only candidate; electing the master by data among the Redis pods" || true
+    "$(dirname "$0")/elect-master.sh" &
+    log "started elect-master helper (pid $!): elects the master by the data every pod holds, then this pod follows or becomes it"
+  else
+    clear_status
+  fi
   if [[ "$REPOINT" == yes ]]; then
     "$(dirname "$0")/repoint-sentinels.sh" &
     log "started repoint-sentinels helper (pid $!): makes the Sentinels monitor $ANNOUNCE once redis-server answers"

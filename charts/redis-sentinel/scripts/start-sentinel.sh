@@ -10,7 +10,14 @@
 #      ask again for up to SENTINEL_PEER_WAIT_SECONDS.
 #   2. Else ask every Redis pod ROLE: the pod that answers master (with the most replicas and
 #      the highest offset when, wrongly, several do).
-#   3. Else pod 0 (first install: every Sentinel picks the same pod).
+#   3. Else the master that the running replicas report (ROLE slave <host> <port>, a majority of
+#      the replicas that answer), EVEN IF IT IS DOWN, with those replicas as `known-replica`: the
+#      Sentinels then see it down and their own failover promotes the replica with the best
+#      offset. (Monitoring a replica instead would make every failover abort with "no good
+#      slave", and the group would never get a writable master again.)
+#   4. Else (no Redis pod answers, or only candidates that are still electing a master by data):
+#      never guess (not pod 0): wait safely and ask again every second, logging with back-off and
+#      writing "waiting safely: <reason>" to $RUNTIME_DIR/start-status.
 #
 # Identity: `sentinel myid` is derived from the pod's stable name (sha1), so a Sentinel that comes
 # back on a new IP keeps its ID and its peers replace its old address (+sentinel-address-switch)
@@ -21,8 +28,6 @@
 #   BIND_ADDRESS                "* -::*"  Sentinel `bind` (tests: the pod's 127.x.y.z)
 #   SENTINEL_PEER_WAIT_SECONDS  2 x down-after + 10   how long a master named by the peers may
 #                                         stay unreachable before the Redis pods are asked
-#   MASTER_RESOLVE_WAIT_SECONDS 300       how long to wait for the chosen master's name to
-#                                         resolve (pod 0 not scheduled yet) before exiting
 set -euo pipefail
 SCRIPT_NAME="start-sentinel"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -30,14 +35,14 @@ SCRIPT_NAME="start-sentinel"
 
 : "${BIND_ADDRESS:=* -::*}"
 : "${SENTINEL_PEER_WAIT_SECONDS:=$(( DOWN_AFTER_MS * 2 / 1000 + 10 ))}"
-: "${MASTER_RESOLVE_WAIT_SECONDS:=300}"
 
 [[ -n "$POD_IP" ]] || die "POD_IP is empty: the pod must get it from the downward API (status.podIP)"
 SELF_NAME="$(sentinel_stable_name "$POD_NAME")"
 if yes_ "$ANNOUNCE_HOSTNAMES"; then ANNOUNCE="$SELF_NAME"; else ANNOUNCE="$POD_IP"; fi
 MYID="$(printf '%s' "$SELF_NAME" | sha1sum | cut -c1-40)"
 
-MASTER_HOST="" MASTER_PORT="$REDIS_PORT"
+MASTER_HOST="" MASTER_PORT="$REDIS_PORT" KNOWN_REPLICAS=""
+trap 'cleanup_tmp' EXIT
 
 # best_redis_master : "<ip> <name> <replicas> <offset>" of the Redis pod answering ROLE master
 # with the most replicas, then the highest offset.
@@ -50,6 +55,40 @@ best_redis_master() {
     off="$(field "$(rcli "$ip" INFO replication)" master_repl_offset)"
     printf '%s %s %s %s\n' "$ip" "$name" "${n:-0}" "${off:-0}"
   done < <(redis_hosts) | sort -k3,3nr -k4,4nr | sed -n 1p
+}
+
+# reported_master : sets REPORTED to "<host> <port> <votes> <replicas>" of the master address that a
+# majority of the answering replicas follow (candidates excluded), with the replicas' announce
+# addresses comma-separated ("" when there is none); REDIS_SURVEY summarises every pod for the log.
+REDIS_SURVEY="" REPORTED=""
+reported_master() {
+  local name ip role rest mh mp n=0
+  local -A votes=() reps=()
+  REDIS_SURVEY="" REPORTED=""
+  while read -r name; do
+    if ! ip="$(resolve "$name")"; then REDIS_SURVEY+="$(short "$name"): does not resolve; "; continue; fi
+    read -r role rest <<<"$(role_of "$ip")"
+    if [[ "$role" != slave ]]; then REDIS_SURVEY+="$(short "$name"): $role ${rest%% *}; "; continue; fi
+    read -r mh mp _ <<<"$rest"
+    if is_candidate_master "$mh" "$mp"; then REDIS_SURVEY+="$(short "$name"): candidate (electing by data); "; continue; fi
+    REDIS_SURVEY+="$(short "$name"): replica of $mh:$mp; "
+    n=$(( n + 1 ))
+    votes["$mh $mp"]=$(( ${votes["$mh $mp"]:-0} + 1 ))
+    reps["$mh $mp"]+="$(monitor_host "$ip" "$name"),"
+  done < <(redis_hosts)
+  REDIS_SURVEY="${REDIS_SURVEY%; }"
+  local k best="" top=0
+  for k in "${!votes[@]}"; do
+    (( ${votes[$k]} > top )) && { top=${votes[$k]}; best="$k"; }
+  done
+  [[ -n "$best" ]] && (( top * 2 > n )) || return 0
+  # The reported master must not itself be a candidate (then the election decides).
+  local m_ip; m_ip="$(resolve "${best% *}" 2>/dev/null || true)"
+  if [[ -n "$m_ip" ]]; then
+    read -r role mh mp _ <<<"$(role_of "$m_ip")"
+    [[ "$role" == slave ]] && is_candidate_master "$mh" "$mp" && return 0
+  fi
+  REPORTED="$best $top ${reps[$best]%,}"
 }
 
 # monitor_host IP NAME : what to put in `sentinel monitor`: the stable name when names are
@@ -73,34 +112,36 @@ choose_master() {
         (( elapsed == 0 )) && log "peer Sentinels report master $V_HOST:$V_PORT (config-epoch $V_EPOCH, flags $V_FLAGS), but it answers '${role}': a failover in progress? asking again for up to ${SENTINEL_PEER_WAIT_SECONDS}s"
         sleep 1; continue
       fi
-      log "peer Sentinels still report unreachable $V_HOST:$V_PORT after ${elapsed}s; asking the Redis pods"
+      backoff_due "peers $V_HOST" && log "peer Sentinels still report unreachable $V_HOST:$V_PORT after ${elapsed}s; asking the Redis pods"
     else
-      log "no peer Sentinel knows master set $MASTER_SET (${S_SUMMARY:-none reachable}); asking the Redis pods"
+      backoff_due "no peers $S_SUMMARY" && log "no peer Sentinel knows master set $MASTER_SET (${S_SUMMARY:-none reachable}); asking the Redis pods"
     fi
     best="$(best_redis_master)"
     if [[ -n "$best" ]]; then
       read -r ip name n _ <<<"$best"
       MASTER_HOST="$(monitor_host "$ip" "$name")"
       log "Redis pod $(short "$name") ($ip) answers ROLE master with $n replica(s): monitoring it"
+      clear_status
       return
     fi
     if [[ -n "$V_HOST" ]]; then
       # A peer's view exists but nothing answers: keep it (the peers and the Redis pods' own
-      # start scripts resolve it); monitoring pod 0 instead would contradict the peers.
+      # start scripts resolve it).
       MASTER_HOST="$V_HOST" MASTER_PORT="$V_PORT"
       log "no Redis pod answers ROLE master; keeping the peers' view $V_HOST:$V_PORT (config-epoch $V_EPOCH)"
+      clear_status
       return
     fi
-    name="$(redis_hosts | sed -n 1p)"
-    local waited=0
-    until ip="$(resolve "$name")"; do
-      (( waited >= MASTER_RESOLVE_WAIT_SECONDS )) && die "pod 0 ($name) does not resolve after ${waited}s; exiting so that the container restarts"
-      (( waited % 10 == 0 )) && log "waiting for pod 0 ($name) to resolve (${waited}s)"
-      sleep 1; waited=$(( waited + 1 ))
-    done
-    MASTER_HOST="$(monitor_host "$ip" "$name")"
-    log "no Sentinel knows a master and no Redis pod answers ROLE master (first install): monitoring pod 0, $(short "$name") ($ip)"
-    return
+    reported_master
+    if [[ -n "$REPORTED" ]]; then
+      local votes
+      read -r MASTER_HOST MASTER_PORT votes KNOWN_REPLICAS <<<"$REPORTED"
+      log "no Sentinel knows master set $MASTER_SET and no Redis pod answers ROLE master; $votes replica(s) report master $MASTER_HOST:$MASTER_PORT ($REDIS_SURVEY): monitoring it even if it is down, with its replicas ${KNOWN_REPLICAS//,/, } as known replicas, so that a failover promotes the replica with the best offset"
+      clear_status
+      return
+    fi
+    wait_safely "no Sentinel knows master set $MASTER_SET and no Redis pod answers as master or as the replica of one (${REDIS_SURVEY:-no Redis pod configured}); not guessing a master, asking again" "$REDIS_SURVEY"
+    sleep 1
   done
 }
 
@@ -139,6 +180,8 @@ write_conf() {
     if [[ -n "$REDIS_PASSWORD" ]]; then
       echo "sentinel auth-pass $MASTER_SET $(conf_quote "$REDIS_PASSWORD")"
     fi
+    local r
+    for r in ${KNOWN_REPLICAS//,/ }; do echo "sentinel known-replica $MASTER_SET $r $MASTER_PORT"; done
   } > "$tmp"
   mv -f "$tmp" "$conf"
   log "wrote $conf (myid $MYID, announce $ANNOUNCE:$SENTINEL_PORT, monitor $MASTER_SET $MASTER_HOST:$MASTER_PORT quorum $QUORUM, down-after ${DOWN_AFTER_MS}ms, auth $([[ -n "$SENTINEL_PASSWORD" ]] && echo on || echo off), tls $REDIS_TLS)"
@@ -146,6 +189,7 @@ write_conf() {
 
 main() {
   log "pod $POD_NAME ($SELF_NAME) IP $POD_IP; master set $MASTER_SET, quorum $QUORUM of $SENTINEL_COUNT"
+  clear_status
   if yes_ "$ANNOUNCE_HOSTNAMES"; then
     local waited=0
     # Sentinel resolves its own announce name; the headless Service publishes it once the pod has an IP.

@@ -20,9 +20,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runHelm } from 'redis-gitops/io/helm.ts';
-import type { Env, ExecResult, Job, Pod, Sandbox } from '@redis-gitops/redis-testkit';
+import type { Env, ExecResult, Job, PeriodicProbe, Pod, Sandbox } from '@redis-gitops/redis-testkit';
 
-export const CHART_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The chart under test; REDIS_SENTINEL_CHART_DIR points the harness at another copy (e.g. the previous scripts, to show a test fails there). */
+export const CHART_DIR = process.env.REDIS_SENTINEL_CHART_DIR ? path.resolve(process.env.REDIS_SENTINEL_CHART_DIR) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 type Obj = Record<string, any>;
 
@@ -50,6 +51,12 @@ export interface RenderOptions {
   readonly namespace?: string;
   /** `--set` arguments. */
   readonly set?: readonly string[];
+  /**
+   * kubelet: run each Redis pod's rendered readinessProbe every periodSeconds while it runs. The
+   * probe records the replication state on the volume (replication.state), which the start
+   * scripts rely on after the Sentinels lost their state. @default false
+   */
+  readonly kubelet?: boolean;
 }
 
 /** Volumes the harness can provide, by the name the StatefulSets (and the backup CronJob) give them. */
@@ -95,6 +102,9 @@ export class RedisSentinelChart {
   /** The backup volume's dir (the backup PVC), shared by backup runs and restores. */
   backupDir: string | undefined;
   private backupRuns = 0;
+  /** Run the Redis readiness probe periodically (RenderOptions.kubelet). */
+  kubelet = false;
+  private readonly probes = new Map<Pod, PeriodicProbe>();
 
   private constructor(sandbox: Sandbox, namespace: string, objects: Obj[]) {
     this.sandbox = sandbox;
@@ -167,7 +177,9 @@ export class RedisSentinelChart {
       const v = doc.toJS() as Obj | null;
       if (v) objects.push(v);
     }
-    return new RedisSentinelChart(sandbox, namespace, objects);
+    const chart = new RedisSentinelChart(sandbox, namespace, objects);
+    chart.kubelet = options.kubelet ?? false;
+    return chart;
   }
 
   redisPodName(i: number): string {
@@ -290,6 +302,20 @@ export class RedisSentinelChart {
       waitUntil: options.waitUntil ?? 'listening',
       dnsDelayMs: options.dnsDelayMs ?? 0,
     });
+    if (this.kubelet && !this.isSentinel(pod)) this.ensureReadinessProbe(pod);
+  }
+
+  /** kubelet: the Redis container's rendered readinessProbe, every periodSeconds, with its timeoutSeconds. */
+  private ensureReadinessProbe(pod: Pod): void {
+    if (this.probes.has(pod)) return;
+    const p = this.redis.readinessProbe;
+    const command = this.commandPath(pod, p?.exec?.command as string[] | undefined, 'redis readinessProbe');
+    this.probes.set(pod, this.sandbox.startProbe(pod, { name: 'readiness', command, env: (x) => this.env(x), periodMs: Number(p?.periodSeconds ?? 10) * 1000, timeoutMs: Number(p?.timeoutSeconds ?? 1) * 1000 }));
+  }
+
+  /** The periodic readiness probe of a Redis pod (RenderOptions.kubelet), if any. */
+  readiness(pod: Pod): PeriodicProbe | undefined {
+    return this.probes.get(pod);
   }
 
   /** Runs one of the chart's scripts in the pod's container env (e.g. readiness-redis.sh). */
