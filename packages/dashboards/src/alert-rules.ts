@@ -228,7 +228,8 @@ export const ALERT_RULES = [
     group: 'redis-replication',
     severity: 'critical',
     needsReplicas: true,
-    expr: 'redis_master_link_up{S} == 0',
+    // A Sentinel candidate replicates the placeholder 127.0.0.1:1 on purpose: RedisStartHeld pages for it.
+    expr: 'redis_master_link_up{S} == 0\nunless on (namespace, release, pod)\nredis_master_link_up{S,master_host="127.0.0.1",master_port="1"}',
     for: '2m',
     summary: 'Redis replica {{ $labels.namespace }}/{{ $labels.pod }} lost its master {{ $labels.master_host }}:{{ $labels.master_port }}',
     description:
@@ -271,11 +272,19 @@ export const ALERT_RULES = [
     alert: 'RedisStartHeld',
     group: 'redis-data-safety',
     severity: 'critical',
-    expr: 'max by (<% $by %>, pod) (redis_up{S}) == 0\nand on (namespace, pod)\nmax by (namespace, pod) (kube_pod_container_status_running{namespace=<% .Release.Namespace | quote %>,container="redis"}) == 1',
+    expr: [
+      '(',
+      '  max by (<% $by %>, pod) (redis_up{S}) == 0',
+      '  and on (namespace, pod)',
+      '  max by (namespace, pod) (kube_pod_container_status_running{namespace=<% .Release.Namespace | quote %>,container="redis"}) == 1',
+      ')',
+      'or',
+      'max by (<% $by %>, pod) (redis_master_link_up{S,master_host="127.0.0.1",master_port="1"}) == 0',
+    ].join('\n'),
     for: '<% $t.startHeldFor %>',
-    summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} is held back by its start script: it cannot decide safely',
+    summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} is waiting safely: it cannot decide who holds the data',
     description:
-      "The redis container runs but redis-server does not: the pod's start script is waiting because it cannot decide safely who holds the data (a master without its dataset while a replica that may hold it is unreachable, or no Sentinel state and a Redis pod that may hold newer data is unreachable). It re-checks by itself and starts once the missing pod answers. Read why: kubectl -n {{ $labels.namespace }} logs {{ $labels.pod }} -c redis | grep 'waiting safely'. Bring the missing pod back. Only if its data is gone for good, accept the loss: kubectl -n {{ $labels.namespace }} exec {{ $labels.pod }} -c redis -- touch /data/force-start (recorded in /data/data-loss.log). Needs kube-state-metrics (kube_pod_container_status_running).",
+      "The pod's start script cannot decide safely who holds the data, so it waits and re-checks instead of guessing: either the redis container runs but its start script holds redis-server back (redis-cluster: a master without its dataset while a replica that may hold it is unreachable), or redis-server runs as a read-only candidate replicating the placeholder 127.0.0.1:1 (redis-sentinel: the Sentinels lost their state and a Redis pod that may hold newer data does not answer). It starts by itself once the missing pod answers. Read why: kubectl -n {{ $labels.namespace }} logs {{ $labels.pod }} -c redis | grep 'waiting safely'. Bring the missing pod back. Only if its data is gone for good, accept the loss: kubectl -n {{ $labels.namespace }} exec {{ $labels.pod }} -c redis -- touch /data/force-start (recorded in /data/data-loss.log). The first form needs kube-state-metrics (kube_pod_container_status_running).",
   },
   {
     alert: 'RedisDataVanished',

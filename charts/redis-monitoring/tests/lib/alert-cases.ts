@@ -378,7 +378,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
       s(C, 'redis_up', 'rc-0', '0x15'),
       { series: 'kube_pod_container_status_running{namespace="redis",pod="rc-0",container="redis",job="kube-state-metrics"}', values: '1x15' },
     ],
-    expect: [{ labels: aggAlert(C, 'critical', { pod: 'rc-0' }), summary: 'Redis redis/rc-0 is held back by its start script: it cannot decide safely' }],
+    expect: [{ labels: aggAlert(C, 'critical', { pod: 'rc-0' }), summary: 'Redis redis/rc-0 is waiting safely: it cannot decide who holds the data' }],
   },
   {
     mode: C, alert: 'RedisStartHeld', title: 'stays quiet while the container is not running (crash loop: RedisDown covers it)', at: '10m',
@@ -386,6 +386,19 @@ export const ALERT_CASES: readonly AlertCase[] = [
       s(C, 'redis_up', 'rc-0', '0x15'),
       { series: 'kube_pod_container_status_running{namespace="redis",pod="rc-0",container="redis",job="kube-state-metrics"}', values: '0x15' },
     ],
+    expect: [],
+  },
+  {
+    mode: S, alert: 'RedisStartHeld', title: 'fires for a Sentinel-mode candidate that has replicated the placeholder 127.0.0.1:1 for 10 minutes (electing safely)', at: '10m',
+    series: [
+      s(S, 'redis_up', 'rc-1', '1x15'),
+      s(S, 'redis_master_link_up', 'rc-1', '0x15', { master_host: '127.0.0.1', master_port: '1' }),
+    ],
+    expect: [{ labels: aggAlert(S, 'critical', { pod: 'rc-1' }), summary: 'Redis redis/rc-1 is waiting safely: it cannot decide who holds the data' }],
+  },
+  {
+    mode: S, alert: 'RedisReplicationLinkDown', title: 'stays quiet for a candidate (RedisStartHeld pages for it)', at: '10m',
+    series: [s(S, 'redis_master_link_up', 'rc-1', '0x15', { master_host: '127.0.0.1', master_port: '1' })],
     expect: [],
   },
   {
