@@ -16,7 +16,11 @@ interface JestJson {
 }
 
 const dir = '.test-results';
-const files = existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -27,7 +31,9 @@ for (const f of files) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests;
   brokenSuites += r.numRuntimeErrorTestSuites;
-  console.log(`  ${f.replace(/\.json$/, '').padEnd(32)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numRuntimeErrorTestSuites ? `, ${r.numRuntimeErrorTestSuites} suite(s) crashed` : ''}`);
+  console.log(
+    `  ${f.replace(/\.json$/, '').padEnd(32)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numRuntimeErrorTestSuites ? `, ${r.numRuntimeErrorTestSuites} suite(s) crashed` : ''}`,
+  );
 }
 console.log(`tests: ${passed} passed, ${failed + brokenSuites} failed${skipped ? `, ${skipped} skipped` : ''}`);
 if (files.length === 0 || passed === 0) {

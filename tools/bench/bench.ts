@@ -32,16 +32,19 @@ function machineSection(m: Machine, o: BenchOptions, loadAfter: string): string 
   return [
     '## Machine',
     '',
-    table(['', ''], [
-      ['date', m.date],
-      ['cores (nproc)', String(m.nproc)],
-      ['memory', m.memory],
-      ['CPU', m.cpu],
-      ['OS / kernel', `${m.os} / ${m.kernel}`],
-      ['Node / helm / redis', `${m.node} / ${m.helm} / ${m.redis}`],
-      ['load average (1/5/15 min) before → after', `${m.load} → ${loadAfter}`],
-      ['command', `npm run bench -- --sizes ${o.sizes.join(',')} --runs ${o.runs} --redis-runs ${o.redisRuns} --redis-requests ${o.redisRequests}${skips(o)}`],
-    ]),
+    table(
+      ['', ''],
+      [
+        ['date', m.date],
+        ['cores (nproc)', String(m.nproc)],
+        ['memory', m.memory],
+        ['CPU', m.cpu],
+        ['OS / kernel', `${m.os} / ${m.kernel}`],
+        ['Node / helm / redis', `${m.node} / ${m.helm} / ${m.redis}`],
+        ['load average (1/5/15 min) before → after', `${m.load} → ${loadAfter}`],
+        ['command', `npm run bench -- --sizes ${o.sizes.join(',')} --runs ${o.runs} --redis-runs ${o.redisRuns} --redis-requests ${o.redisRequests}${skips(o)}`],
+      ],
+    ),
   ].join('\n');
 }
 
@@ -116,7 +119,15 @@ function redisSection(r: RedisResult): string {
   const lat = (f: { p50: number; p99: number }) => `${f.p50.toFixed(3)} / ${f.p99.toFixed(3)}`;
   const rows = ['SET', 'GET'].map((t) => {
     const m = r.median;
-    return [t, m.stock[t]!.rps.toFixed(0), m.generated[t]!.rps.toFixed(0), pct(r.share.generated[t]!), lat(m.stock[t]!), lat(m.generated[t]!), `${m.generatedNoAof[t]!.rps.toFixed(0)} (${pct(r.share.generatedNoAof[t]!)})`];
+    return [
+      t,
+      m.stock[t]!.rps.toFixed(0),
+      m.generated[t]!.rps.toFixed(0),
+      pct(r.share.generated[t]!),
+      lat(m.stock[t]!),
+      lat(m.generated[t]!),
+      `${m.generatedNoAof[t]!.rps.toFixed(0)} (${pct(r.share.generatedNoAof[t]!)})`,
+    ];
   });
   return [
     '## Redis data path',
@@ -148,7 +159,12 @@ function targetsSection(results: readonly SizeResult[], redis: RedisResult | und
     if (big.changed.length) {
       rows.push([`1 spec changed: affected validate ≤ ${TARGETS.changedMs / 1000} s (N=${big.n})`, `${(ms(big.changed) / 1000).toFixed(1)} s`, mark(ms(big.changed) <= TARGETS.changedMs)]);
       rows.push([`nothing changed ≤ ${TARGETS.unchangedMs / 1000} s (N=${big.n})`, `${(ms(big.unchanged) / 1000).toFixed(1)} s`, mark(ms(big.unchanged) <= TARGETS.unchangedMs)]);
-      if (big.changedInProcess.length) rows.push([`… the same two with NX_ISOLATE_PLUGINS=false`, `${(ms(big.changedInProcess) / 1000).toFixed(1)} s / ${(ms(big.unchangedInProcess) / 1000).toFixed(1)} s`, `${mark(ms(big.changedInProcess) <= TARGETS.changedMs)} / ${mark(ms(big.unchangedInProcess) <= TARGETS.unchangedMs)}`]);
+      if (big.changedInProcess.length)
+        rows.push([
+          `… the same two with NX_ISOLATE_PLUGINS=false`,
+          `${(ms(big.changedInProcess) / 1000).toFixed(1)} s / ${(ms(big.unchangedInProcess) / 1000).toFixed(1)} s`,
+          `${mark(ms(big.changedInProcess) <= TARGETS.changedMs)} / ${mark(ms(big.unchangedInProcess) <= TARGETS.unchangedMs)}`,
+        ]);
     }
   }
   if (redis) {
@@ -214,7 +230,13 @@ async function measureAll(opts: BenchOptions): Promise<number> {
     '## Failover and convergence (behaviour harness)',
     '',
     ...(behaviour.source === 'harness'
-      ? [`Output of \`node ${HARNESS} --rounds ${opts.runs}\` in this run (the chart's own scripts, Jobs and probes on real redis-server processes on 127.x addresses):`, '', '```text', behaviour.text.trim(), '```']
+      ? [
+          `Output of \`node ${HARNESS} --rounds ${opts.runs}\` in this run (the chart's own scripts, Jobs and probes on real redis-server processes on 127.x addresses):`,
+          '',
+          '```text',
+          behaviour.text.trim(),
+          '```',
+        ]
       : [behaviour.text.trim()]),
     '',
     targetsSection(results, redis),

@@ -13,6 +13,9 @@ const concurrency = flag > 0 ? Number(process.argv[flag + 1]) : defaultConcurren
 const root = findRoot();
 const requests = templateJobs(root, plan(loadWorkspace(root))).map((j) => j.request);
 const started = performance.now();
-const results = await pool(concurrency, requests.map((req) => () => helmTemplate(req)));
+const results = await pool(
+  concurrency,
+  requests.map((req) => () => helmTemplate(req)),
+);
 const ms = performance.now() - started;
 console.log(JSON.stringify({ ms: Math.round(ms), renders: results.length, failed: results.filter((r) => r.code !== 0).length, concurrency }));

@@ -25,7 +25,11 @@ const firstMatch = (file: string, re: RegExp): string | undefined => {
   }
 };
 
-export const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+export const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 export async function describeMachine(): Promise<Machine> {
   let redis = 'not installed';

@@ -80,7 +80,12 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
       for (const l of lines) opts.onStdoutLine(l);
     });
     child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
-    child.on('error', (e) => (clearInterval(sampler), clearTimeout(timer), release(), reject(e)));
+    child.on('error', (e) => {
+      clearInterval(sampler);
+      clearTimeout(timer);
+      release();
+      reject(e);
+    });
     child.on('close', (code) => {
       const ms = performance.now() - started;
       clearInterval(sampler);

@@ -110,7 +110,7 @@ function affectedRun(m: Measured): AffectedRun {
 function changeSpec(ws: BenchWorkspace, env: string, change: number): void {
   const file = path.join(ws.root, 'environments', env, 'environment.yaml');
   const text = readFileSync(file, 'utf8');
-  const changed = text.replace(/^(    size: )(\d+)Gi\s*$/m, (_m, key: string, n: string) => `${key}${Number(n) + change + 1}Gi`);
+  const changed = text.replace(/^( {4}size: )(\d+)Gi\s*$/m, (_m, key: string, n: string) => `${key}${Number(n) + change + 1}Gi`);
   if (changed === text) throw new Error(`${file}: no spec.persistence.size to change`);
   writeFileSync(file, changed);
 }
@@ -139,7 +139,15 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
   const started = performance.now();
   const ws = createBenchWorkspace(opts.repo, n, log);
   log(`N=${n}: workspace ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const result = { n, validate: [] as ValidateRun[], floor: [] as FloorRun[], changed: [] as AffectedRun[], unchanged: [] as AffectedRun[], changedInProcess: [] as AffectedRun[], unchangedInProcess: [] as AffectedRun[] };
+  const result = {
+    n,
+    validate: [] as ValidateRun[],
+    floor: [] as FloorRun[],
+    changed: [] as AffectedRun[],
+    unchanged: [] as AffectedRun[],
+    changedInProcess: [] as AffectedRun[],
+    unchangedInProcess: [] as AffectedRun[],
+  };
   try {
     for (let r = 0; r < opts.runs; r++) {
       // Alternate the order so drifting background load hits both sides alike.

@@ -104,7 +104,9 @@ interface Server {
 
 function cli(s: Server, ...args: string[]): string {
   const auth = s.password ? ['-a', s.password, '--no-auth-warning'] : [];
-  return execFileSync(REDIS_CLI, ['-h', s.host, '-p', String(s.port), ...auth, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 }).toString().trim();
+  return execFileSync(REDIS_CLI, ['-h', s.host, '-p', String(s.port), ...auth, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 })
+    .toString()
+    .trim();
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -154,9 +156,7 @@ async function benchmarkOnce(s: Server, o: RedisOptions): Promise<Record<string,
 }
 
 const medians = (runs: readonly Record<string, LatencyFigures>[]): Record<string, LatencyFigures> =>
-  Object.fromEntries(
-    ['SET', 'GET'].map((t) => [t, { rps: median(runs.map((r) => r[t]!.rps)), p50: median(runs.map((r) => r[t]!.p50)), p99: median(runs.map((r) => r[t]!.p99)) }]),
-  );
+  Object.fromEntries(['SET', 'GET'].map((t) => [t, { rps: median(runs.map((r) => r[t]!.rps)), p50: median(runs.map((r) => r[t]!.p50)), p99: median(runs.map((r) => r[t]!.p99)) }]));
 
 /** Median of per-run ratios: each run's servers were measured back to back, so load drift cancels out. */
 const pairedShare = (of: readonly Record<string, LatencyFigures>[], stock: readonly Record<string, LatencyFigures>[]): Record<string, number> =>
@@ -206,7 +206,10 @@ export async function benchRedis(o: RedisOptions): Promise<RedisResult> {
   const release = atCleanup(cleanup);
   try {
     const conf = renderedRedisConf(o.repo, o.env);
-    const persistence = conf.split('\n').filter((l) => /^(appendonly|appendfsync|save|cluster-enabled|maxmemory-policy)\b/.test(l.trim())).map((l) => l.trim());
+    const persistence = conf
+      .split('\n')
+      .filter((l) => /^(appendonly|appendfsync|save|cluster-enabled|maxmemory-policy)\b/.test(l.trim()))
+      .map((l) => l.trim());
     servers.push(await startGenerated('generated', tmp, conf, []));
     o.log(`redis: generated ${o.env} config on ${servers[0]!.host}:${servers[0]!.port} (${persistence.join('; ')})`);
     // Diagnostic: the same config with the AOF off, to show what the gap to stock is made of.

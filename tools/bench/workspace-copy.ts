@@ -36,7 +36,7 @@ export function templateEnvironments(repo: string): string[] {
  */
 export function synthesize(template: string, templateName: string, name: string): string {
   let out = template.replace(new RegExp(`^(  name: )${templateName}\\s*$`, 'm'), `$1${name}`);
-  out = out.replace(/^(  namespace: )(\S+)\s*$/m, (_m, key: string, ns: string) => `${key}${ns}-${name.slice(name.lastIndexOf('-') + 1)}`);
+  out = out.replace(/^( {2}namespace: )(\S+)\s*$/m, (_m, key: string, ns: string) => `${key}${ns}-${name.slice(name.lastIndexOf('-') + 1)}`);
   if (!out.includes(`  name: ${name}`)) throw new Error(`template ${templateName}: could not set metadata.name`);
   return `# Synthetic benchmark environment (tools/bench), from environments/${templateName}.\n${out}`;
 }
@@ -44,7 +44,10 @@ export function synthesize(template: string, templateName: string, name: string)
 export function createBenchWorkspace(repo: string, count: number, log: (line: string) => void): BenchWorkspace {
   const root = mkdtempSync(path.join(os.tmpdir(), `redis-gitops-bench-${count}-`));
   const env = { ...process.env, ...GIT_ENV };
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
   const dispose = () => rmSync(root, { recursive: true, force: true });
   try {
     for (const entry of ENTRIES) {

@@ -42,7 +42,13 @@ const bytes = corpus.reduce((a, t) => a + t.length, 0);
 type Reader = { readonly name: string; readonly read: (text: string) => unknown[] };
 const readers: Reader[] = [
   { name: 'fast reader (parseManifests)', read: (t) => parseManifests(t).objects.map((o) => o.object) },
-  { name: 'yaml library (parseAllDocuments + toJS)', read: (t) => parseAllDocuments(t).map((d) => d.toJS()).filter((v) => v !== null && v !== undefined) },
+  {
+    name: 'yaml library (parseAllDocuments + toJS)',
+    read: (t) =>
+      parseAllDocuments(t)
+        .map((d) => d.toJS())
+        .filter((v) => v !== null && v !== undefined),
+  },
   { name: 'js-yaml 5 (loadAll)', read: (t) => loadAll(t).filter((v) => v !== null && v !== undefined) },
 ];
 
@@ -59,7 +65,9 @@ const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-console.log(`yaml readers: ${plans.length} example environment(s), ${renders.length} render(s), scaled to N=${n}: ${corpus.length} renders, ${(bytes / 1024 / 1024).toFixed(1)} MiB; ${rounds} round(s), median CPU`);
+console.log(
+  `yaml readers: ${plans.length} example environment(s), ${renders.length} render(s), scaled to N=${n}: ${corpus.length} renders, ${(bytes / 1024 / 1024).toFixed(1)} MiB; ${rounds} round(s), median CPU`,
+);
 const results: Array<{ name: string; ms: number }> = [];
 for (const r of readers) {
   const samples: number[] = [];

@@ -71,6 +71,5 @@ function chartProject(file: string): CreateNodesResult {
 
 export const createNodes = [
   '{environments/*/environment.yaml,charts/*/Chart.yaml}',
-  (files: readonly string[], _options: unknown, ctx: Context) =>
-    files.map((f) => [f, f.startsWith('charts/') ? chartProject(f) : environmentProject(f, ctx)] as const),
+  (files: readonly string[], _options: unknown, ctx: Context) => files.map((f) => [f, f.startsWith('charts/') ? chartProject(f) : environmentProject(f, ctx)] as const),
 ] as const;

@@ -75,13 +75,24 @@ describe('redis-cluster backup and restore objects', () => {
     expect(env(c, 'REDIS_PASSWORD')?.valueFrom.secretKeyRef).toEqual({ name: 'rc-redis-cluster-auth', key: 'redis-password' });
     expect(env(c, 'BACKUP_RETENTION')?.value).toBe('7');
     expect(env(c, 'BACKUP_DIR')?.value).toBe('/backup');
-    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'backup', mountPath: '/backup' }, { name: 'tmp', mountPath: '/tmp' }, { name: 'scripts', mountPath: '/scripts', readOnly: true }]));
+    expect(c.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'backup', mountPath: '/backup' },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'scripts', mountPath: '/scripts', readOnly: true },
+      ]),
+    );
     const volumes = Object.fromEntries(pod.volumes.map((v: Obj) => [v.name, v]));
     expect(volumes.backup.persistentVolumeClaim).toEqual({ claimName: 'rc-redis-cluster-backup' });
     expect(volumes.tmp.emptyDir).toBeDefined();
     // Labels: the recommended set, component backup (what redis-netpol admits).
     for (const labels of [cron.metadata.labels, pod && job.template.metadata.labels]) {
-      expect(labels).toMatchObject({ 'app.kubernetes.io/instance': 'rc', 'app.kubernetes.io/part-of': 'redis-gitops', 'app.kubernetes.io/component': 'backup', 'app.kubernetes.io/name': 'redis-cluster' });
+      expect(labels).toMatchObject({
+        'app.kubernetes.io/instance': 'rc',
+        'app.kubernetes.io/part-of': 'redis-gitops',
+        'app.kubernetes.io/component': 'backup',
+        'app.kubernetes.io/name': 'redis-cluster',
+      });
     }
     // The backup pods are not Redis pods: the Services and the PodDisruptionBudget never select them.
     const selector = sts.spec.selector.matchLabels as Record<string, string>;

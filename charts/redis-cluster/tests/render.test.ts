@@ -9,7 +9,9 @@ import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops
 import { runHelm } from 'redis-gitops/io/helm.ts';
 
 const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
+  .filter((f) => f.endsWith('-values.yaml'))
+  .sort();
 
 type Obj = Record<string, any>;
 
@@ -85,7 +87,10 @@ describe('redis-cluster chart', () => {
 
   it('derives maxmemory from the memory limit with headroom', async () => {
     const objs = await render(['--set', 'resources.limits.memory=1Gi', '--set', 'resources.requests.memory=1Gi', '--set-json', 'redis.maxmemoryRatio=0.5']);
-    const conf = objs.filter((o) => o.kind === 'ConfigMap').map((o) => Object.values((o.object as Obj).data ?? {}).join('\n')).join('\n');
+    const conf = objs
+      .filter((o) => o.kind === 'ConfigMap')
+      .map((o) => Object.values((o.object as Obj).data ?? {}).join('\n'))
+      .join('\n');
     expect(conf).toMatch(/^maxmemory 536870912$/m);
   });
 
@@ -183,7 +188,12 @@ describe('redis-cluster chart', () => {
 
   it('puts no file path in the base redis.conf (start-node.sh writes dir, cluster-config-file and the TLS files)', async () => {
     for (const f of SCENARIOS) {
-      const conf = String((one((await render(scenario(f))).filter((o) => o.name.endsWith('-config')), 'ConfigMap')).data['redis.conf']);
+      const conf = String(
+        one(
+          (await render(scenario(f))).filter((o) => o.name.endsWith('-config')),
+          'ConfigMap',
+        ).data['redis.conf'],
+      );
       const paths = conf.split('\n').filter((l) => !l.trimStart().startsWith('#') && /(^|\s)"?\//.test(l));
       expect({ f, paths }).toEqual({ f, paths: [] });
     }

@@ -17,7 +17,15 @@ function shellSplits(counts: readonly number[]): Map<number, string[]> {
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SHARDS: '3', REPLICAS_PER_SHARD: '1', TOPOLOGY_DIR: '/nonexistent', POD_NAME: 'rc-0' },
   });
-  return new Map(out.trim().split('\n').map((l) => { const [n, ...ranges] = l.split(' '); return [Number(n), ranges] as [number, string[]]; }));
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [n, ...ranges] = l.split(' ');
+        return [Number(n), ranges] as [number, string[]];
+      }),
+  );
 }
 
 describe('the even slot split', () => {

@@ -115,7 +115,9 @@ beforeAll(async () => {
     group.push(await sandbox!.createPod('sg-0'), await sandbox!.createPod('sg-1'));
     await group[0]!.start({ kind: 'redis-server', args: [...common, '--appendonly', 'yes'] });
     await group[1]!.start({ kind: 'redis-server', args: [...common, '--appendonly', 'yes', '--replicaof', group[0]!.ip, '6379'] });
-    await waitFor('sg-1 to replicate sg-0', async () => ({ done: (await info(group[1]!, 'master_link_status')) === 'up', state: String(await info(group[1]!, 'master_link_status')) }), { timeoutMs: 30_000 });
+    await waitFor('sg-1 to replicate sg-0', async () => ({ done: (await info(group[1]!, 'master_link_status')) === 'up', state: String(await info(group[1]!, 'master_link_status')) }), {
+      timeoutMs: 30_000,
+    });
   });
 
   await timed('write and read keys (hits, misses, commandstats, keyspace)', async () => {
@@ -161,7 +163,9 @@ describe('metrics of the real exporter (Debian prometheus-redis-exporter 1.45) i
     }
     expect(used.size).toBeGreaterThan(15);
     const names = live();
-    const missing = [...used].filter(([m]) => !names.has(m) && !(PROMETHEUS_TARGET_METRICS as readonly string[]).includes(m) && !Object.hasOwn(KUBE_STATE_METRICS, m)).map(([m, where]) => `${m} (${where})`);
+    const missing = [...used]
+      .filter(([m]) => !names.has(m) && !(PROMETHEUS_TARGET_METRICS as readonly string[]).includes(m) && !Object.hasOwn(KUBE_STATE_METRICS, m))
+      .map(([m, where]) => `${m} (${where})`);
     expect(missing).toEqual([]);
   });
 

@@ -54,7 +54,11 @@ describe('redis-monitoring chart', () => {
   it('renders a PodMonitor, a PrometheusRule and the three dashboards for a Redis Cluster by default', async () => {
     const objs = await render();
     expect(objs.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'ConfigMap', 'PodMonitor', 'PrometheusRule']);
-    expect(dashboardsOf(objs).map((d) => d.key.replace(/^redis-[0-9a-f]{12}-/, '')).sort()).toEqual(['cluster.json', 'overview.json', 'replication.json']);
+    expect(
+      dashboardsOf(objs)
+        .map((d) => d.key.replace(/^redis-[0-9a-f]{12}-/, ''))
+        .sort(),
+    ).toEqual(['cluster.json', 'overview.json', 'replication.json']);
     expect(objs.every((o) => o.namespace === NAMESPACE)).toBe(true);
   });
 
@@ -79,7 +83,7 @@ describe('redis-monitoring chart', () => {
       expect(targets.mode.replacement).toBe('cluster');
     });
 
-    it('follows the target chart, a nameOverride of the Redis release and the chart\'s own release name', async () => {
+    it("follows the target chart, a nameOverride of the Redis release and the chart's own release name", async () => {
       const sentinel = one(await render(scenario('sentinel-values.yaml')), 'PodMonitor');
       expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('redis-sentinel');
       expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('redis'); // never the sentinel pods
@@ -111,7 +115,9 @@ describe('redis-monitoring chart', () => {
     });
 
     it('renders every alert the issue asks for, cluster alerts for Redis Cluster only', async () => {
-      const cluster = alertRules(await render()).map((r) => r.alert).sort();
+      const cluster = alertRules(await render())
+        .map((r) => r.alert)
+        .sort();
       expect(cluster).toEqual([...ALERT_NAMES].sort());
       expect(cluster).toEqual(expect.arrayContaining(['RedisSplitBrain', 'RedisMemoryGrowthToMaxmemory', 'RedisClusterSlotsFail', 'RedisStartHeld', 'RedisDataVanished']));
       const sentinel = alertRules(await render(scenario('sentinel-values.yaml'))).map((r) => r.alert);
@@ -120,14 +126,23 @@ describe('redis-monitoring chart', () => {
     });
 
     it('scopes every series of every alert expression to the target release (namespace, release, mode)', async () => {
-      for (const [args, release, mode] of [[[], 'rc', 'cluster'], [scenario('cluster-values.yaml'), 'prod-x86', 'cluster'], [scenario('sentinel-values.yaml'), 'cache-eu', 'sentinel']] as const) {
+      for (const [args, release, mode] of [
+        [[], 'rc', 'cluster'],
+        [scenario('cluster-values.yaml'), 'prod-x86', 'cluster'],
+        [scenario('sentinel-values.yaml'), 'cache-eu', 'sentinel'],
+      ] as const) {
         for (const r of alertRules(await render([...args]))) {
           for (const sel of vectorSelectors(r.expr)) {
             const eq = Object.fromEntries(sel.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value]));
             if (sel.metric.startsWith('kube_')) {
               // kube-state-metrics series carry no release or mode label: they are scoped by namespace and
               // container and only ever joined `on (namespace, pod)` with a release-scoped Redis series.
-              expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.container], joined: /and on \(namespace, pod\)/.test(r.expr) }).toEqual({ alert: r.alert, metric: sel.metric, scope: [NAMESPACE, 'redis'], joined: true });
+              expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.container], joined: /and on \(namespace, pod\)/.test(r.expr) }).toEqual({
+                alert: r.alert,
+                metric: sel.metric,
+                scope: [NAMESPACE, 'redis'],
+                joined: true,
+              });
               continue;
             }
             expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.release, eq.mode] }).toEqual({ alert: r.alert, metric: sel.metric, scope: [NAMESPACE, release, mode] });
@@ -212,7 +227,11 @@ describe('redis-monitoring chart', () => {
     it('ship exactly the JSON packages/dashboards generates (run node packages/dashboards/bin/generate-dashboards.ts after a change)', () => {
       const dir = path.join(REPO, DASHBOARDS_DIR);
       const files = dashboardFiles();
-      expect(readdirSync(dir).filter((f) => f.endsWith('.json')).sort()).toEqual(files.map((f) => f.file).sort());
+      expect(
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .sort(),
+      ).toEqual(files.map((f) => f.file).sort());
       for (const f of files) expect({ file: f.file, upToDate: readFileSync(path.join(dir, f.file), 'utf8') === f.content }).toEqual({ file: f.file, upToDate: true });
     });
   });
@@ -232,7 +251,9 @@ describe('redis-monitoring chart', () => {
     const dir = path.join(REPO, 'charts', chart);
     const r = await runHelm(['template', 'rel', dir, '--namespace', NAMESPACE]);
     expect({ chart, code: r.code, err: r.code ? r.stderr : '' }).toEqual({ chart, code: 0, err: '' });
-    const sets = parseManifests(r.stdout, { chart }).objects.filter((o) => o.kind === 'StatefulSet').map((o) => o.object as Obj);
+    const sets = parseManifests(r.stdout, { chart })
+      .objects.filter((o) => o.kind === 'StatefulSet')
+      .map((o) => o.object as Obj);
     const selector = one(await render(['--set', `target.chart=${chart}`, '--set', 'target.release=rel']), 'PodMonitor').spec.selector.matchLabels as Record<string, string>;
     const selected = sets.filter((st) => Object.entries(selector).every(([k, v]) => st.spec.template.metadata.labels[k] === v));
     expect({ chart, selected: selected.map((st) => st.spec.template.metadata.labels['app.kubernetes.io/component']) }).toEqual({ chart, selected: ['redis'] });
@@ -245,8 +266,8 @@ describe('redis-monitoring chart', () => {
 
   it('uses only reviewed exporter metrics in alerts and dashboards', async () => {
     const used = new Set<string>();
-    for (const mode of ['redis-cluster', 'redis-sentinel']) for (const r of alertRules(await render(['--set', `target.chart=${mode}`]))) metricNamesOf(r.expr).forEach((m) => used.add(m));
-    for (const d of dashboardFiles()) for (const q of dashboardQueries(d.file, d.dashboard)) metricNamesOf(expandGrafanaVariables(q.expr)).forEach((m) => used.add(m));
+    for (const mode of ['redis-cluster', 'redis-sentinel']) for (const r of alertRules(await render(['--set', `target.chart=${mode}`]))) for (const m of metricNamesOf(r.expr)) used.add(m);
+    for (const d of dashboardFiles()) for (const q of dashboardQueries(d.file, d.dashboard)) for (const m of metricNamesOf(expandGrafanaVariables(q.expr))) used.add(m);
     const known = new Set<string>([...Object.keys(EXPORTER_METRICS), ...PROMETHEUS_TARGET_METRICS, ...Object.keys(KUBE_STATE_METRICS)]);
     expect([...used].filter((m) => !known.has(m))).toEqual([]);
   });

@@ -24,8 +24,15 @@ async function unitTestRules(mode: Mode): Promise<string> {
 
 const timings: Array<{ what: string; ms: number }> = [];
 afterAll(() => {
-  const total = (prefix: string) => timings.filter((t) => t.what.startsWith(prefix)).reduce((a, t) => a + t.ms, 0).toFixed(0);
-  const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 5).map((t) => `${t.what}: ${t.ms.toFixed(0)} ms`);
+  const total = (prefix: string) =>
+    timings
+      .filter((t) => t.what.startsWith(prefix))
+      .reduce((a, t) => a + t.ms, 0)
+      .toFixed(0);
+  const slowest = [...timings]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5)
+    .map((t) => `${t.what}: ${t.ms.toFixed(0)} ms`);
   console.log(`promtool timings: ${timings.length} runs; check rules ${total('check')} ms, test rules ${total('test')} ms; slowest:\n  ${slowest.join('\n  ')}`);
 });
 

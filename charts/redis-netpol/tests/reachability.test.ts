@@ -20,7 +20,16 @@ async function environment(chart: RedisChart, scenarioFile: string, release = 'p
   return { env, objects: all };
 }
 
-const PROBES: readonly [Protocol, number][] = [['UDP', 53], ['TCP', 53], ['TCP', 443], ['TCP', 6379], ['TCP', 9121], ['TCP', 16379], ['TCP', 26379], ['TCP', 8080]];
+const PROBES: readonly [Protocol, number][] = [
+  ['UDP', 53],
+  ['TCP', 53],
+  ['TCP', 443],
+  ['TCP', 6379],
+  ['TCP', 9121],
+  ['TCP', 16379],
+  ['TCP', 26379],
+  ['TCP', 8080],
+];
 const flow = (a: Endpoint, b: Endpoint, protocol: Protocol, port: number) => `${a.name} -> ${b.name} ${protocol}/${port}`;
 
 /** Every allowed connection (over PROBES and the backup ports) that has a pod of the release at one end. */
@@ -47,7 +56,8 @@ function specifiedFlows(env: Environment, chart: RedisChart, values: Obj): strin
   add(env.redis, env.redis, 6379); // replication
   add(jobs, env.redis, 6379); // bootstrap (cluster) and backup Jobs
   add(env.clients, env.redis, 6379);
-  if (chart === 'redis-cluster') add(env.redis, env.redis, 16379); // the cluster bus
+  if (chart === 'redis-cluster')
+    add(env.redis, env.redis, 16379); // the cluster bus
   else {
     add(env.sentinels, env.redis, 6379);
     add([...env.sentinels, ...env.redis, ...jobs.filter((j) => j.name === 'backup')], env.sentinels, 26379);
@@ -56,7 +66,7 @@ function specifiedFlows(env: Environment, chart: RedisChart, values: Obj): strin
   if (values.monitoring.enabled) add([env.at.prometheus!], env.redis, 9121);
   add(env.release, [env.at['kube-dns']!], 53, 'UDP');
   add(env.release, [env.at['kube-dns']!], 53, 'TCP');
-  values.backup.egress.forEach((e: Obj, i: number) => add([env.at.backup!], [env.at[`backup-target-${i}`]!], e.port));
+  for (const [i, e] of (values.backup.egress as Obj[]).entries()) add([env.at.backup!], [env.at[`backup-target-${i}`]!], e.port);
   return [...new Set(out)].sort();
 }
 
@@ -75,14 +85,22 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
       { name: 'bus', containerPort: 16379, protocol: 'TCP' },
       { name: 'metrics', containerPort: 9121, protocol: 'TCP' },
     ]);
-    expect(env.redis[0]!.labels).toMatchObject({ 'app.kubernetes.io/name': 'redis-cluster', 'app.kubernetes.io/instance': 'prod-x86', 'app.kubernetes.io/component': 'redis', 'app.kubernetes.io/part-of': 'redis-gitops' });
+    expect(env.redis[0]!.labels).toMatchObject({
+      'app.kubernetes.io/name': 'redis-cluster',
+      'app.kubernetes.io/instance': 'prod-x86',
+      'app.kubernetes.io/component': 'redis',
+      'app.kubernetes.io/part-of': 'redis-gitops',
+    });
     // The bootstrap hook, the scale-in hook (also component bootstrap) and the backup CronJob.
     expect(env.jobs.map((p) => [p.name, p.labels['app.kubernetes.io/component']])).toEqual([
       ['bootstrap', 'bootstrap'],
       ['bootstrap-prod-x86-redis-cluster-scale-in', 'bootstrap'],
       ['backup', 'backup'],
     ]);
-    expect(env.clients.map((c) => [c.namespace, c.labels])).toEqual([['shop', { 'app.kubernetes.io/name': 'checkout' }], [NAMESPACE, { 'app.kubernetes.io/name': 'cart-worker' }]]);
+    expect(env.clients.map((c) => [c.namespace, c.labels])).toEqual([
+      ['shop', { 'app.kubernetes.io/name': 'checkout' }],
+      [NAMESPACE, { 'app.kubernetes.io/name': 'cart-worker' }],
+    ]);
   });
 
   it('admits the declared clients to 6379 of every Redis pod, in another namespace and in its own', () => {
@@ -94,7 +112,13 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
   });
 
   it('refuses an undeclared pod of the same namespace, and a look-alike of a client in another namespace, on every port', () => {
-    for (const [from, port] of PROBES.map(([, p]) => p).flatMap((p) => [['intruder', p], ['look-alike', p]] as const)) {
+    for (const [from, port] of PROBES.map(([, p]) => p).flatMap(
+      (p) =>
+        [
+          ['intruder', p],
+          ['look-alike', p],
+        ] as const,
+    )) {
       expect({ from, port, allowed: allow(from, 'redis-0', port) }).toEqual({ from, port, allowed: false });
     }
   });
@@ -106,7 +130,10 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
   });
 
   it('lets the Redis pods replicate (6379) and gossip (16379) with each other, both ways', () => {
-    for (const [a, b] of [['redis-0', 'redis-1'], ['redis-1', 'redis-0']]) {
+    for (const [a, b] of [
+      ['redis-0', 'redis-1'],
+      ['redis-1', 'redis-0'],
+    ]) {
       expect(allow(a!, b!, 6379)).toBe(true);
       expect(allow(a!, b!, 16379)).toBe(true);
     }
@@ -122,7 +149,12 @@ describe('redis-cluster (production values) + redis-netpol (ci/cluster-values.ya
 
   it('lets every pod of the release resolve names (DNS 53, UDP and TCP) and reach nothing else outside', () => {
     for (const p of env.release) {
-      expect({ p: p.name, udp: allow(p.name, 'kube-dns', 53, 'UDP'), tcp: allow(p.name, 'kube-dns', 53, 'TCP'), dnsMetrics: allow(p.name, 'kube-dns', 9153) }).toEqual({ p: p.name, udp: true, tcp: true, dnsMetrics: false });
+      expect({ p: p.name, udp: allow(p.name, 'kube-dns', 53, 'UDP'), tcp: allow(p.name, 'kube-dns', 53, 'TCP'), dnsMetrics: allow(p.name, 'kube-dns', 9153) }).toEqual({
+        p: p.name,
+        udp: true,
+        tcp: true,
+        dnsMetrics: false,
+      });
       for (const port of [443, 6379, 53]) expect({ p: p.name, port, internet: allow(p.name, 'internet', port) }).toEqual({ p: p.name, port, internet: false });
     }
     expect(allow('redis-0', 'client-0', 8080)).toBe(false); // no egress to clients either
@@ -179,7 +211,7 @@ describe('redis-sentinel (production values) + redis-netpol (ci/sentinel-values.
     expect(allow('sentinel-0', 'redis-0', 26379)).toBe(false);
   });
 
-  it('admits Prometheus to the Redis pods\' exporter only, never to the Sentinels', () => {
+  it("admits Prometheus to the Redis pods' exporter only, never to the Sentinels", () => {
     expect(allow('prometheus', 'redis-0', 9121)).toBe(true);
     expect(allow('prometheus', 'sentinel-0', 9121)).toBe(false);
     expect(allow('prometheus', 'sentinel-0', 26379)).toBe(false);
@@ -201,7 +233,12 @@ describe('every ci/ scenario: the allowed connections are exactly the ones speci
     const { env } = await environment(chart, f);
     const values = effectiveValues(f);
     const expected = specifiedFlows(env, chart, values);
-    expect(allowedFlows(env, values.backup.egress.map((e: Obj) => e.port))).toEqual(expected);
+    expect(
+      allowedFlows(
+        env,
+        values.backup.egress.map((e: Obj) => e.port),
+      ),
+    ).toEqual(expected);
     expect(expected.length).toBeGreaterThan(10);
   });
 

@@ -15,7 +15,9 @@ const allPorts = (objs: Obj[]) => new Set(objs.flatMap((np) => [...portsOf(np, '
 
 describe('redis-netpol chart', () => {
   it('has the ci/ scenarios the issue asks for', () => {
-    expect(SCENARIOS).toEqual(expect.arrayContaining(['cluster-values.yaml', 'sentinel-values.yaml', 'no-clients-values.yaml', 'several-clients-values.yaml', 'monitoring-off-values.yaml', 'backup-egress-values.yaml']));
+    expect(SCENARIOS).toEqual(
+      expect.arrayContaining(['cluster-values.yaml', 'sentinel-values.yaml', 'no-clients-values.yaml', 'several-clients-values.yaml', 'monitoring-off-values.yaml', 'backup-egress-values.yaml']),
+    );
   });
 
   it.each(SCENARIOS)('renders ci/%s into NetworkPolicies that pass the Kubernetes schemas, unknown fields included', async (f) => {
@@ -61,9 +63,7 @@ describe('redis-netpol chart', () => {
     expect([...allPorts(cluster)].sort()).toEqual([16379, 53, 6379, 'metrics'].sort());
     const sentinel = ofKind(await render(scenario('sentinel-values.yaml')), 'NetworkPolicy');
     expect([...allPorts(sentinel)].sort()).toEqual([26379, 53, 6379, 'metrics'].sort());
-    expect(await names(scenario('cluster-values.yaml'))).toEqual(
-      ['clients', 'default-deny', 'dns', 'jobs', 'metrics', 'namespace-default-deny', 'redis'].map((s) => `rc-redis-netpol-${s}`),
-    );
+    expect(await names(scenario('cluster-values.yaml'))).toEqual(['clients', 'default-deny', 'dns', 'jobs', 'metrics', 'namespace-default-deny', 'redis'].map((s) => `rc-redis-netpol-${s}`));
     expect(await names(scenario('sentinel-values.yaml'))).toEqual(
       ['clients', 'default-deny', 'dns', 'jobs', 'metrics', 'namespace-default-deny', 'redis', 'sentinel', 'sentinel-clients'].map((s) => `rc-redis-netpol-${s}`),
     );
@@ -73,7 +73,7 @@ describe('redis-netpol chart', () => {
     expect(jobs(sentinel)).toEqual(['backup']);
   });
 
-  it('selects the Redis pods with the Redis charts\' own labels, following target.name', async () => {
+  it("selects the Redis pods with the Redis charts' own labels, following target.name", async () => {
     const redis = byName(await render(['--set', 'target.release=cache', '--set', 'target.name=my-redis']), 'rc-redis-netpol-redis');
     expect(redis.spec.podSelector.matchLabels).toEqual({
       'app.kubernetes.io/name': 'my-redis',
@@ -105,7 +105,11 @@ describe('redis-netpol chart', () => {
     expect(await names()).not.toContain('rc-redis-netpol-backup-egress');
     const backup = byName(await render(scenario('backup-egress-values.yaml')), 'rc-redis-netpol-backup-egress');
     expect(backup.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('backup');
-    expect(backup.spec.egress.map((r: Obj) => [r.to[0].ipBlock.cidr, r.ports[0].port])).toEqual([['10.20.30.0/24', 443], ['172.31.8.15/32', 443], ['2001:db8:10::/48', 443]]);
+    expect(backup.spec.egress.map((r: Obj) => [r.to[0].ipBlock.cidr, r.ports[0].port])).toEqual([
+      ['10.20.30.0/24', 443],
+      ['172.31.8.15/32', 443],
+      ['2001:db8:10::/48', 443],
+    ]);
   });
 
   describe('netpol-shape (the admission policy, evaluated offline in a production namespace)', () => {
@@ -122,7 +126,8 @@ describe('redis-netpol chart', () => {
       // outside the list. This test pins that nothing ELSE of that policy is flagged, and keeps
       // passing when the policy learns to allow backup egress.
       const results = evaluate(set, await render(scenario('backup-egress-values.yaml')), { namespaceLabels: PRODUCTION_LABELS });
-      for (const r of results) expect(r.message).toBe(`NetworkPolicy ${NAMESPACE}/rc-redis-netpol-backup-egress allows egress on 443; 443; 443, not only DNS (53) and the Redis ports (spec.egress[].ports)`);
+      for (const r of results)
+        expect(r.message).toBe(`NetworkPolicy ${NAMESPACE}/rc-redis-netpol-backup-egress allows egress on 443; 443; 443, not only DNS (53) and the Redis ports (spec.egress[].ports)`);
     });
   });
 
@@ -133,7 +138,11 @@ describe('redis-netpol chart', () => {
       const { redis, all } = await renderWithRedis(chart, [], 'prod-x86');
       const codes = ['netpol-coverage', 'default-deny-ingress'];
       // Without this chart both checks fail: the test is not vacuous.
-      expect(checkManifestSet(redis, { tier: 'production', namespace: NAMESPACE }).map((f) => f.code).filter((c) => codes.includes(c)).length).toBeGreaterThan(0);
+      expect(
+        checkManifestSet(redis, { tier: 'production', namespace: NAMESPACE })
+          .map((f) => f.code)
+          .filter((c) => codes.includes(c)).length,
+      ).toBeGreaterThan(0);
       const findings = checkManifestSet(all, { tier: 'production', namespace: NAMESPACE }).filter((f) => codes.includes(f.code));
       expect(findings.map((f) => `${f.code}: ${f.message}`)).toEqual([]);
       expect(checkObjects(all)).toEqual([]);
@@ -159,7 +168,12 @@ describe('redis-netpol chart', () => {
     });
 
     it('refuses empty selectors and a namespace given twice, listing every problem at once', async () => {
-      const bad = JSON.stringify([{ podSelector: {} }, { namespaceSelector: {}, podSelector: { matchLabels: { app: 'x' } } }, { namespace: 'shop', namespaceSelector: { matchLabels: { a: 'b' } } }, { podSelector: { matchLabels: {} } }]);
+      const bad = JSON.stringify([
+        { podSelector: {} },
+        { namespaceSelector: {}, podSelector: { matchLabels: { app: 'x' } } },
+        { namespace: 'shop', namespaceSelector: { matchLabels: { a: 'b' } } },
+        { podSelector: { matchLabels: {} } },
+      ]);
       const schema = await template(['--set-json', `clients=${bad}`]);
       expect(schema.code).not.toBe(0);
       for (const i of [0, 1, 2, 3]) expect(schema.stderr).toContain(`at '/clients/${i}'`);
@@ -203,7 +217,10 @@ describe('redis-netpol chart', () => {
         const { objects } = parseManifests((await helmTemplate(CHART, scenario(f))).stdout);
         for (const o of objects) {
           const spec = (o.object as Obj).spec;
-          for (const [dir, key] of [['ingress', 'from'], ['egress', 'to']] as const) {
+          for (const [dir, key] of [
+            ['ingress', 'from'],
+            ['egress', 'to'],
+          ] as const) {
             for (const rule of spec[dir] ?? []) {
               expect({ f, np: o.name, peers: (rule[key] ?? []).length > 0, ports: (rule.ports ?? []).length > 0 }).toEqual({ f, np: o.name, peers: true, ports: true });
               for (const peer of rule[key]) {

@@ -10,7 +10,9 @@ import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops
 import { runHelm } from 'redis-gitops/io/helm.ts';
 
 const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
+  .filter((f) => f.endsWith('-values.yaml'))
+  .sort();
 
 type Obj = Record<string, any>;
 
@@ -44,7 +46,15 @@ const configOf = (objs: RenderedObject[], key: string): string => String(byName(
 describe('redis-sentinel chart', () => {
   it('has the ci/ scenarios the platform relies on', () => {
     expect(SCENARIOS).toEqual(
-      expect.arrayContaining(['default-values.yaml', 'production-values.yaml', 'arm64-small-values.yaml', 'no-persistence-values.yaml', 'announce-hostnames-values.yaml', 'tls-values.yaml', 'metrics-disabled-values.yaml']),
+      expect.arrayContaining([
+        'default-values.yaml',
+        'production-values.yaml',
+        'arm64-small-values.yaml',
+        'no-persistence-values.yaml',
+        'announce-hostnames-values.yaml',
+        'tls-values.yaml',
+        'metrics-disabled-values.yaml',
+      ]),
     );
   });
 
@@ -127,7 +137,10 @@ describe('redis-sentinel chart', () => {
   it('probes never kill during an AOF load or a full resync, and the hooks run scripts the chart ships', async () => {
     const objs = await render();
     const scripts = byName(objs, 'ConfigMap', 'rs-redis-sentinel-scripts').data as Record<string, string>;
-    for (const [sts, name] of [[redisSts(objs), 'redis'], [sentinelSts(objs), 'sentinel']] as const) {
+    for (const [sts, name] of [
+      [redisSts(objs), 'redis'],
+      [sentinelSts(objs), 'sentinel'],
+    ] as const) {
       const c = container(sts, name);
       expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(600);
       for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
@@ -147,7 +160,9 @@ describe('redis-sentinel chart', () => {
   it('ships every scripts/*.sh file verbatim in the scripts ConfigMap, executable', async () => {
     const objs = await render();
     const data = byName(objs, 'ConfigMap', 'rs-redis-sentinel-scripts').data as Record<string, string>;
-    const files = readdirSync(path.join(CHART, 'scripts')).filter((f) => f.endsWith('.sh')).sort();
+    const files = readdirSync(path.join(CHART, 'scripts'))
+      .filter((f) => f.endsWith('.sh'))
+      .sort();
     expect(Object.keys(data).sort()).toEqual(files);
     for (const f of files) expect({ f, same: data[f] === readFileSync(path.join(CHART, 'scripts', f), 'utf8') }).toEqual({ f, same: true });
     const mode = redisSts(objs).spec.template.spec.volumes.find((v: Obj) => v.name === 'scripts').configMap.defaultMode;
@@ -170,7 +185,21 @@ describe('redis-sentinel chart', () => {
     const objs = await render(['--set', 'sentinel.masterSet=sessions', '--set', 'sentinel.downAfterMilliseconds=3000', '--set', 'sentinel.port=26380']);
     const r = container(redisSts(objs), 'redis');
     const s = container(sentinelSts(objs), 'sentinel');
-    for (const name of ['MASTER_SET', 'QUORUM', 'DOWN_AFTER_MS', 'FAILOVER_TIMEOUT', 'PARALLEL_SYNCS', 'SENTINEL_PORT', 'HEADLESS_SERVICE', 'SENTINEL_HEADLESS_SERVICE', 'REDIS_STATEFULSET', 'SENTINEL_STATEFULSET', 'REDIS_NODES', 'SENTINEL_COUNT', 'ANNOUNCE_HOSTNAMES']) {
+    for (const name of [
+      'MASTER_SET',
+      'QUORUM',
+      'DOWN_AFTER_MS',
+      'FAILOVER_TIMEOUT',
+      'PARALLEL_SYNCS',
+      'SENTINEL_PORT',
+      'HEADLESS_SERVICE',
+      'SENTINEL_HEADLESS_SERVICE',
+      'REDIS_STATEFULSET',
+      'SENTINEL_STATEFULSET',
+      'REDIS_NODES',
+      'SENTINEL_COUNT',
+      'ANNOUNCE_HOSTNAMES',
+    ]) {
       expect({ name, redis: env(r, name)?.value }).toEqual({ name, redis: env(s, name)?.value });
     }
     expect(env(r, 'MASTER_SET')!.value).toBe('sessions');
@@ -256,7 +285,11 @@ describe('redis-sentinel chart', () => {
       expect(conf).toMatch(/^tls-replication yes$/m);
       expect(conf).toMatch(/^tls-cert-file \/tls\/tls.crt$/m);
     }
-    for (const [sts, name] of [[redisSts(objs), 'redis'], [sentinelSts(objs), 'sentinel'], [redisSts(objs), 'metrics']] as const) {
+    for (const [sts, name] of [
+      [redisSts(objs), 'redis'],
+      [sentinelSts(objs), 'sentinel'],
+      [redisSts(objs), 'metrics'],
+    ] as const) {
       const c = container(sts, name);
       expect({ name, tls: c.volumeMounts.find((m: Obj) => m.mountPath === '/tls')?.readOnly }).toEqual({ name, tls: true });
       expect(sts.spec.template.spec.volumes.find((v: Obj) => v.name === 'tls').secret.secretName).toBe('redis-sentinel-tls');
@@ -284,7 +317,11 @@ describe('redis-sentinel chart', () => {
 
   it('caps the Sentinel budget so that drains always leave enough Sentinels to fail over', async () => {
     const pdb = async (count: number, quorum: number, max: number) =>
-      byName(await render(['--set', `sentinel.count=${count}`, '--set', `sentinel.quorum=${quorum}`, '--set', `podDisruptionBudget.maxUnavailable=${max}`]), 'PodDisruptionBudget', 'rs-redis-sentinel-sentinel').spec.maxUnavailable;
+      byName(
+        await render(['--set', `sentinel.count=${count}`, '--set', `sentinel.quorum=${quorum}`, '--set', `podDisruptionBudget.maxUnavailable=${max}`]),
+        'PodDisruptionBudget',
+        'rs-redis-sentinel-sentinel',
+      ).spec.maxUnavailable;
     expect(await pdb(3, 2, 1)).toBe(1);
     expect(await pdb(5, 3, 2)).toBe(2);
     expect(await pdb(5, 4, 2)).toBe(1); // 5 - max(quorum 4, majority 3)

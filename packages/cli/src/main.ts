@@ -58,8 +58,7 @@ Options:
   --markdown         the report as Markdown, for a pull-request comment
   --concurrency N    helm processes at once (default: number of CPU cores)`,
     options: { env: envOption, json: jsonOption, markdown: { type: 'boolean' }, concurrency: { type: 'string' } },
-    run: (v, out) =>
-      runValidate({ envs: (v.env as string[]) ?? [], json: Boolean(v.json), markdown: Boolean(v.markdown), concurrency: parseConcurrency(v.concurrency) }, out),
+    run: (v, out) => runValidate({ envs: (v.env as string[]) ?? [], json: Boolean(v.json), markdown: Boolean(v.markdown), concurrency: parseConcurrency(v.concurrency) }, out),
   },
   render: {
     summary: 'print the rendered Kubernetes manifests of one environment',

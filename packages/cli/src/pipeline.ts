@@ -7,7 +7,7 @@ import path from 'node:path';
 import { argocdWorkspaceFiles, checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
 import { checkObjects, parseManifests, type Finding, type RenderedObject } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate, type PolicySet } from '@redis-gitops/policy';
-import { type ParsedEnvironment } from '@redis-gitops/spec';
+import type { ParsedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { FileChange } from './io/atomic-write.ts';
@@ -70,7 +70,12 @@ function filesUnder(root: string, rel: string): string[] {
 
 /** Workspace-wide generated files (argocd/generated/), compared with disk. Computed from every environment. */
 export function findWorkspaceDrift(ws: Workspace): Drift[] {
-  const expected = new Map(argocdWorkspaceFiles(ws.clusters, ws.all.map((e) => e.resolved)).map((f) => [f.path, f.content]));
+  const expected = new Map(
+    argocdWorkspaceFiles(
+      ws.clusters,
+      ws.all.map((e) => e.resolved),
+    ).map((f) => [f.path, f.content]),
+  );
   const drift: Drift[] = [];
   for (const rel of filesUnder(ws.root, 'argocd/generated')) {
     if (!expected.has(rel)) drift.push({ environment: '', file: rel, expected: null, actual: readFileSync(path.join(ws.root, rel), 'utf8') });
@@ -160,7 +165,13 @@ export async function renderPlans(root: string, plans: readonly Plan[], opts: Re
       let objects: readonly RenderedObject[] = [];
       const findings: Finding[] = [];
       if (r.code !== 0) {
-        findings.push({ severity: 'error', code: 'helm-template-failed', message: `helm template failed: ${r.stderr.trim()}`, hint: 'run `npx redis-gitops render --env ' + env.name + '` to see the full output', ...origin });
+        findings.push({
+          severity: 'error',
+          code: 'helm-template-failed',
+          message: `helm template failed: ${r.stderr.trim()}`,
+          hint: `run \`npx redis-gitops render --env ${env.name}\` to see the full output`,
+          ...origin,
+        });
       } else {
         const parsed = parseManifests(r.stdout, origin);
         objects = parsed.objects;
@@ -192,8 +203,8 @@ export function checkPolicies(set: PolicySet, p: Plan, render: EnvironmentRender
   const env = p.env.resolved;
   const objects = render.charts.flatMap((c) => c.objects);
   const origin = { environment: env.name };
-  return [
-    ...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }),
-    ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace }),
-  ].map((f) => ({ ...origin, ...f }));
+  return [...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }), ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace })].map((f) => ({
+    ...origin,
+    ...f,
+  }));
 }

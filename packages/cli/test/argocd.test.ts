@@ -11,9 +11,15 @@ import { REPO } from './workspace-fixture.ts';
 
 type Obj = Record<string, any>;
 const read = (rel: string) => readFileSync(path.join(REPO, rel), 'utf8');
-const files = (rel: string) => readdirSync(path.join(REPO, rel), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).map((f) => path.join(rel, f));
+const files = (rel: string) =>
+  readdirSync(path.join(REPO, rel), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.join(rel, f));
 const argoObjects = (): RenderedObject[] => files('argocd/generated').flatMap((f) => parseManifests(read(f), {}).objects.map((o) => ({ ...o, source: f })));
-const appInputs = (): Obj[] => files('environments').filter((f) => f.includes('/generated/apps/')).map((f) => YAML.parse(read(f)) as Obj);
+const appInputs = (): Obj[] =>
+  files('environments')
+    .filter((f) => f.includes('/generated/apps/'))
+    .map((f) => YAML.parse(read(f)) as Obj);
 const clusters = YAML.parse(read('environments/clusters.yaml')) as { clusters: { name: string; server: string; arch: string }[] };
 
 /** Fills `{{.key}}` like Argo CD's goTemplate with missingkey=error: an unknown key throws. */
@@ -76,7 +82,11 @@ describe('Argo CD objects', () => {
   });
 
   it('orders an environment: netpol, then Redis, then monitoring', () => {
-    const waves = Object.fromEntries(appInputs().filter((i) => i.environment === 'prod-x86').map((i) => [i.chart, Number(i.syncWave)]));
+    const waves = Object.fromEntries(
+      appInputs()
+        .filter((i) => i.environment === 'prod-x86')
+        .map((i) => [i.chart, Number(i.syncWave)]),
+    );
     expect(waves['redis-netpol']).toBeLessThan(waves['redis-cluster']);
     expect(waves['redis-cluster']).toBeLessThan(waves['redis-monitoring']);
   });

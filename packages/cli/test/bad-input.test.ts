@@ -101,11 +101,13 @@ describe('bad input: exit 2, a precise message, nothing written', () => {
     const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
     schema.properties.cluster.properties.replicasPerShard.minimum = 2;
     writeFileSync(schemaFile, JSON.stringify(schema));
-    await expectRejected(/^environments\/prod-x86\/environment\.yaml:16:23 spec\.topology\.replicasPerShard: chart redis-cluster rejects the generated value cluster\.replicasPerShard: must be >= 2 \(got 1\)/m);
+    await expectRejected(
+      /^environments\/prod-x86\/environment\.yaml:16:23 spec\.topology\.replicasPerShard: chart redis-cluster rejects the generated value cluster\.replicasPerShard: must be >= 2 \(got 1\)/m,
+    );
   });
 
   it('reports problems from several files in one run', async () => {
-    edit(PROD, (t) => t.replace(/^  tier: production$/m, '  tier: prod'));
+    edit(PROD, (t) => t.replace(/^ {2}tier: production$/m, '  tier: prod'));
     edit('environments/dev-x86/environment.yaml', (t) => t.replace('shards: 3', 'shards: 1'));
     const r = await fx.run('validate');
     expect(r.code).toBe(2);

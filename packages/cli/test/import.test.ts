@@ -61,7 +61,7 @@ describe('redis-gitops import bitnami', () => {
     expect(r.stdout).toMatch(/key\(s\) not imported:\n\s+key\s+value\s+why it was not imported/);
     expect((await fx.run('generate', '--env', 'orders')).code).toBe(0);
     const v = await fx.run('validate', '--env', 'orders');
-    expect(v.stdout).toMatch(/PASS  orders/);
+    expect(v.stdout).toMatch(/PASS {2}orders/);
     expect(v.code).toBe(0);
     const before = readFileSync(fx.file('environments/orders/environment.yaml'), 'utf8');
     const again = await fx.run('import', 'bitnami', path.join(FIXTURES, 'redis-cluster-values.yaml'), '--name', 'orders', '--cluster', 'x86-dev');

@@ -38,13 +38,10 @@ function violations(mutate: (objects: RenderedObject[]) => RenderedObject[]): st
   const objects = mutate(base.render.charts.flatMap((c) => c.objects).map((o) => ({ ...o, object: JSON.parse(JSON.stringify(o.object)) as Obj })));
   const render: EnvironmentRender = { environment: 'prod-x86', charts: [{ ...base.render.charts[0]!, objects }] };
   const all = checkPolicies(policies, base.plan, render);
-  return all
-    .filter((f) => f.severity === 'error')
-    .map((f) => f.message);
+  return all.filter((f) => f.severity === 'error').map((f) => f.message);
 }
 
-const redisContainer = (objects: RenderedObject[]): Obj =>
-  (objects.find((o) => o.kind === 'StatefulSet')!.object as Obj).spec.template.spec.containers.find((c: Obj) => c.name === 'redis');
+const redisContainer = (objects: RenderedObject[]): Obj => (objects.find((o) => o.kind === 'StatefulSet')!.object as Obj).spec.template.spec.containers.find((c: Obj) => c.name === 'redis');
 
 describe('production policy gate', () => {
   it('passes the real production render', () => {
@@ -117,7 +114,10 @@ describe('the same mistakes in the spec', () => {
     expect({ specMax, chartMax }).toEqual({ specMax: MAXMEMORY_LIMIT_RATIO, chartMax: MAXMEMORY_LIMIT_RATIO });
     const undo = edit((t) => t.replace(/^(\s*)version: 7\.4\.2$/m, '$1version: 7.4.2\n$1maxmemoryRatio: 0.85'));
     try {
-      const line = readFileSync(fx.file(PROD), 'utf8').split('\n').findIndex((l) => l.includes('maxmemoryRatio: 0.85')) + 1;
+      const line =
+        readFileSync(fx.file(PROD), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('maxmemoryRatio: 0.85')) + 1;
       expect(line).toBeGreaterThan(0);
       const r = await fx.run('validate', '--env', 'prod-x86');
       expect(r.code).toBe(2);

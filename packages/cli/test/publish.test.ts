@@ -15,9 +15,11 @@ let home: string;
 let server: Server;
 let url: string;
 const out = () => fx.file('dist/charts');
-const helm = (...args: string[]) =>
-  runHelm(args, { env: { HELM_CONFIG_HOME: path.join(home, 'config'), HELM_CACHE_HOME: path.join(home, 'cache'), HELM_DATA_HOME: path.join(home, 'data') } });
-const charts = () => readdirSync(fx.file('charts')).filter((c) => existsSync(fx.file(`charts/${c}/Chart.yaml`))).sort();
+const helm = (...args: string[]) => runHelm(args, { env: { HELM_CONFIG_HOME: path.join(home, 'config'), HELM_CACHE_HOME: path.join(home, 'cache'), HELM_DATA_HOME: path.join(home, 'data') } });
+const charts = () =>
+  readdirSync(fx.file('charts'))
+    .filter((c) => existsSync(fx.file(`charts/${c}/Chart.yaml`)))
+    .sort();
 
 beforeAll(async () => {
   fx = makeFixture();

@@ -41,7 +41,7 @@ describe('validate', () => {
     try {
       const r = await fx.run('validate', '--env', 'dev-x86');
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/FAIL  dev-x86/);
+      expect(r.stdout).toMatch(/FAIL {2}dev-x86/);
       expect(r.stdout).toMatch(/environments\/dev-x86\/generated\/redis-cluster\.values\.yaml is stale/);
       expect(r.stdout).toMatch(/is stale — run `npx redis-gitops generate --env dev-x86` and commit the result/);
     } finally {
@@ -77,7 +77,11 @@ describe('render', () => {
 
 describe('diff', () => {
   it('shows the rendered change between a git ref and the working tree', async () => {
-    const git = (...args: string[]) => execFileSync('git', ['-C', fx.root, ...args], { stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', fx.root, ...args], {
+        stdio: 'pipe',
+        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' },
+      });
     git('init', '-q');
     git('add', '-A');
     git('commit', '-qm', 'base');

@@ -34,7 +34,16 @@ export function makeFixture(): Fixture {
     async run(...argv) {
       let stdout = '';
       let stderr = '';
-      const out: Output = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), progress: () => {}, color: false };
+      const out: Output = {
+        stdout: (t) => {
+          stdout += t;
+        },
+        stderr: (t) => {
+          stderr += t;
+        },
+        progress: () => {},
+        color: false,
+      };
       const prev = process.env.REDIS_GITOPS_ROOT;
       process.env.REDIS_GITOPS_ROOT = root;
       try {
@@ -50,7 +59,7 @@ export function makeFixture(): Fixture {
       const walk = (dir: string) => {
         for (const name of readdirSync(dir)) {
           const p = path.join(dir, name);
-          let st;
+          let st: ReturnType<typeof statSync>;
           try {
             st = statSync(p);
           } catch {

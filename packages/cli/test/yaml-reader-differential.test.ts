@@ -29,7 +29,9 @@ const renders: Render[] = [];
 beforeAll(async () => {
   for (const chart of listCharts(REPO)) {
     const dir = path.join(REPO, 'charts', chart);
-    const scenarios = readdirSync(path.join(dir, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+    const scenarios = readdirSync(path.join(dir, 'ci'))
+      .filter((f) => f.endsWith('-values.yaml'))
+      .sort();
     for (const s of [undefined, ...scenarios]) {
       const r = await runHelm(['template', 'rc', dir, '--namespace', 'redis', ...(s ? ['-f', path.join(dir, 'ci', s)] : [])]);
       if (r.code !== 0) throw new Error(`helm template ${chart} ${s ?? '(defaults)'} failed: ${r.stderr}`);

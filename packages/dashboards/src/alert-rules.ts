@@ -176,7 +176,7 @@ export const ALERT_RULES = [
     for: '2m',
     summary: 'Redis Cluster node {{ $labels.namespace }}/{{ $labels.pod }} reports cluster_state:fail',
     description:
-      'The node refuses queries (CLUSTERDOWN): some slots have no reachable master, or the node cannot reach a majority of masters. A failover takes about cluster-node-timeout x 2; longer means it cannot happen (master without replica, replicas down, or nodes with stale addresses). Check: redis-cli cluster info; redis-cli cluster nodes (flags fail, fail?, noaddr); the pods\' readiness output (/scripts/readiness.sh).',
+      "The node refuses queries (CLUSTERDOWN): some slots have no reachable master, or the node cannot reach a majority of masters. A failover takes about cluster-node-timeout x 2; longer means it cannot happen (master without replica, replicas down, or nodes with stale addresses). Check: redis-cli cluster info; redis-cli cluster nodes (flags fail, fail?, noaddr); the pods' readiness output (/scripts/readiness.sh).",
   },
   {
     alert: 'RedisClusterSlotsFail',
@@ -187,7 +187,7 @@ export const ALERT_RULES = [
     for: '1m',
     summary: 'Redis Cluster {{ $labels.namespace }}/{{ $labels.release }}: {{ $value }} slots failing (seen by {{ $labels.pod }})',
     description:
-      'The masters of these slots are agreed to be down and no replica has taken over: keys in them cannot be read or written. Bring the master\'s pod back, or if its replica is healthy but not promoted, run CLUSTER FAILOVER FORCE on that replica. redis-cli --cluster check <any pod>:6379 lists the slots and owners.',
+      "The masters of these slots are agreed to be down and no replica has taken over: keys in them cannot be read or written. Bring the master's pod back, or if its replica is healthy but not promoted, run CLUSTER FAILOVER FORCE on that replica. redis-cli --cluster check <any pod>:6379 lists the slots and owners.",
   },
   {
     alert: 'RedisClusterSlotsPfail',

@@ -14,6 +14,7 @@ import { PLACEHOLDERS } from './placeholders.ts';
 import { RELEASE_SCOPE } from './query.ts';
 
 /** Every panel reads from the data source picked in the `datasource` variable. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana template variable, not a JavaScript one
 export const DATASOURCE: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 
 export interface Query {
@@ -41,7 +42,11 @@ export interface PanelSpec {
 
 function targets(queries: readonly Query[]): prometheus.DataqueryBuilder[] {
   return queries.map((q, i) => {
-    const b = new prometheus.DataqueryBuilder().expr(q.expr).legendFormat(q.legend).refId(String.fromCharCode(65 + i)).datasource(DATASOURCE);
+    const b = new prometheus.DataqueryBuilder()
+      .expr(q.expr)
+      .legendFormat(q.legend)
+      .refId(String.fromCharCode(65 + i))
+      .datasource(DATASOURCE);
     return q.instant ? b.instant().format(prometheus.PromQueryFormat.Table) : b.range();
   });
 }

@@ -136,7 +136,11 @@ function readable(helm: string): string {
 
 /** The chart README's alerts table: every rule, exactly as generated (S = the release selector, BY = the routing labels). */
 export function alertsTableMarkdown(rules: readonly AlertRule[] = ALERT_RULES): string {
-  const cell = (s: string): string => s.replace(/<%\s*(.*?)\s*%>/g, (_, e: string) => readable(e)).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+  const cell = (s: string): string =>
+    s
+      .replace(/<%\s*(.*?)\s*%>/g, (_, e: string) => readable(e))
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(/\|/g, '\\|');
   const when = (r: AlertRule): string => [r.modes ? `${r.modes.join(', ')} only` : '', r.needsReplicas ? 'with replicas' : ''].filter(Boolean).join('; ') || 'always';
   return [
     ALERTS_TABLE_START,

@@ -77,7 +77,16 @@ export function vectorSelectors(expr: string): VectorSelectorInfo[] {
       const op = m.getChild('MatchOp');
       const value = m.getChild('StringLiteral');
       if (!label || !op || !value) continue;
-      matchers.push({ label: expr.slice(label.from, label.to), op: expr.slice(op.from, op.to), value: JSON.parse(expr.slice(value.from, value.to).replace(/^'(.*)'$/, '"$1"').replace(/^`(.*)`$/, '"$1"')) as string });
+      matchers.push({
+        label: expr.slice(label.from, label.to),
+        op: expr.slice(op.from, op.to),
+        value: JSON.parse(
+          expr
+            .slice(value.from, value.to)
+            .replace(/^'(.*)'$/, '"$1"')
+            .replace(/^`(.*)`$/, '"$1"'),
+        ) as string,
+      });
     }
     out.push({ metric: expr.slice(ident.from, ident.to), matchers });
   } while (cursor.next());

@@ -11,7 +11,11 @@ type Panel = { id: number; type: string; title: string; gridPos: { x: number; y:
 describe('dashboards', () => {
   it('are the files the redis-monitoring chart ships (stale or hand-edited files fail: run node packages/dashboards/bin/generate-dashboards.ts)', () => {
     const dir = path.join(REPO, DASHBOARDS_DIR);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.json')).sort()).toEqual(files.map((f) => f.file).sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(files.map((f) => f.file).sort());
     for (const f of files) expect({ file: f.file, upToDate: readFileSync(path.join(dir, f.file), 'utf8') === f.content }).toEqual({ file: f.file, upToDate: true });
   });
 
@@ -36,6 +40,7 @@ describe('dashboards', () => {
           cells.add(`${x},${y}`);
         }
       }
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana template variable
       if (p.type !== 'row') expect(p.datasource?.uid).toBe('${datasource}');
     }
     for (const placeholder of ALL_PLACEHOLDERS) expect(f.content).toContain(placeholder);

@@ -6,7 +6,7 @@
  * - Per workspace: one AppProject and one ApplicationSet per CPU architecture, the policies
  *   ApplicationSet, and the bootstrap app-of-apps Application, under argocd/generated/.
  */
-import { type Arch, type ClusterList, type ResolvedEnvironment } from '@redis-gitops/spec';
+import type { Arch, ClusterList, ResolvedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';

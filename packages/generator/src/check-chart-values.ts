@@ -4,7 +4,7 @@
  * the value came from, so the person editing environment.yaml sees where to fix it.
  */
 import { checkAgainstSchema, type PathSegment, type YamlSource } from '@redis-gitops/spec';
-import { type Diagnostic } from '@redis-gitops/diagnostics';
+import type { Diagnostic } from '@redis-gitops/diagnostics';
 import { specPathFor, type ChartValues } from './chart-values.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -2,7 +2,7 @@
  * Resolved environment -> every file under environments/<env>/generated/. Pure and deterministic:
  * the same input gives byte-identical output.
  */
-import { type ResolvedEnvironment } from '@redis-gitops/spec';
+import type { ResolvedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
@@ -62,7 +62,10 @@ export function generateEnvironment(env: ResolvedEnvironment, ctx: GenerateConte
   files.push({
     path: `${GENERATED_DIR}/RUNBOOK.md`,
     content: renderTemplate('runbook', {
-      header: header(env, '<!--').split('\n').map((l) => `${l} -->`).join('\n'),
+      header: header(env, '<!--')
+        .split('\n')
+        .map((l) => `${l} -->`)
+        .join('\n'),
       env,
       cluster: env.topology.mode === 'cluster',
       release: env.name,
@@ -75,7 +78,10 @@ export function generateEnvironment(env: ResolvedEnvironment, ctx: GenerateConte
   files.push({
     path: `${GENERATED_DIR}/README.md`,
     content: renderTemplate('environmentReadme', {
-      header: header(env, '<!--').split('\n').map((l) => `${l} -->`).join('\n'),
+      header: header(env, '<!--')
+        .split('\n')
+        .map((l) => `${l} -->`)
+        .join('\n'),
       env,
       charts: charts.map((c) => ({ chart: c.chart, file: valuesFileName(c.chart) })),
     }),

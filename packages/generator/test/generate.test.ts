@@ -50,7 +50,10 @@ describe('checkChartValues', () => {
     strict.properties.persistence.properties.size.pattern = '^[0-9]+Ti$';
     const [d, ...rest] = checkChartValues(redisClusterValues(env.resolved), strict, chartDefaults, env.source);
     expect(rest).toEqual([]);
-    const line = readFileSync(path.join(ROOT, env.file), 'utf8').split('\n').findIndex((l) => l.includes('size: 16Gi')) + 1;
+    const line =
+      readFileSync(path.join(ROOT, env.file), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('size: 16Gi')) + 1;
     expect(d).toMatchObject({ file: env.file, line, path: 'spec.persistence.size' });
     expect(d!.message).toBe('chart redis-cluster rejects the generated value persistence.size: must match ^[0-9]+Ti$ (got "16Gi")');
   });

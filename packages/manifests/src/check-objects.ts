@@ -8,23 +8,21 @@ import type { RenderedObject } from './rendered-object.ts';
 import { schemaErrors } from './schema-errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 
-
-
 /** Every problem of one object: unknown kind, or schema errors and unknown fields. */
 export function checkObject(o: RenderedObject): Finding[] {
   const where = whereOf(o);
   const model = findModel(o.apiVersion, o.kind);
   if (!model) {
     const others = knownApiVersions(o.kind);
-    return [{
-      severity: 'error',
-      code: 'unknown-kind',
-      message: `no schema known for ${o.apiVersion} ${o.kind}`,
-      hint: others.length > 0
-        ? `use apiVersion ${others.join(' or ')}`
-        : 'if this kind is intended, add its model to packages/manifests/src/model-registry.ts',
-      ...where,
-    }];
+    return [
+      {
+        severity: 'error',
+        code: 'unknown-kind',
+        message: `no schema known for ${o.apiVersion} ${o.kind}`,
+        hint: others.length > 0 ? `use apiVersion ${others.join(' or ')}` : 'if this kind is intended, add its model to packages/manifests/src/model-registry.ts',
+        ...where,
+      },
+    ];
   }
   const unknown = findUnknownFields(shapeTreeOf(model), o.object);
   // A misspelt required field is also reported missing under its right name; the typo explains both, so say it once.

@@ -6,10 +6,7 @@ import type { ModelClass } from './model-registry.ts';
  * - `map`: an object whose keys are free (`additionalProperties`, e.g. labels, resource limits);
  * - `open`: anything else (a scalar, int-or-string, quantity, or a free-form object such as RawExtension).
  */
-export type FieldShape =
-  | { readonly type: 'closed'; readonly fields: ReadonlySet<string> }
-  | { readonly type: 'map' }
-  | { readonly type: 'open' };
+export type FieldShape = { readonly type: 'closed'; readonly fields: ReadonlySet<string> } | { readonly type: 'map' } | { readonly type: 'open' };
 
 /** A step through the schema: a property name, `[]` for an array item, `*` for a map value. */
 export type SchemaStep = string;

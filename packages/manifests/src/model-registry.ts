@@ -48,17 +48,42 @@ export interface ModelClass {
  */
 const MODELS: readonly ModelClass[] = [
   // core/v1
-  ConfigMap, Secret, Service, ServiceAccount, Pod, PersistentVolumeClaim, Namespace, LimitRange, ResourceQuota,
+  ConfigMap,
+  Secret,
+  Service,
+  ServiceAccount,
+  Pod,
+  PersistentVolumeClaim,
+  Namespace,
+  LimitRange,
+  ResourceQuota,
   // workloads
-  StatefulSet, Deployment, DaemonSet, Job, CronJob, PodDisruptionBudget, HorizontalPodAutoscaler,
+  StatefulSet,
+  Deployment,
+  DaemonSet,
+  Job,
+  CronJob,
+  PodDisruptionBudget,
+  HorizontalPodAutoscaler,
   // network, access, admission, scheduling, storage
-  NetworkPolicy, Ingress,
-  Role, RoleBinding, ClusterRole, ClusterRoleBinding,
-  ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding, ValidatingWebhookConfiguration,
-  PriorityClass, StorageClass,
+  NetworkPolicy,
+  Ingress,
+  Role,
+  RoleBinding,
+  ClusterRole,
+  ClusterRoleBinding,
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+  ValidatingWebhookConfiguration,
+  PriorityClass,
+  StorageClass,
   // CRDs: prometheus-operator and Argo CD
-  ServiceMonitor, PodMonitor, PrometheusRule,
-  Application, ApplicationSet, AppProject,
+  ServiceMonitor,
+  PodMonitor,
+  PrometheusRule,
+  Application,
+  ApplicationSet,
+  AppProject,
 ];
 
 let registry: Map<string, ModelClass> | undefined;

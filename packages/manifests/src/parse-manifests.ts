@@ -62,7 +62,13 @@ function resolvePlainScalar(text: string, atKey: boolean): unknown {
 }
 
 /** Turns one document's value into an object, or a problem when it lacks its identity. */
-function collect(value: Record<string, unknown>, where: Pick<Finding, 'environment' | 'chart' | 'source'>, line: number, origin: RenderOrigin, out: { objects: RenderedObject[]; problems: Finding[] }): void {
+function collect(
+  value: Record<string, unknown>,
+  where: Pick<Finding, 'environment' | 'chart' | 'source'>,
+  line: number,
+  origin: RenderOrigin,
+  out: { objects: RenderedObject[]; problems: Finding[] },
+): void {
   const metadata = isRecord(value.metadata) ? value.metadata : {};
   const { apiVersion, kind } = value;
   const { name, namespace } = metadata;

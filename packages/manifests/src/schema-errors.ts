@@ -36,8 +36,7 @@ const describeValue = (v: unknown): string => {
   return `${typeof v} ${JSON.stringify(v)}`;
 };
 
-const valueAt = (data: unknown, pointer: string): unknown =>
-  pointerToSegments(pointer, data).reduce<unknown>((node, s) => (node as Record<string, unknown> | undefined)?.[s], data);
+const valueAt = (data: unknown, pointer: string): unknown => pointerToSegments(pointer, data).reduce<unknown>((node, s) => (node as Record<string, unknown> | undefined)?.[s], data);
 
 /** Hints for the mistakes templates make most: quoted numbers, unquoted yes/no, and quantity typos. */
 function hintFor(expected: string | readonly string[], value: unknown): { hint?: string } {
@@ -87,9 +86,7 @@ export function schemaErrors(model: ModelClass, data: unknown): SchemaError[] {
     }
     for (const e of others) {
       const allowed = e.params.allowedValues;
-      const message = Array.isArray(allowed)
-        ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${actual}`
-        : `${e.message ?? e.keyword}, got ${actual}`;
+      const message = Array.isArray(allowed) ? `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${actual}` : `${e.message ?? e.keyword}, got ${actual}`;
       out.push({ code: 'invalid-value', path, message });
     }
     // Never drop an error: a lone `oneOf` (no branch error to explain it) still gets a line.

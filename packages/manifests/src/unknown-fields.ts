@@ -8,8 +8,7 @@ export interface UnknownField {
   readonly suggestion: string | undefined;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Walks `value` and its shape tree side by side and returns every key that a closed object

@@ -19,11 +19,26 @@ describe('checkObjects on valid objects', () => {
   it('finds nothing in a realistic render of every kind the charts use', () => {
     const { objects, problems } = parseManifests(VALID_RENDER, { environment: 'prod', chart: 'redis-cluster' });
     expect(problems).toEqual([]);
-    expect(new Set(objects.map((o) => o.kind))).toEqual(new Set([
-      'ServiceAccount', 'Secret', 'ConfigMap', 'Service', 'StatefulSet', 'PodDisruptionBudget', 'Job', 'CronJob',
-      'NetworkPolicy', 'Role', 'RoleBinding', 'ServiceMonitor', 'PrometheusRule',
-      'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Application',
-    ]));
+    expect(new Set(objects.map((o) => o.kind))).toEqual(
+      new Set([
+        'ServiceAccount',
+        'Secret',
+        'ConfigMap',
+        'Service',
+        'StatefulSet',
+        'PodDisruptionBudget',
+        'Job',
+        'CronJob',
+        'NetworkPolicy',
+        'Role',
+        'RoleBinding',
+        'ServiceMonitor',
+        'PrometheusRule',
+        'ValidatingAdmissionPolicy',
+        'ValidatingAdmissionPolicyBinding',
+        'Application',
+      ]),
+    );
     expect(checkObjects(objects).map(formatFinding)).toEqual([]);
   });
 
@@ -50,7 +65,13 @@ describe('unknown fields', () => {
     { at: CONTAINER, from: 'resources', to: 'resource', path: 'spec.template.spec.containers[0].resource', hint: 'resources' },
     { at: [...CONTAINER, 'livenessProbe', 'exec'], from: 'command', to: 'commands', path: 'spec.template.spec.containers[0].livenessProbe.exec.commands', hint: 'command' },
     { at: [...CONTAINER, 'env', 1, 'valueFrom', 'secretKeyRef'], from: 'key', to: 'kye', path: 'spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.kye', hint: 'key' },
-    { at: ['spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm'], from: 'topologyKey', to: 'topologykey', path: 'spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologykey', hint: 'topologyKey' },
+    {
+      at: ['spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm'],
+      from: 'topologyKey',
+      to: 'topologykey',
+      path: 'spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologykey',
+      hint: 'topologyKey',
+    },
     { at: ['spec', 'volumeClaimTemplates', 0, 'spec'], from: 'storageClassName', to: 'storageClasName', path: 'spec.volumeClaimTemplates[0].spec.storageClasName', hint: 'storageClassName' },
     { at: ['spec', 'template', 'metadata'], from: 'annotations', to: 'anotations', path: 'spec.template.metadata.anotations', hint: 'annotations' },
   ])('catches $path', ({ at, from, to, path, hint }) => {
@@ -108,24 +129,18 @@ describe('schema errors', () => {
   it('reports a quoted number where an integer belongs', () => {
     const sts = validObject('StatefulSet');
     nodeAt(sts, ['spec']).replicas = '3';
-    expect(checkObjects([sts])).toEqual([
-      expect.objectContaining({ code: 'wrong-type', path: 'spec.replicas', message: 'must be integer, got string "3"', hint: expect.stringMatching(/quote/) }),
-    ]);
+    expect(checkObjects([sts])).toEqual([expect.objectContaining({ code: 'wrong-type', path: 'spec.replicas', message: 'must be integer, got string "3"', hint: expect.stringMatching(/quote/) })]);
   });
 
   it('reports a container without a name as a missing required field', () => {
     const sts = validObject('StatefulSet');
     delete nodeAt(sts, CONTAINER).name;
-    expect(checkObjects([sts])).toEqual([
-      expect.objectContaining({ code: 'missing-field', path: 'spec.template.spec.containers[0].name', message: 'missing required field "name"' }),
-    ]);
+    expect(checkObjects([sts])).toEqual([expect.objectContaining({ code: 'missing-field', path: 'spec.template.spec.containers[0].name', message: 'missing required field "name"' })]);
   });
 
   it('reports a misspelt required field once, as the typo', () => {
     const sts = renameKey(validObject('StatefulSet'), CONTAINER, 'name', 'nmae');
-    expect(checkObjects([sts]).map((f) => [f.code, f.path, f.hint])).toEqual([
-      ['unknown-field', 'spec.template.spec.containers[0].nmae', 'did you mean "name"?'],
-    ]);
+    expect(checkObjects([sts]).map((f) => [f.code, f.path, f.hint])).toEqual([['unknown-field', 'spec.template.spec.containers[0].nmae', 'did you mean "name"?']]);
   });
 
   it('reports int-or-string and quantity errors once per field, enum errors with the allowed values', () => {
@@ -162,9 +177,7 @@ spec:
 describe('unknown kinds', () => {
   it('reports a kind with no schema instead of passing it', () => {
     const widget = objectFrom('apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  anything: 1\n');
-    expect(checkObjects([widget])).toEqual([
-      expect.objectContaining({ severity: 'error', code: 'unknown-kind', message: 'no schema known for example.com/v1 Widget', kind: 'Widget', name: 'w' }),
-    ]);
+    expect(checkObjects([widget])).toEqual([expect.objectContaining({ severity: 'error', code: 'unknown-kind', message: 'no schema known for example.com/v1 Widget', kind: 'Widget', name: 'w' })]);
   });
 
   it('suggests the known apiVersion of a known kind', () => {

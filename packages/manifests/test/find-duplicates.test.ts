@@ -3,7 +3,13 @@ import { findDuplicates } from '../src/find-duplicates.ts';
 import type { RenderedObject } from '../src/rendered-object.ts';
 
 const obj = (apiVersion: string, kind: string, name: string, namespace: string | undefined, line: number): RenderedObject => ({
-  apiVersion, kind, name, namespace, line, source: `c/templates/${line}.yaml`, object: { apiVersion, kind, metadata: { name, namespace } },
+  apiVersion,
+  kind,
+  name,
+  namespace,
+  line,
+  source: `c/templates/${line}.yaml`,
+  object: { apiVersion, kind, metadata: { name, namespace } },
 });
 
 describe('findDuplicates', () => {
@@ -19,12 +25,14 @@ describe('findDuplicates', () => {
   });
 
   it('keeps objects apart that differ in namespace, kind or group', () => {
-    expect(findDuplicates([
-      obj('v1', 'Service', 'redis', 'a', 1),
-      obj('v1', 'Service', 'redis', 'b', 2),
-      obj('v1', 'Service', 'redis', undefined, 3),
-      obj('v1', 'ConfigMap', 'redis', 'a', 4),
-      obj('example.com/v1', 'Service', 'redis', 'a', 5),
-    ])).toEqual([]);
+    expect(
+      findDuplicates([
+        obj('v1', 'Service', 'redis', 'a', 1),
+        obj('v1', 'Service', 'redis', 'b', 2),
+        obj('v1', 'Service', 'redis', undefined, 3),
+        obj('v1', 'ConfigMap', 'redis', 'a', 4),
+        obj('example.com/v1', 'Service', 'redis', 'a', 5),
+      ]),
+    ).toEqual([]);
   });
 });

@@ -20,12 +20,14 @@ describe('formatFinding', () => {
   });
 
   it('leads with the environment and leaves out what is unknown', () => {
-    expect(formatFinding({ severity: 'error', code: 'duplicate-object', message: 'rendered twice', environment: 'edge-pi4', kind: 'ClusterRole', name: 'redis' }))
-      .toBe('[edge-pi4] ClusterRole redis: rendered twice');
+    expect(formatFinding({ severity: 'error', code: 'duplicate-object', message: 'rendered twice', environment: 'edge-pi4', kind: 'ClusterRole', name: 'redis' })).toBe(
+      '[edge-pi4] ClusterRole redis: rendered twice',
+    );
   });
 
   it('names the rendered line for problems that have no object', () => {
-    expect(formatFinding({ severity: 'error', code: 'yaml-syntax', message: 'YAML syntax error: x', source: 'c/templates/a.yaml', line: 12 }))
-      .toBe('line 12 (c/templates/a.yaml): YAML syntax error: x');
+    expect(formatFinding({ severity: 'error', code: 'yaml-syntax', message: 'YAML syntax error: x', source: 'c/templates/a.yaml', line: 12 })).toBe(
+      'line 12 (c/templates/a.yaml): YAML syntax error: x',
+    );
   });
 });

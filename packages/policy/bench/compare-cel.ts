@@ -24,7 +24,10 @@ const STATEFULSET = {
           {
             name: 'redis',
             image: 'redis:7.4.2',
-            env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'auth', key: 'redis-password' } } }, { name: 'SHARDS', value: '3' }],
+            env: [
+              { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'auth', key: 'redis-password' } } },
+              { name: 'SHARDS', value: '3' },
+            ],
             resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '2', memory: '2Gi' } },
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
           },
@@ -64,10 +67,22 @@ type Probe = { feature: string; expr: string; want: unknown };
 const PROBES: Probe[] = [
   { feature: 'nested maps/lists', expr: `object.spec.template.spec.containers[0].resources.limits.memory == '2Gi'`, want: true },
   { feature: 'has()', expr: `has(object.spec.template.spec.securityContext) && !has(object.spec.template.spec.hostNetwork)`, want: true },
-  { feature: 'all / exists / exists_one', expr: `object.spec.template.spec.containers.all(c, c.name != '') && object.spec.template.spec.containers.exists(c, c.name == 'redis') && object.spec.template.spec.containers.exists_one(c, c.name == 'redis')`, want: true },
+  {
+    feature: 'all / exists / exists_one',
+    expr: `object.spec.template.spec.containers.all(c, c.name != '') && object.spec.template.spec.containers.exists(c, c.name == 'redis') && object.spec.template.spec.containers.exists_one(c, c.name == 'redis')`,
+    want: true,
+  },
   { feature: 'map / filter', expr: `object.spec.template.spec.containers.filter(c, c.name != 'redis').map(c, c.name) == ['exporter']`, want: true },
-  { feature: 'startsWith endsWith contains matches size', expr: `'redis:7.4.2'.startsWith('redis') && 'redis:7.4.2'.endsWith('.2') && 'redis:7.4.2'.contains(':') && 'redis:7.4.2'.matches('^redis:[0-9.]+$') && size('abc') == 3 && 'abc'.size() == 3`, want: true },
-  { feature: 'strings ext (lowerAscii split join replace indexOf lastIndexOf trim)', expr: `'A,B'.lowerAscii().split(',').join('-').replace('-', '+') == 'a+b' && 'abcb'.indexOf('b') == 1 && 'abcb'.lastIndexOf('b') == 3 && ' x '.trim() == 'x'`, want: true },
+  {
+    feature: 'startsWith endsWith contains matches size',
+    expr: `'redis:7.4.2'.startsWith('redis') && 'redis:7.4.2'.endsWith('.2') && 'redis:7.4.2'.contains(':') && 'redis:7.4.2'.matches('^redis:[0-9.]+$') && size('abc') == 3 && 'abc'.size() == 3`,
+    want: true,
+  },
+  {
+    feature: 'strings ext (lowerAscii split join replace indexOf lastIndexOf trim)',
+    expr: `'A,B'.lowerAscii().split(',').join('-').replace('-', '+') == 'a+b' && 'abcb'.indexOf('b') == 1 && 'abcb'.lastIndexOf('b') == 3 && ' x '.trim() == 'x'`,
+    want: true,
+  },
   { feature: 'optional ?. and orValue', expr: `object.spec.?template.?spec.?hostNetwork.orValue(false) == false`, want: true },
   { feature: 'optional hasValue / optional.of', expr: `object.spec.?template.hasValue() && optional.of(1).orValue(2) == 1`, want: true },
   { feature: 'int data vs double literal (CrossTypeNumeric)', expr: `object.spec.replicas > 1.5`, want: true },
@@ -82,12 +97,6 @@ const fmt = (v: unknown): string => {
 };
 
 // ---- @bufbuild/cel --------------------------------------------------------------------------
-class BufQuantity {
-  readonly v: number;
-  constructor(v: number) {
-    this.v = v;
-  }
-}
 const bufEnv = buf.celEnv({
   funcs: [...bufStrings, buf.celFunc('quantity', [buf.CelScalar.STRING], buf.CelScalar.DYN, (s: string) => Number(s.replace(/Gi$/, '')) * 2 ** 30)],
 });

@@ -16,7 +16,12 @@ export interface AdmissionContext {
 }
 
 /** The user CI pretends to be: the Argo CD application controller that syncs the objects. */
-export const OFFLINE_USER = { username: 'system:serviceaccount:argocd:argocd-application-controller', uid: '', groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'], extra: {} };
+export const OFFLINE_USER = {
+  username: 'system:serviceaccount:argocd:argocd-application-controller',
+  uid: '',
+  groups: ['system:serviceaccounts', 'system:serviceaccounts:argocd', 'system:authenticated'],
+  extra: {},
+};
 
 export interface Admission {
   readonly resource: AdmittedResource;
@@ -68,7 +73,13 @@ export function admissionOf(obj: RenderedObject, ctx: AdmissionContext): Admissi
       options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
     };
     const namespaceObject = namespace
-      ? toCel({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace, ...ctx.namespaceLabels } }, spec: {}, status: { phase: 'Active' } })
+      ? toCel({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace, ...ctx.namespaceLabels } },
+          spec: {},
+          status: { phase: 'Active' },
+        })
       : null;
     return { object, oldObject: null, request, namespaceObject };
   };

@@ -34,11 +34,7 @@ function baseEnvironment(): Environment {
   if (!base) {
     const env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: true, unlistedVariablesAreDyn: false });
     registerKubernetesLibraries(env);
-    env
-      .registerVariable('object', 'dyn')
-      .registerVariable('oldObject', 'dyn')
-      .registerVariable('namespaceObject', 'dyn')
-      .registerVariable({ name: 'request', schema: REQUEST_SCHEMA });
+    env.registerVariable('object', 'dyn').registerVariable('oldObject', 'dyn').registerVariable('namespaceObject', 'dyn').registerVariable({ name: 'request', schema: REQUEST_SCHEMA });
     base = env;
   }
   return base;

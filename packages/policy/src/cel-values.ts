@@ -22,7 +22,7 @@ export function toCel(value: unknown): unknown {
 /** CEL equality for the evaluator's runtime values (numbers compare across int/double). */
 export function celEquals(a: unknown, b: unknown): boolean {
   if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) {
-    // eslint-disable-next-line eqeqeq -- loose equality compares bigint and number by value
+    // biome-ignore lint/suspicious/noDoubleEquals: loose equality compares a bigint and a number by value (1n == 1)
     return a == b;
   }
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => celEquals(x, b[i]));
@@ -71,7 +71,9 @@ export function celToString(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? JSON.stringify(x) : celToString(x))).join(', ')}]`;
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${celToString(k)}: ${celToString(x)}`).join(', ')}}`;
   if (typeof v === 'object' && (v as object).constructor === Object) {
-    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}: ${typeof x === 'string' ? JSON.stringify(x) : celToString(x)}`).join(', ')}}`;
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${typeof x === 'string' ? JSON.stringify(x) : celToString(x)}`)
+      .join(', ')}}`;
   }
   return String(v);
 }

@@ -59,7 +59,7 @@ function undeclared(name: string, candidates: Iterable<string>, offset: number, 
 }
 
 function regexLiteral(node: ASTNode | undefined, method: string, problems: CelProblem[]): void {
-  if (!node || node.op !== 'value' || typeof node.args !== 'string') return;
+  if (node?.op !== 'value' || typeof node.args !== 'string') return;
   const pattern = node.args;
   const problem = re2Problem(pattern);
   if (problem) {
@@ -146,7 +146,7 @@ export function checkCelNames(ast: ASTNode, scope: NameScope): CelProblem[] {
             });
           }
           const [iter, ...rest] = args;
-          if (!iter || iter.op !== 'id') {
+          if (iter?.op !== 'id') {
             problems.push({ message: `the first argument of ${name}() must be a variable name`, offset: (iter ?? node).range.start });
             for (const a of args) walk(a, bound);
             return;

@@ -86,7 +86,9 @@ function format(template: string, args: unknown[]): string {
         return Number(v).toFixed(digits);
       case 'e':
       case 'E': {
-        const s = Number(v).toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2');
+        const s = Number(v)
+          .toExponential(digits)
+          .replace(/e([+-])(\d)$/, 'e$10$2');
         return verb === 'E' ? s.toUpperCase() : s;
       }
       case 'x':

@@ -26,7 +26,11 @@ export interface CelName {
   readonly note?: string;
 }
 
-const entries = (names: string, info: CelName): [string, CelName][] => names.split(/\s+/).filter(Boolean).map((n) => [n, info]);
+const entries = (names: string, info: CelName): [string, CelName][] =>
+  names
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((n) => [n, info]);
 
 const STANDARD: CelName = { library: 'CEL standard library', since: 0 };
 const AUTHZ: CelName = {
@@ -95,10 +99,13 @@ export const NAMESPACED_FUNCTIONS = new Map<string, CelName>([
   ...entries('optional.of optional.none optional.ofNonZeroValue', { library: 'optional types', since: 28 }),
   ...entries('sets.contains sets.equivalent sets.intersects', { library: 'sets extension', since: 29 }),
   ...entries('strings.quote', { library: 'strings extension v2', since: 29 }),
-  ...entries('format.dns1123Label format.dns1123Subdomain format.dns1035Label format.qualifiedName format.dns1123LabelPrefix format.dns1123SubdomainPrefix format.dns1035LabelPrefix format.labelValue format.uri format.uuid format.byte format.date format.datetime format.named', {
-    library: 'format',
-    since: 31,
-  }),
+  ...entries(
+    'format.dns1123Label format.dns1123Subdomain format.dns1035Label format.qualifiedName format.dns1123LabelPrefix format.dns1123SubdomainPrefix format.dns1035LabelPrefix format.labelValue format.uri format.uuid format.byte format.date format.datetime format.named',
+    {
+      library: 'format',
+      since: 31,
+    },
+  ),
 ]);
 
 /** Namespaces that exist in other CEL environments but not in Kubernetes', with what to use instead. */

@@ -83,7 +83,8 @@ class DocumentReporter {
 
   rules(value: unknown, path: readonly PathSegment[], required: boolean): ResourceRule[] {
     if (value === undefined || value === null) {
-      if (required) this.report(path, 'is required: list the resources the policy applies to', 'e.g. apiGroups: ["apps"], apiVersions: ["v1"], resources: ["statefulsets"], operations: ["CREATE", "UPDATE"]');
+      if (required)
+        this.report(path, 'is required: list the resources the policy applies to', 'e.g. apiGroups: ["apps"], apiVersions: ["v1"], resources: ["statefulsets"], operations: ["CREATE", "UPDATE"]');
       return [];
     }
     if (!Array.isArray(value) || (required && value.length === 0)) {
@@ -144,8 +145,7 @@ function header(r: DocumentReporter, value: Record<string, unknown>): string | u
   return name;
 }
 
-const PARAMS_HINT =
-  "this repository's policies take no parameters (spec.paramKind is not supported by the offline evaluator): write the value into the expression or a spec.variables entry";
+const PARAMS_HINT = "this repository's policies take no parameters (spec.paramKind is not supported by the offline evaluator): write the value into the expression or a spec.variables entry";
 
 function compilePolicy(r: DocumentReporter, value: Record<string, unknown>, name: string, line: number): CompiledPolicy | undefined {
   const spec = isRecord(value.spec) ? value.spec : undefined;
@@ -193,39 +193,55 @@ function compilePolicy(r: DocumentReporter, value: Record<string, unknown>, name
     return compiled;
   };
   const seenVariables = new Set<string>();
-  rawVariables.forEach((v, i) => {
+  for (const [i, v] of rawVariables.entries()) {
     const at: PathSegment[] = ['spec', 'variables', i];
-    if (!isRecord(v)) return r.report(at, 'must be a mapping with name and expression');
+    if (!isRecord(v)) {
+      r.report(at, 'must be a mapping with name and expression');
+      continue;
+    }
     r.unknownFields(v, ['name', 'expression'], at);
     const vname = v.name;
     if (typeof vname !== 'string' || !IDENTIFIER.test(vname)) {
-      return r.report([...at, 'name'], `must be a CEL identifier (letters, digits, "_"), got ${JSON.stringify(vname)}`, typeof vname === 'boolean' ? YAML11_HINT : undefined);
+      r.report([...at, 'name'], `must be a CEL identifier (letters, digits, "_"), got ${JSON.stringify(vname)}`, typeof vname === 'boolean' ? YAML11_HINT : undefined);
+      continue;
     }
-    if (seenVariables.has(vname)) return r.report([...at, 'name'], `variable "${vname}" is declared twice`);
+    if (seenVariables.has(vname)) {
+      r.report([...at, 'name'], `variable "${vname}" is declared twice`);
+      continue;
+    }
     seenVariables.add(vname);
     const compiled = compile([...at, 'expression'], v.expression, 'any', [...declared]);
     declared.push({ name: vname, type: compiled?.type ?? 'dyn' });
     if (compiled) variables.push({ name: vname, expression: compiled });
-  });
+  }
 
   const matchConditions: CompiledNamedExpression[] = [];
   const seenConditions = new Set<string>();
-  list('matchConditions').forEach((c, i) => {
+  for (const [i, c] of list('matchConditions').entries()) {
     const at: PathSegment[] = ['spec', 'matchConditions', i];
-    if (!isRecord(c)) return r.report(at, 'must be a mapping with name and expression');
+    if (!isRecord(c)) {
+      r.report(at, 'must be a mapping with name and expression');
+      continue;
+    }
     r.unknownFields(c, ['name', 'expression'], at);
-    if (typeof c.name !== 'string' || !c.name) return r.report([...at, 'name'], 'is required');
+    if (typeof c.name !== 'string' || !c.name) {
+      r.report([...at, 'name'], 'is required');
+      continue;
+    }
     if (seenConditions.has(c.name)) r.report([...at, 'name'], `match condition "${c.name}" is declared twice`);
     seenConditions.add(c.name);
     const compiled = compile([...at, 'expression'], c.expression, 'bool', declared);
     if (compiled) matchConditions.push({ name: c.name, expression: compiled });
-  });
+  }
 
   const validations: CompiledValidation[] = [];
   const rawValidations = list('validations');
-  rawValidations.forEach((v, i) => {
+  for (const [i, v] of rawValidations.entries()) {
     const at: PathSegment[] = ['spec', 'validations', i];
-    if (!isRecord(v)) return r.report(at, 'must be a mapping with expression and message');
+    if (!isRecord(v)) {
+      r.report(at, 'must be a mapping with expression and message');
+      continue;
+    }
     r.unknownFields(v, VALIDATION_FIELDS, at);
     const expression = compile([...at, 'expression'], v.expression, 'bool', declared);
     const messageExpression = v.messageExpression === undefined ? undefined : compile([...at, 'messageExpression'], v.messageExpression, 'string', declared);
@@ -233,7 +249,7 @@ function compilePolicy(r: DocumentReporter, value: Record<string, unknown>, name
     else if (typeof v.message === 'string' && /[\r\n]/.test(v.message)) r.report([...at, 'message'], 'must not contain line breaks');
     const reason = (v.reason ?? 'Invalid') as string;
     if (!REASONS.includes(reason)) r.report([...at, 'reason'], `must be one of ${REASONS.join(', ')}`);
-    if (!expression || (v.messageExpression !== undefined && !messageExpression)) return;
+    if (!expression || (v.messageExpression !== undefined && !messageExpression)) continue;
     validations.push({
       index: i,
       expression,
@@ -241,15 +257,18 @@ function compilePolicy(r: DocumentReporter, value: Record<string, unknown>, name
       ...(messageExpression ? { messageExpression } : {}),
       reason,
     });
-  });
+  }
 
   const auditAnnotations = list('auditAnnotations');
-  auditAnnotations.forEach((a, i) => {
+  for (const [i, a] of auditAnnotations.entries()) {
     const at: PathSegment[] = ['spec', 'auditAnnotations', i];
-    if (!isRecord(a)) return r.report(at, 'must be a mapping with key and valueExpression');
+    if (!isRecord(a)) {
+      r.report(at, 'must be a mapping with key and valueExpression');
+      continue;
+    }
     r.unknownFields(a, ['key', 'valueExpression'], at);
     compile([...at, 'valueExpression'], a.valueExpression, 'string', declared);
-  });
+  }
   if (rawValidations.length === 0 && auditAnnotations.length === 0) r.report(['spec'], 'needs at least one of validations or auditAnnotations');
 
   if (!matchConstraints) return undefined;

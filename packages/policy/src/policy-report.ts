@@ -34,11 +34,7 @@ export function sortReport<T extends ReportEntry>(entries: readonly T[]): T[] {
   const sev = (e: ReportEntry): number => (e.severity === 'error' ? 0 : 1);
   return [...entries].sort(
     (a, b) =>
-      sev(a) - sev(b) ||
-      (a.environment ?? '').localeCompare(b.environment ?? '') ||
-      ruleOf(a).localeCompare(ruleOf(b)) ||
-      objectOf(a).localeCompare(objectOf(b)) ||
-      a.message.localeCompare(b.message),
+      sev(a) - sev(b) || (a.environment ?? '').localeCompare(b.environment ?? '') || ruleOf(a).localeCompare(ruleOf(b)) || objectOf(a).localeCompare(objectOf(b)) || a.message.localeCompare(b.message),
   );
 }
 

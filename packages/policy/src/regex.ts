@@ -38,7 +38,10 @@ export function jsRegExp(pattern: string): RegExp {
     flags += lead[1]!;
     source = source.slice(lead[0].length);
   }
-  source = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
+  source = source
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\\A/g, '^')
+    .replace(/\\z/g, '$');
   let re: RegExp;
   try {
     re = new RegExp(source, flags);

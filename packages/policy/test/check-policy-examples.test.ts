@@ -67,7 +67,9 @@ describe('checkPolicyExamples', () => {
   });
 
   it('enforces the folder conventions: names, annotations, bindings, README row', () => {
-    const text = POLICY.replace('redis-gitops.dev/severity: low', 'redis-gitops.dev/severity: urgent').replace(/^ *redis-gitops.dev\/remediation:.*\n/m, '').replace('name: tiny-deny', 'name: tiny-enforce');
+    const text = POLICY.replace('redis-gitops.dev/severity: low', 'redis-gitops.dev/severity: urgent')
+      .replace(/^ *redis-gitops.dev\/remediation:.*\n/m, '')
+      .replace('name: tiny-deny', 'name: tiny-enforce');
     expect(checkPolicyExamples([folder({ policy: { path: 'policies/tiny/tiny.yaml', text } })], { readme: '| policy | severity |\n|---|---|\n| other | low |\n' })).toEqual([
       { file: 'policies/tiny/tiny.yaml', message: 'policy tiny has no annotation redis-gitops.dev/remediation' },
       { file: 'policies/tiny/tiny.yaml', message: 'policy tiny: redis-gitops.dev/severity must be one of high, medium, low (got "urgent")' },

@@ -94,7 +94,9 @@ metadata: {name: default}
     });
 
     it('selects by object labels and namespace labels (matchLabels and matchExpressions)', () => {
-      const policy = vap('labelled', `matchConstraints:
+      const policy = vap(
+        'labelled',
+        `matchConstraints:
   resourceRules:
     - apiGroups: ["apps"]
       apiVersions: ["v1"]
@@ -109,7 +111,8 @@ metadata: {name: default}
       - {key: redis-gitops.dev/tier, operator: Exists}
 validations:
   - expression: "false"
-    message: matched`);
+    message: matched`,
+      );
       const set = load(policy, binding('b', 'labelled', ['Deny']));
       const run = (labels: Record<string, string>, ns: Record<string, string> = PRODUCTION): number => evaluate(set, objects(statefulSet({ labels })), { namespaceLabels: ns }).length;
       expect(run({ 'app.kubernetes.io/part-of': 'redis-gitops', 'app.kubernetes.io/component': 'redis' })).toBe(1);
@@ -122,7 +125,12 @@ validations:
     it('a binding narrows the policy with its own matchResources', () => {
       const set = load(
         vap('p', 'validations:\n  - expression: "false"\n    message: matched'),
-        binding('p-deny', 'p', ['Deny'], 'objectSelector:\n  matchLabels: {team: platform}\nresourceRules:\n  - apiGroups: ["apps"]\n    apiVersions: ["v1"]\n    resources: ["statefulsets"]\n    operations: ["CREATE"]\n    resourceNames: ["prod-redis-cluster"]'),
+        binding(
+          'p-deny',
+          'p',
+          ['Deny'],
+          'objectSelector:\n  matchLabels: {team: platform}\nresourceRules:\n  - apiGroups: ["apps"]\n    apiVersions: ["v1"]\n    resources: ["statefulsets"]\n    operations: ["CREATE"]\n    resourceNames: ["prod-redis-cluster"]',
+        ),
       );
       expect(evaluate(set, objects(statefulSet({ labels: { team: 'platform' } })), { namespaceLabels: PRODUCTION })).toHaveLength(1);
       expect(evaluate(set, objects(statefulSet({ labels: { team: 'apps' } })), { namespaceLabels: PRODUCTION })).toHaveLength(0);
@@ -130,14 +138,17 @@ validations:
     });
 
     it('skips the policy when a match condition is false', () => {
-      const policy = vap('p', `matchConditions:
+      const policy = vap(
+        'p',
+        `matchConditions:
   - name: several-replicas
     expression: "object.spec.?replicas.orValue(1) > 1"
   - name: not-excluded
     expression: "!('skip' in object.metadata.?labels.orValue({}))"
 validations:
   - expression: "false"
-    message: matched`);
+    message: matched`,
+      );
       const set = load(policy, binding('b', 'p', ['Deny']));
       expect(evaluate(set, objects(statefulSet({ replicas: 3 })), { namespaceLabels: PRODUCTION })).toHaveLength(1);
       expect(evaluate(set, objects(statefulSet({ replicas: 1 })), { namespaceLabels: PRODUCTION })).toHaveLength(0);
@@ -145,7 +156,8 @@ validations:
     });
 
     it('a match condition that errors applies failurePolicy: Fail reports it, Ignore skips the policy', () => {
-      const spec = (fp: string): string => `failurePolicy: ${fp}\nmatchConditions:\n  - name: broken\n    expression: "object.spec.nothere > 1"\nvalidations:\n  - expression: "false"\n    message: matched`;
+      const spec = (fp: string): string =>
+        `failurePolicy: ${fp}\nmatchConditions:\n  - name: broken\n    expression: "object.spec.nothere > 1"\nvalidations:\n  - expression: "false"\n    message: matched`;
       const fail = evaluate(load(vap('p', spec('Fail')), binding('b', 'p', ['Deny'])), objects(statefulSet()), { namespaceLabels: PRODUCTION });
       expect(fail.map((r) => [r.code, r.matchCondition, r.message])).toEqual([['policy-error', 'broken', 'match condition "broken" could not be evaluated: No such key: nothere']]);
       expect(evaluate(load(vap('p', spec('Ignore')), binding('b', 'p', ['Deny'])), objects(statefulSet()), { namespaceLabels: PRODUCTION })).toEqual([]);
@@ -154,7 +166,9 @@ validations:
 
   describe('variables and messages', () => {
     it('evaluates variables lazily, per object, only when used', () => {
-      const policy = vap('p', `variables:
+      const policy = vap(
+        'p',
+        `variables:
   - name: broken
     expression: "object.spec.nothere"
   - name: containers
@@ -163,7 +177,8 @@ validations:
     expression: "variables.containers.map(c, c.name)"
 validations:
   - expression: "!('redis' in variables.names)"
-    messageExpression: "'found ' + variables.names.join(',') + ' in ' + object.metadata.name"`);
+    messageExpression: "'found ' + variables.names.join(',') + ' in ' + object.metadata.name"`,
+      );
       const set = load(policy, binding('b', 'p', ['Deny']));
       const results = evaluate(set, objects(`${statefulSet({ name: 'a' })}---\n${statefulSet({ name: 'b' })}`), { namespaceLabels: PRODUCTION });
       // `broken` would fail, but nothing uses it.
@@ -183,14 +198,17 @@ validations:
     });
 
     it('uses message when messageExpression fails or is blank, and the expression when both are missing', () => {
-      const policy = vap('p', `validations:
+      const policy = vap(
+        'p',
+        `validations:
   - expression: "false"
     message: static message
     messageExpression: "object.spec.nothere"
   - expression: "false"
     message: static two
     messageExpression: "'  '"
-  - expression: "1 > 2"`);
+  - expression: "1 > 2"`,
+      );
       const results = evaluate(load(policy, binding('b', 'p', ['Deny'])), objects(statefulSet()), { namespaceLabels: PRODUCTION });
       expect(results.map((r) => [r.validationIndex, r.message])).toEqual([
         [0, 'static message'],
@@ -200,9 +218,12 @@ validations:
     });
 
     it('fills in the namespace and the request as the API server does for a CREATE', () => {
-      const policy = vap('p', `validations:
+      const policy = vap(
+        'p',
+        `validations:
   - expression: "false"
-    messageExpression: "request.operation + ' ' + request.resource.group + '/' + request.resource.resource + ' ' + request.namespace + ' ' + object.metadata.namespace + ' ' + namespaceObject.metadata.labels['redis-gitops.dev/tier'] + ' ' + string(oldObject == null)"`);
+    messageExpression: "request.operation + ' ' + request.resource.group + '/' + request.resource.resource + ' ' + request.namespace + ' ' + object.metadata.namespace + ' ' + namespaceObject.metadata.labels['redis-gitops.dev/tier'] + ' ' + string(oldObject == null)"`,
+      );
       const [r] = evaluate(load(policy, binding('b', 'p', ['Deny'])), objects(statefulSet()), { namespaceLabels: PRODUCTION });
       expect(r!.message).toBe('CREATE apps/statefulsets redis-prod redis-prod production true');
       const [explicit] = evaluate(load(policy, binding('b', 'p', ['Deny'])), objects(statefulSet({ namespace: 'elsewhere' })), { namespaceLabels: PRODUCTION });
@@ -210,11 +231,14 @@ validations:
     });
 
     it('treats integers in objects as CEL ints and quantities exactly', () => {
-      const policy = vap('p', `validations:
+      const policy = vap(
+        'p',
+        `validations:
   - expression: "object.spec.replicas == 6 && object.spec.replicas > 5.5 && type(object.spec.replicas) == int"
     message: not int
   - expression: "quantity(object.spec.template.spec.containers[0].resources.limits.memory) == quantity('2048Mi')"
-    message: not 2Gi`);
+    message: not 2Gi`,
+      );
       const sts = statefulSet({ container: 'resources:\n  limits: {memory: 2Gi}' });
       expect(evaluate(load(policy, binding('b', 'p', ['Deny'])), objects(sts), { namespaceLabels: PRODUCTION })).toEqual([]);
     });

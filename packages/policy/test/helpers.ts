@@ -71,7 +71,9 @@ export function objects(yaml: string): RenderedObject[] {
 }
 
 /** A StatefulSet with one container; `container` is extra YAML for the container, `podSpec` for the pod spec. */
-export function statefulSet(opts: { name?: string; namespace?: string; labels?: Record<string, string>; replicas?: number; container?: string; podSpec?: string; podLabels?: Record<string, string> } = {}): string {
+export function statefulSet(
+  opts: { name?: string; namespace?: string; labels?: Record<string, string>; replicas?: number; container?: string; podSpec?: string; podLabels?: Record<string, string> } = {},
+): string {
   const labels = opts.labels ?? { 'app.kubernetes.io/name': 'redis-cluster' };
   const podLabels = opts.podLabels ?? labels;
   return `apiVersion: apps/v1

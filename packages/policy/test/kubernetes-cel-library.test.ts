@@ -37,7 +37,7 @@ describe('Kubernetes CEL libraries', () => {
     ["'a,b,c'.split(',').join('/')", 'a/b/c'],
     ["'abcb'.indexOf('b') + 'abcb'.lastIndexOf('b')", 4n],
     ["'%s has %d pods (%.1f%%)'.format([dyn('sts'), dyn(6), dyn(12.34)])", 'sts has 6 pods (12.3%)'],
-    ["strings.quote('say \"hi\"')", '"say \\"hi\\""'],
+    ['strings.quote(\'say "hi"\')', '"say \\"hi\\""'],
   ])('strings: %s', (expr, want) => {
     expect(run(expr)).toEqual(want);
   });

@@ -30,7 +30,16 @@ describe('label selectors', () => {
   });
 
   it('reports malformed selectors', () => {
-    expect(selectorProblems({ matchLabel: {}, matchExpressions: [{ key: 'a', operator: 'Equals' }, { key: 'b', operator: 'In' }, { key: 'c', operator: 'Exists', values: ['x'] }] })).toEqual([
+    expect(
+      selectorProblems({
+        matchLabel: {},
+        matchExpressions: [
+          { key: 'a', operator: 'Equals' },
+          { key: 'b', operator: 'In' },
+          { key: 'c', operator: 'Exists', values: ['x'] },
+        ],
+      }),
+    ).toEqual([
       { path: '.matchLabel', message: 'unknown field "matchLabel" (a selector has matchLabels and matchExpressions)' },
       { path: '.matchExpressions[0].operator', message: 'must be one of In, NotIn, Exists, DoesNotExist (got "Equals")' },
       { path: '.matchExpressions[1].values', message: 'must be a non-empty list for In' },

@@ -30,9 +30,7 @@ describe('loadPolicies', () => {
       object.spec.template.spec.containers.all(c,
         quantiy(c.resources.limits.memory).isGreaterThan(quantity('1Mi')))`,
     );
-    expect(lines(policy)).toEqual([
-      `${FILE}:16:11 policy resource-limits validations[1].expression: undeclared reference to 'quantiy' — did you mean 'quantity'?`,
-    ]);
+    expect(lines(policy)).toEqual([`${FILE}:16:11 policy resource-limits validations[1].expression: undeclared reference to 'quantiy' — did you mean 'quantity'?`]);
   });
 
   it('rejects a misspelt top-level variable', () => {
@@ -73,9 +71,7 @@ validations:
   });
 
   it('rejects what cannot be evaluated offline: authorizer and params', () => {
-    expect(lines(ok("authorizer.group('').resource('pods').check('create').allowed()"))[0]).toContain(
-      "undeclared reference to 'authorizer'",
-    );
+    expect(lines(ok("authorizer.group('').resource('pods').check('create').allowed()"))[0]).toContain("undeclared reference to 'authorizer'");
     const params = lines(vap('p', 'paramKind:\n  apiVersion: v1\n  kind: ConfigMap\nvalidations:\n  - expression: "params.data.x == \'1\'"'));
     expect(params).toEqual([
       expect.stringMatching(/policy p paramKind: is not supported — this repository's policies take no parameters/),
@@ -101,7 +97,7 @@ validations:
   });
 
   it('checks result types: validations bool, messageExpression string', () => {
-    expect(lines(ok('object.metadata.name + \'x\''))[0]).toContain('validations[0].expression: must evaluate to bool, but its type is string');
+    expect(lines(ok("object.metadata.name + 'x'"))[0]).toContain('validations[0].expression: must evaluate to bool, but its type is string');
     const msg = vap('p', 'validations:\n  - expression: "true"\n    messageExpression: "size(object.metadata.name) > 1"');
     expect(lines(msg)[0]).toContain('validations[0].messageExpression: must evaluate to string, but its type is bool');
   });
@@ -149,7 +145,9 @@ validations:
   });
 
   it('compiles every expression once, at load time', () => {
-    const set = load(vap('p', 'variables:\n  - name: nm\n    expression: "object.metadata.name"\nvalidations:\n  - expression: "variables.nm != \'\'"\n    messageExpression: "\'bad \' + variables.nm"'));
+    const set = load(
+      vap('p', 'variables:\n  - name: nm\n    expression: "object.metadata.name"\nvalidations:\n  - expression: "variables.nm != \'\'"\n    messageExpression: "\'bad \' + variables.nm"'),
+    );
     const [policy] = set.policies;
     expect(policy!.variables[0]!.expression.type).toBe('dyn');
     expect(policy!.validations[0]!.expression.type).toBe('bool');

@@ -17,8 +17,25 @@ const deny: PolicyResult = {
   validationIndex: 2,
   actions: ['Deny'],
 };
-const warn: PolicyResult = { ...deny, severity: 'warning', binding: 'images-pinned-warn', policy: 'images-pinned', validationIndex: 1, actions: ['Warn'], message: 'uses image "redis:latest" | pipe', hint: undefined };
-const manifestSet: Finding = { severity: 'error', code: 'maxmemory-headroom', message: 'StatefulSet redis-prod/x sets maxmemory 2gb', kind: 'StatefulSet', name: 'x', namespace: 'redis-prod', environment: 'prod-x86' };
+const warn: PolicyResult = {
+  ...deny,
+  severity: 'warning',
+  binding: 'images-pinned-warn',
+  policy: 'images-pinned',
+  validationIndex: 1,
+  actions: ['Warn'],
+  message: 'uses image "redis:latest" | pipe',
+  hint: undefined,
+};
+const manifestSet: Finding = {
+  severity: 'error',
+  code: 'maxmemory-headroom',
+  message: 'StatefulSet redis-prod/x sets maxmemory 2gb',
+  kind: 'StatefulSet',
+  name: 'x',
+  namespace: 'redis-prod',
+  environment: 'prod-x86',
+};
 
 describe('renderPolicyReport', () => {
   it('text: one line per result, errors first, and a summary', () => {

@@ -23,7 +23,11 @@ describe('packages/policy purity', () => {
   });
 
   it('depends only on the manifests, diagnostics and quantity workspace packages', () => {
-    const workspace = new Set(imports().filter((i) => i.spec.startsWith('@redis-gitops/')).map((i) => i.spec));
+    const workspace = new Set(
+      imports()
+        .filter((i) => i.spec.startsWith('@redis-gitops/'))
+        .map((i) => i.spec),
+    );
     expect([...workspace].sort()).toEqual(['@redis-gitops/diagnostics', '@redis-gitops/manifests', '@redis-gitops/quantity']);
   });
 

@@ -1,4 +1,4 @@
-import { parseKubernetesQuantity, Quantity, quantityOf } from '../src/index.ts';
+import { parseKubernetesQuantity, type Quantity, quantityOf } from '../src/index.ts';
 
 const q = (s: string): Quantity => quantityOf(s);
 

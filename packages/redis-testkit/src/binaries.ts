@@ -58,7 +58,8 @@ export type RedisArch = 'amd64' | 'arm64';
 /** The names a wrapper bin dir offers, when the sysroot has them (redis-sentinel is redis-server started under that name). */
 const ARM64_TOOLS = ['redis-server', 'redis-cli', 'redis-sentinel', 'redis-check-aof', 'redis-check-rdb', 'redis-benchmark'] as const;
 
-const ARM64_SETUP_HINT = 'run `bash tools/setup.sh` from the repository root: it installs qemu-user-static and extracts Debian\'s redis-server:arm64, redis-tools:arm64 and their libraries into .tools/arm64-sysroot';
+const ARM64_SETUP_HINT =
+  "run `bash tools/setup.sh` from the repository root: it installs qemu-user-static and extracts Debian's redis-server:arm64, redis-tools:arm64 and their libraries into .tools/arm64-sysroot";
 
 /**
  * The arm64 sysroot tools/setup.sh extracts: REDIS_TESTKIT_ARM64_SYSROOT, or .tools/arm64-sysroot

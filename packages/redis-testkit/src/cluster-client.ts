@@ -117,7 +117,11 @@ export class ClusterClient {
 
   close(): void {
     this.closed = true;
-    for (const c of this.conns.values()) c.then((x) => x.close(), () => undefined);
+    for (const c of this.conns.values())
+      c.then(
+        (x) => x.close(),
+        () => undefined,
+      );
     this.conns.clear();
   }
 
@@ -198,6 +202,9 @@ export class ClusterClient {
   private drop(addr: string): void {
     const c = this.conns.get(addr);
     this.conns.delete(addr);
-    c?.then((x) => x.close(), () => undefined);
+    c?.then(
+      (x) => x.close(),
+      () => undefined,
+    );
   }
 }

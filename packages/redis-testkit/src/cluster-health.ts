@@ -59,7 +59,10 @@ export async function clusterHealth(pods: readonly Pod[], options: HealthOptions
       problems.push(`${where}: unreachable: ${v.error ?? 'incomplete reply'}`);
       continue;
     }
-    if (v.info.cluster_state !== 'ok') problems.push(`${where}: cluster_state:${v.info.cluster_state ?? '?'} (slots ok ${v.info.cluster_slots_ok ?? '?'}, pfail ${v.info.cluster_slots_pfail ?? '?'}, fail ${v.info.cluster_slots_fail ?? '?'})`);
+    if (v.info.cluster_state !== 'ok')
+      problems.push(
+        `${where}: cluster_state:${v.info.cluster_state ?? '?'} (slots ok ${v.info.cluster_slots_ok ?? '?'}, pfail ${v.info.cluster_slots_pfail ?? '?'}, fail ${v.info.cluster_slots_fail ?? '?'})`,
+      );
     const me = v.myself;
     if (!me) {
       problems.push(`${where}: CLUSTER NODES has no myself line`);
@@ -85,7 +88,8 @@ export async function clusterHealth(pods: readonly Pod[], options: HealthOptions
       for (const ep of [r.master, ...r.replicas]) {
         const host = ep.metadata.ip ?? ep.endpoint;
         const ip = isIp(host) ? host : (options.resolveHost?.(host) ?? host);
-        if (!live.has(`${ip}:${ep.port}`)) problems.push(`${where}: CLUSTER SLOTS lists ${ep.endpoint}:${ep.port}${ip !== ep.endpoint ? ` (${ip})` : ''} for slots ${r.from}-${r.to}, which is no live pod address`);
+        if (!live.has(`${ip}:${ep.port}`))
+          problems.push(`${where}: CLUSTER SLOTS lists ${ep.endpoint}:${ep.port}${ip !== ep.endpoint ? ` (${ip})` : ''} for slots ${r.from}-${r.to}, which is no live pod address`);
       }
     }
     const missing = missingSlots(covered);
@@ -103,7 +107,8 @@ export async function clusterHealth(pods: readonly Pod[], options: HealthOptions
       if (!master) problems.push(`${where}: replicates node ${me.masterId.slice(0, 8)}, which is no pod's node`);
       if (v.replication.role !== 'slave') problems.push(`${where}: CLUSTER NODES says replica, INFO replication says role:${v.replication.role ?? '?'}`);
       if (link !== 'up') problems.push(`${where}: replica of ${master?.name ?? me.masterId.slice(0, 8)}: master_link_status:${link} (master_host ${v.replication.master_host ?? '?'})`);
-      if (master && v.replication.master_host !== master.ip) problems.push(`${where}: replicates from ${v.replication.master_host ?? '?'}:${v.replication.master_port ?? '?'}, but its master ${master.name} is at ${master.address}`);
+      if (master && v.replication.master_host !== master.ip)
+        problems.push(`${where}: replicates from ${v.replication.master_host ?? '?'}:${v.replication.master_port ?? '?'}, but its master ${master.name} is at ${master.address}`);
     } else if (me.role === 'master') {
       if (me.slots.length === 0 && !options.allowEmptyMasters) problems.push(`${where}: master without slots`);
     } else {

@@ -54,7 +54,9 @@ export class DnsMap {
   }
 
   private flush(): void {
-    const body = this.all().map(([n, ip]) => `${n} ${ip}\n`).join('');
+    const body = this.all()
+      .map(([n, ip]) => `${n} ${ip}\n`)
+      .join('');
     const tmp = `${this.file}.tmp-${process.pid}-${this.version++}`;
     writeFileSync(tmp, body);
     renameSync(tmp, this.file);

@@ -1,5 +1,5 @@
-import { LogTail } from './log-tail.ts';
-import { ManagedProcess, type ExitInfo } from './managed-process.ts';
+import type { LogTail } from './log-tail.ts';
+import type { ManagedProcess, ExitInfo } from './managed-process.ts';
 import { WaitAborted, waitFor } from './wait-for.ts';
 
 export interface JobResult extends ExitInfo {

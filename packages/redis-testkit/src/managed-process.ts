@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { LogTail } from './log-tail.ts';
+import { spawn } from 'node:child_process';
+import type { LogTail } from './log-tail.ts';
 import { isAlive, killGroup, killGroupSync, waitGroupGone } from './process-tree.ts';
 
 export interface ExitInfo {
@@ -27,7 +27,6 @@ export class ManagedProcess {
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
   private exitInfo: ExitInfo | undefined;
-  private readonly child: ChildProcess;
 
   constructor(options: SpawnOptions) {
     this.command = options.command;
@@ -38,7 +37,6 @@ export class ManagedProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child = child;
     this.exited = new Promise<ExitInfo>((resolve) => {
       let spawnError: Error | undefined;
       child.once('error', (e) => {

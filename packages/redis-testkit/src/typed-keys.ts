@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ClusterClient } from './cluster-client.ts';
+import type { ClusterClient } from './cluster-client.ts';
 import { keySlot, SLOT_COUNT } from './key-slot.ts';
 import { RespConnection, type ConnectionOptions } from './resp-connection.ts';
 import type { RespArg, RespValue } from './resp.ts';
@@ -209,10 +209,11 @@ export async function compareTypedKeys(cmd: KeyCommand, keys: ReadonlyMap<string
       problems.push(`${key}: ${(err as Error).message}`);
     }
   });
-  const types = TYPES.filter((t) => byType[t]).map((t) => `${t} ${byType[t]}`).join(', ');
+  const types = TYPES.filter((t) => byType[t])
+    .map((t) => `${t} ${byType[t]}`)
+    .join(', ');
   const equal = keys.size - problems.length;
-  const summary = problems.length === 0
-    ? `${equal}/${keys.size} keys equal (${types}; ${withTtl} with TTL)`
-    : `${equal}/${keys.size} keys equal; ${problems.length} differ, e.g. ${problems.slice(0, 3).join('; ')}`;
+  const summary =
+    problems.length === 0 ? `${equal}/${keys.size} keys equal (${types}; ${withTtl} with TTL)` : `${equal}/${keys.size} keys equal; ${problems.length} differ, e.g. ${problems.slice(0, 3).join('; ')}`;
   return { ok: problems.length === 0, checked: keys.size, byType, withTtl, problems, summary };
 }

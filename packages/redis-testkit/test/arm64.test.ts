@@ -33,29 +33,37 @@ describe('arm64 pods: Debian arm64 Redis under qemu-user', () => {
     expect(await pod.command('GET', 'k')).toBe('v');
   });
 
-  it('plain redis-server / redis-cli from PATH (as the chart scripts call them) are the arm64 wrappers', async () => {
-    const which = await sandbox.exec('/bin/sh', { args: ['-c', 'command -v redis-server; command -v redis-cli'] });
-    expect(which.stdout.trim().split('\n')).toEqual([path.join(sandbox.root, 'bin', 'redis-server'), path.join(sandbox.root, 'bin', 'redis-cli')]);
-    const script = path.join(sandbox.root, 'start.sh');
-    writeFileSync(script, '#!/bin/sh\nexec redis-server --bind "$POD_IP" --bind-source-addr "$POD_IP" --port 6379 --dir "$DATA" --save "" --appendonly no\n', { mode: 0o755 });
-    const viaScript = await sandbox.createPod('arm-1');
-    await viaScript.start({ kind: 'command', command: script, env: (p) => ({ POD_IP: p.ip, DATA: p.dataDir }), startTimeoutMs: START_TIMEOUT_MS });
-    expect((await viaScript.info('server')).os).toMatch(/aarch64/);
-    // redis-cli from PATH is the emulated one too, and talks to the pod like the host's.
-    const cli = await sandbox.exec('redis-cli', { args: ['-h', viaScript.ip, '-p', '6379', 'INFO', 'server'], timeoutMs: START_TIMEOUT_MS });
-    expect(cli.code).toBe(0);
-    expect(parseInfo(cli.stdout.replace(/\r/g, '')).os).toMatch(/aarch64/);
-  }, START_TIMEOUT_MS * 2);
+  it(
+    'plain redis-server / redis-cli from PATH (as the chart scripts call them) are the arm64 wrappers',
+    async () => {
+      const which = await sandbox.exec('/bin/sh', { args: ['-c', 'command -v redis-server; command -v redis-cli'] });
+      expect(which.stdout.trim().split('\n')).toEqual([path.join(sandbox.root, 'bin', 'redis-server'), path.join(sandbox.root, 'bin', 'redis-cli')]);
+      const script = path.join(sandbox.root, 'start.sh');
+      writeFileSync(script, '#!/bin/sh\nexec redis-server --bind "$POD_IP" --bind-source-addr "$POD_IP" --port 6379 --dir "$DATA" --save "" --appendonly no\n', { mode: 0o755 });
+      const viaScript = await sandbox.createPod('arm-1');
+      await viaScript.start({ kind: 'command', command: script, env: (p) => ({ POD_IP: p.ip, DATA: p.dataDir }), startTimeoutMs: START_TIMEOUT_MS });
+      expect((await viaScript.info('server')).os).toMatch(/aarch64/);
+      // redis-cli from PATH is the emulated one too, and talks to the pod like the host's.
+      const cli = await sandbox.exec('redis-cli', { args: ['-h', viaScript.ip, '-p', '6379', 'INFO', 'server'], timeoutMs: START_TIMEOUT_MS });
+      expect(cli.code).toBe(0);
+      expect(parseInfo(cli.stdout.replace(/\r/g, '')).os).toMatch(/aarch64/);
+    },
+    START_TIMEOUT_MS * 2,
+  );
 
-  it('redis-sentinel (a redis-server alias in Debian) runs in sentinel mode on arm64', async () => {
-    const conf = path.join(sandbox.root, 'sentinel.conf');
-    const sentinel = await sandbox.createPod('arm-sentinel');
-    writeFileSync(conf, `port 26379\nbind ${sentinel.ip}\nsentinel monitor m ${pod.ip} 6379 1\n`);
-    await sentinel.start({ kind: 'command', command: sandbox.redisBinary('redis-sentinel'), args: [conf], port: 26379, startTimeoutMs: START_TIMEOUT_MS });
-    const info = parseInfo(asText(await commandWith(sentinel.connection(), 'INFO', 'server'), 'INFO'));
-    expect(info.redis_mode).toBe('sentinel');
-    expect(info.os).toMatch(/aarch64/);
-  }, START_TIMEOUT_MS * 2);
+  it(
+    'redis-sentinel (a redis-server alias in Debian) runs in sentinel mode on arm64',
+    async () => {
+      const conf = path.join(sandbox.root, 'sentinel.conf');
+      const sentinel = await sandbox.createPod('arm-sentinel');
+      writeFileSync(conf, `port 26379\nbind ${sentinel.ip}\nsentinel monitor m ${pod.ip} 6379 1\n`);
+      await sentinel.start({ kind: 'command', command: sandbox.redisBinary('redis-sentinel'), args: [conf], port: 26379, startTimeoutMs: START_TIMEOUT_MS });
+      const info = parseInfo(asText(await commandWith(sentinel.connection(), 'INFO', 'server'), 'INFO'));
+      expect(info.redis_mode).toBe('sentinel');
+      expect(info.os).toMatch(/aarch64/);
+    },
+    START_TIMEOUT_MS * 2,
+  );
 
   it('offers only what the sysroot has, each wrapper exec-ing qemu-aarch64-static on the sysroot binary', () => {
     const names = readdirSync(path.join(sandbox.root, 'bin')).sort();

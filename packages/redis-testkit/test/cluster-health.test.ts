@@ -92,7 +92,12 @@ describe('clusterHealth on a 3 masters + 3 replicas cluster built with redis-cli
     const client = ClusterClient.forPods(pods);
     try {
       expect(await client.set(key, 'moved-by-ask')).toBe('OK');
-      expect(await byName.get(dstName)!.command('ASKING').then(() => client.get(key))).toBe('moved-by-ask');
+      expect(
+        await byName
+          .get(dstName)!
+          .command('ASKING')
+          .then(() => client.get(key)),
+      ).toBe('moved-by-ask');
     } finally {
       client.close();
     }
@@ -127,7 +132,9 @@ describe('clusterHealth on a 3 masters + 3 replicas cluster built with redis-cli
     const now = await clusterHealth(pods);
     expect(now.healthy).toBe(false);
     expect(now.problems).toContain(`${master.name} (${deadIp}): unreachable: not running`);
-    expect(now.problems).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${replica.name} .*CLUSTER SLOTS lists ${deadIp.replace(/\./g, '\\.')}:6379 for slots \\d+-\\d+, which is no live pod address$`))]));
+    expect(now.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${replica.name} .*CLUSTER SLOTS lists ${deadIp.replace(/\./g, '\\.')}:6379 for slots \\d+-\\d+, which is no live pod address$`))]),
+    );
 
     // Within the node timeout the survivors flag it fail? then fail, and its replica loses its link.
     const seen = await waitFor(

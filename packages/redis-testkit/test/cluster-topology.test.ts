@@ -16,7 +16,16 @@ describe('CLUSTER NODES / SLOTS parsing', () => {
       '',
     ].join('\n');
     const [a, b, c] = parseClusterNodes(text);
-    expect(a).toMatchObject({ id: 'aaa', myself: true, role: 'master', hostname: 'h0', slots: [[0, 5460], [7000, 7000]] });
+    expect(a).toMatchObject({
+      id: 'aaa',
+      myself: true,
+      role: 'master',
+      hostname: 'h0',
+      slots: [
+        [0, 5460],
+        [7000, 7000],
+      ],
+    });
     expect(b).toMatchObject({ role: 'master', flags: ['master', 'fail?', 'noaddr'], linkState: 'disconnected', ip: '' });
     expect(c).toMatchObject({ role: 'replica', masterId: 'aaa' });
   });
@@ -28,8 +37,19 @@ describe('CLUSTER NODES / SLOTS parsing', () => {
   });
 
   it('merges ranges and finds missing slots', () => {
-    expect(rangesText([[5, 9], [0, 4], [11, 11]])).toBe('0-9,11');
-    expect(missingSlots([[0, 5000], [5002, 16383]])).toEqual([[5001, 5001]]);
+    expect(
+      rangesText([
+        [5, 9],
+        [0, 4],
+        [11, 11],
+      ]),
+    ).toBe('0-9,11');
+    expect(
+      missingSlots([
+        [0, 5000],
+        [5002, 16383],
+      ]),
+    ).toEqual([[5001, 5001]]);
     expect(missingSlots([[0, 16383]])).toEqual([]);
   });
 });

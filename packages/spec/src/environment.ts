@@ -36,7 +36,11 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
   const names = clusters.clusters.map((c) => c.name);
   if (!names.includes(s.cluster)) {
     const guess = closestMatch(s.cluster, names);
-    add(['spec', 'cluster'], `unknown cluster "${s.cluster}"`, guess ? `did you mean "${guess}"? (clusters are listed in environments/clusters.yaml)` : `known clusters: ${names.join(', ')} (environments/clusters.yaml)`);
+    add(
+      ['spec', 'cluster'],
+      `unknown cluster "${s.cluster}"`,
+      guess ? `did you mean "${guess}"? (clusters are listed in environments/clusters.yaml)` : `known clusters: ${names.join(', ')} (environments/clusters.yaml)`,
+    );
   }
   const mode = s.topology?.mode ?? 'cluster';
   const shards = s.topology?.shards ?? 3;
@@ -106,7 +110,14 @@ export function checkUniqueNames(envs: readonly { name: string; file: string; li
   for (const e of envs) {
     const prev = first.get(e.name);
     if (prev) {
-      out.push({ file: e.file, line: e.line, col: e.col, path: 'metadata.name', message: `duplicate environment name "${e.name}" (also in ${prev})`, hint: 'environment names must be unique: they name Argo CD Applications and Helm releases' });
+      out.push({
+        file: e.file,
+        line: e.line,
+        col: e.col,
+        path: 'metadata.name',
+        message: `duplicate environment name "${e.name}" (also in ${prev})`,
+        hint: 'environment names must be unique: they name Argo CD Applications and Helm releases',
+      });
     } else first.set(e.name, e.file);
   }
   return out;

@@ -148,15 +148,7 @@ export interface RedisSettings {
 }
 
 /** Redis eviction policy. */
-export type MaxmemoryPolicy =
-  | 'noeviction'
-  | 'allkeys-lru'
-  | 'allkeys-lfu'
-  | 'allkeys-random'
-  | 'volatile-lru'
-  | 'volatile-lfu'
-  | 'volatile-random'
-  | 'volatile-ttl';
+export type MaxmemoryPolicy = 'noeviction' | 'allkeys-lru' | 'allkeys-lfu' | 'allkeys-random' | 'volatile-lru' | 'volatile-lfu' | 'volatile-random' | 'volatile-ttl';
 
 /** Durable storage for each Redis pod. */
 export interface Persistence {

@@ -4,7 +4,9 @@ import { formatDiagnostic } from '@redis-gitops/diagnostics';
 import { FILE, parse, problems, ROOT, VALID } from './helpers.ts';
 
 describe('parseEnvironment: the example environments', () => {
-  const names = readdirSync(path.join(ROOT, 'environments'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const names = readdirSync(path.join(ROOT, 'environments'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   it.each(names)('%s parses and resolves', (name) => {
     const file = `environments/${name}/environment.yaml`;
     const env = parse(readFileSync(path.join(ROOT, file), 'utf8'), file);
@@ -66,7 +68,9 @@ describe('parseEnvironment: bad input gets file:line:col, path, expectation and 
 
   it('reports every schema problem at once, not only the first', () => {
     const text = VALID.replace('shards: 3', 'shard: 3').replace('tier: dev', 'tier: prod').replace('namespace: redis-test', 'namespace: Redis_Test');
-    const paths = problems(text).map((d) => d.path).sort();
+    const paths = problems(text)
+      .map((d) => d.path)
+      .sort();
     expect(paths).toEqual(['spec.namespace', 'spec.tier', 'spec.topology.shard']);
   });
 
@@ -100,10 +104,11 @@ describe('parseEnvironment: bad input gets file:line:col, path, expectation and 
 
   it('rejects cluster-only fields in sentinel mode and a quorum above the sentinel count', () => {
     const text = VALID.replace('shards: 3', 'mode: sentinel\n    shards: 3\n    sentinel:\n      count: 3\n      quorum: 4');
-    expect(problems(text).map((d) => `${d.path}: ${d.message}`).sort()).toEqual([
-      'spec.topology.sentinel.quorum: must be <= sentinel.count 3 (got 4)',
-      'spec.topology.shards: only applies to mode: cluster',
-    ]);
+    expect(
+      problems(text)
+        .map((d) => `${d.path}: ${d.message}`)
+        .sort(),
+    ).toEqual(['spec.topology.sentinel.quorum: must be <= sentinel.count 3 (got 4)', 'spec.topology.shards: only applies to mode: cluster']);
   });
 
   it('rejects a memory request above the limit', () => {
@@ -119,9 +124,10 @@ describe('parseEnvironment: allowed clients', () => {
   });
   it('refuses namespace together with namespaceSelector, and empty selectors', () => {
     const text = withClients('      - namespace: apps\n        namespaceSelector:\n          team: a\n      - podSelector: {}\n');
-    expect(problems(text).map((d) => `${d.path}: ${d.message}`).sort()).toEqual([
-      'spec.network.allowedClients[0].namespaceSelector: cannot be combined with namespace',
-      'spec.network.allowedClients[1].podSelector: is empty, which matches everything',
-    ]);
+    expect(
+      problems(text)
+        .map((d) => `${d.path}: ${d.message}`)
+        .sort(),
+    ).toEqual(['spec.network.allowedClients[0].namespaceSelector: cannot be combined with namespace', 'spec.network.allowedClients[1].podSelector: is empty, which matches everything']);
   });
 });

@@ -16,7 +16,11 @@ describe('slots', () => {
   });
 
   it('accepts multi-range entries', () => {
-    expect(parseSlotRanges('0-99,200-300,5')).toEqual([{ start: 0, end: 99 }, { start: 200, end: 300 }, { start: 5, end: 5 }]);
+    expect(parseSlotRanges('0-99,200-300,5')).toEqual([
+      { start: 0, end: 99 },
+      { start: 200, end: 300 },
+      { start: 5, end: 5 },
+    ]);
     expect(checkSlotLayout(['0-99,200-5000', '100-199,5001-10000', '10001-16383'])).toEqual([]);
   });
 

@@ -95,7 +95,9 @@ export class BackupHarness {
 
   /** Everything on the volume but the lock file, e.g. ['20260101T000000Z', '20260101T000100Z.partial']. */
   entries(): string[] {
-    return readdirSync(this.backupDir).filter((n) => n !== '.backup.lock').sort();
+    return readdirSync(this.backupDir)
+      .filter((n) => n !== '.backup.lock')
+      .sort();
   }
 
   manifest(set: string): Manifest {
@@ -105,7 +107,11 @@ export class BackupHarness {
   /** name -> sha256 of every file of a set (to prove a set was not touched). */
   fingerprint(set: string): Record<string, string> {
     const dir = path.join(this.backupDir, set);
-    return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, sha256(path.join(dir, f))]));
+    return Object.fromEntries(
+      readdirSync(dir)
+        .sort()
+        .map((f) => [f, sha256(path.join(dir, f))]),
+    );
   }
 
   private command(c: Container, mounts: Array<[string, string]>): string {
@@ -138,7 +144,11 @@ export class BackupHarness {
       if (claim !== expected) throw new Error(`container ${c.name} mounts claim ${claim}, but the backups are written to ${expected}`);
       return this.backupDir;
     }
-    throw new Error(`volume "${volume}" (${Object.keys(v).filter((k) => k !== 'name').join(', ')}) has no stand-in in ${import.meta.url}`);
+    throw new Error(
+      `volume "${volume}" (${Object.keys(v)
+        .filter((k) => k !== 'name')
+        .join(', ')}) has no stand-in in ${import.meta.url}`,
+    );
   }
 
   private mounts(c: Container, pod: Pod | undefined, runDir: string): Array<[string, string]> {
@@ -199,8 +209,10 @@ export function sha256(file: string): string {
 /** Files of a dir (recursively), relative, with sizes: what a data volume holds. */
 export function listFiles(dir: string, prefix = ''): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = path.join(dir, f);
-    return statSync(p).isDirectory() ? listFiles(p, `${prefix}${f}/`) : [`${prefix}${f}`];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = path.join(dir, f);
+      return statSync(p).isDirectory() ? listFiles(p, `${prefix}${f}/`) : [`${prefix}${f}`];
+    });
 }

@@ -261,7 +261,11 @@ export class RedisClusterChart {
       mkdirSync(dir, { recursive: true });
       return dir;
     }
-    throw new Error(`volume "${volume}" (${Object.keys(v).filter((k) => k !== 'name').join(', ')}) has no stand-in in the behaviour harness: add one in ${fileURLToPath(import.meta.url)}`);
+    throw new Error(
+      `volume "${volume}" (${Object.keys(v)
+        .filter((k) => k !== 'name')
+        .join(', ')}) has no stand-in in the behaviour harness: add one in ${fileURLToPath(import.meta.url)}`,
+    );
   }
 
   /** mountPath -> sandbox dir, longest path first. */
@@ -301,8 +305,10 @@ export class RedisClusterChart {
   /** The env of the redis container of `pod` at its current IP (what start-node.sh and the probes get). */
   nodeEnv(pod: Pod): Env {
     const env = this.containerEnv(this.rev.redis, pod, pod.name, pod.ip, this.mounts(this.rev.redis, pod));
-    if (!env.DATA_DIR?.startsWith(this.sandbox.root)) throw new Error(`DATA_DIR of ${pod.name} is ${env.DATA_DIR ?? 'unset'}, not the pod's data dir: lib.sh's path defaults no longer match the harness`);
-    if (!env.TOPOLOGY_DIR?.startsWith(this.sandbox.root)) throw new Error(`TOPOLOGY_DIR of ${pod.name} is ${env.TOPOLOGY_DIR ?? 'unset'}: the topology ConfigMap is not mounted where lib.sh looks for it`);
+    if (!env.DATA_DIR?.startsWith(this.sandbox.root))
+      throw new Error(`DATA_DIR of ${pod.name} is ${env.DATA_DIR ?? 'unset'}, not the pod's data dir: lib.sh's path defaults no longer match the harness`);
+    if (!env.TOPOLOGY_DIR?.startsWith(this.sandbox.root))
+      throw new Error(`TOPOLOGY_DIR of ${pod.name} is ${env.TOPOLOGY_DIR ?? 'unset'}: the topology ConfigMap is not mounted where lib.sh looks for it`);
     return env;
   }
 
@@ -320,7 +326,14 @@ export class RedisClusterChart {
    */
   async startNode(pod: Pod, options: { startTimeoutMs?: number; waitUntil?: 'listening' | 'spawned'; dnsDelayMs?: number; newIp?: boolean | string } = {}): Promise<void> {
     const command = this.commandPath(this.rev.redis, this.mounts(this.rev.redis, pod), 'redis container');
-    const start = { kind: 'command' as const, command, env: (p: Pod) => this.nodeEnv(p), password: TEST_PASSWORD, startTimeoutMs: options.startTimeoutMs ?? 60_000, waitUntil: options.waitUntil ?? 'listening' };
+    const start = {
+      kind: 'command' as const,
+      command,
+      env: (p: Pod) => this.nodeEnv(p),
+      password: TEST_PASSWORD,
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
+      waitUntil: options.waitUntil ?? 'listening',
+    };
     if (pod.starts > 0) await pod.restart({ newIp: options.newIp ?? true, start, dnsDelayMs: options.dnsDelayMs ?? 0 });
     else await pod.start({ ...start, dnsDelayMs: options.dnsDelayMs ?? 0 });
     this.ensureReadinessProbe(pod);
@@ -461,7 +474,10 @@ function mapPath(value: string, mounts: ReadonlyArray<[string, string]>): string
 /** redis.conf runs unmodified here, so it must not depend on the pod's filesystem: start-node.sh writes every path. */
 function assertNoPaths(configMap: string, conf: string): void {
   const bad = conf.split('\n').filter((l) => !l.trimStart().startsWith('#') && /(^|\s)"?\//.test(l));
-  if (bad.length > 0) throw new Error(`redis.conf of ConfigMap ${configMap} names a path (${bad.map((l) => l.trim()).join('; ')}): start-node.sh must write every path (dir, cluster-config-file, TLS files) from its environment`);
+  if (bad.length > 0)
+    throw new Error(
+      `redis.conf of ConfigMap ${configMap} names a path (${bad.map((l) => l.trim()).join('; ')}): start-node.sh must write every path (dir, cluster-config-file, TLS files) from its environment`,
+    );
 }
 
 /** Reads a pod's nodes.conf (for failure messages and assertions). */

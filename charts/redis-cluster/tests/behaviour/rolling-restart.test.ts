@@ -30,19 +30,23 @@ afterAll(async () => {
 });
 
 describe('rolling restart of every pod (preStop, SIGTERM, new IP, wait for readiness)', () => {
-  it('keeps every acknowledged write, ends fully healthy with one master and its replicas per shard', async () => {
-    await assertShardShape(chart);
-    const ipsBefore = chart.pods.map((p) => p.ip);
-    const { result: restart, report } = await withWriteLoad(chart, { keysPrefix: 'rolling' }, () => rollingRestart(chart));
-    const lines = restart.pods.map(
-      (p) =>
-        `${p.pod} (${p.wasMaster ? 'master' : 'replica'}): preStop ${p.stop.preStopMs}ms${p.stop.preStopError ? ` (${p.stop.preStopError})` : ''}, ` +
-        `${p.stop.killed ? 'SIGKILLed after the grace period' : `SIGTERM to exit ${p.stop.sigtermToExitMs}ms`}, Ready again ${p.readyMs}ms after its deletion began`,
-    );
-    console.log(`rolling restart of ${restart.pods.length} pods in ${restart.totalMs}ms:\n  ${lines.join('\n  ')}\nwrites during it (100/s, acknowledged = OK): ${writeLoadText(report)}`);
-    expect(report.acknowledged.length).toBeGreaterThan(0);
-    await assertWholeCluster(chart, [known, acknowledgedMap(report)], 'after the rolling restart');
-    await assertShardShape(chart);
-    chart.pods.forEach((p, i) => expect({ pod: p.name, newIp: p.ip !== ipsBefore[i] }).toEqual({ pod: p.name, newIp: true }));
-  }, TEST_TIMEOUT_MS);
+  it(
+    'keeps every acknowledged write, ends fully healthy with one master and its replicas per shard',
+    async () => {
+      await assertShardShape(chart);
+      const ipsBefore = chart.pods.map((p) => p.ip);
+      const { result: restart, report } = await withWriteLoad(chart, { keysPrefix: 'rolling' }, () => rollingRestart(chart));
+      const lines = restart.pods.map(
+        (p) =>
+          `${p.pod} (${p.wasMaster ? 'master' : 'replica'}): preStop ${p.stop.preStopMs}ms${p.stop.preStopError ? ` (${p.stop.preStopError})` : ''}, ` +
+          `${p.stop.killed ? 'SIGKILLed after the grace period' : `SIGTERM to exit ${p.stop.sigtermToExitMs}ms`}, Ready again ${p.readyMs}ms after its deletion began`,
+      );
+      console.log(`rolling restart of ${restart.pods.length} pods in ${restart.totalMs}ms:\n  ${lines.join('\n  ')}\nwrites during it (100/s, acknowledged = OK): ${writeLoadText(report)}`);
+      expect(report.acknowledged.length).toBeGreaterThan(0);
+      await assertWholeCluster(chart, [known, acknowledgedMap(report)], 'after the rolling restart');
+      await assertShardShape(chart);
+      for (const [i, p] of chart.pods.entries()) expect({ pod: p.name, newIp: p.ip !== ipsBefore[i] }).toEqual({ pod: p.name, newIp: true });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -61,10 +61,15 @@ async function leaveSlotOpen(target: Pod): Promise<string> {
   const r = await roles(pods);
   for (const [key] of known) {
     const slot = Number(await pods[0]!.command('CLUSTER', 'KEYSLOT', key));
-    const owner = pods.find((p) => r[p.name]!.role === 'master' && p !== target && r[p.name]!.slots.split(',').some((range) => {
-      const [a, b = a] = range.split('-').map(Number);
-      return slot >= a! && slot <= b!;
-    }));
+    const owner = pods.find(
+      (p) =>
+        r[p.name]!.role === 'master' &&
+        p !== target &&
+        r[p.name]!.slots.split(',').some((range) => {
+          const [a, b = a] = range.split('-').map(Number);
+          return slot >= a! && slot <= b!;
+        }),
+    );
     if (!owner) continue;
     const ownerId = String(await owner.command('CLUSTER', 'MYID'));
     await target.command('CLUSTER', 'SETSLOT', slot, 'IMPORTING', ownerId);
@@ -98,101 +103,119 @@ afterAll(async () => {
 });
 
 describe('scaling cluster.shards (scale-in Job, StatefulSet change, bootstrap Job) under a write load', () => {
-  it('scale-out 3 -> 4: new pods join, the bootstrap Job rebalances; killed mid-move with a slot left open, its rerun finishes', async () => {
-    let opened = '';
-    const t0 = Date.now();
-    const r = await underLoad('scale-out 3->4', () =>
-      helmUpgrade(chart, ['cluster.shards=4'], {
-        bootstrap: killWhileMovingSlots(async () => {
-          opened = await leaveSlotOpen(chart.pods[6]!);
+  it(
+    'scale-out 3 -> 4: new pods join, the bootstrap Job rebalances; killed mid-move with a slot left open, its rerun finishes',
+    async () => {
+      let opened = '';
+      const t0 = Date.now();
+      const r = await underLoad('scale-out 3->4', () =>
+        helmUpgrade(chart, ['cluster.shards=4'], {
+          bootstrap: killWhileMovingSlots(async () => {
+            opened = await leaveSlotOpen(chart.pods[6]!);
+          }),
         }),
-      }),
-    );
-    figure(`scale-out 3->4: ${r.totalMs}ms from helm upgrade to the bootstrap Job's success (rerun ${r.bootstrap.durationMs}ms; ${opened})`);
-    expect(r.added).toEqual([chart.podName(6), chart.podName(7)]);
-    expect(r.scaleIn.output.join('\n')).toMatch(/nothing to scale in/);
-    expect(r.bootstrap.output.join('\n')).toMatch(/open slot\(s\) found|slots: moving slots|even split/);
-    await assertWholeCluster(chart, [known, acked], 'after scale-out');
-    const shape = await assertShardShape(chart);
-    expect(shape[chart.podName(6)]).toMatchObject({ role: 'master' });
-    expect(shape[chart.podName(7)]).toMatchObject({ role: 'replica', master: chart.podName(6) });
-    figure(`scale-out 3->4: slots per master ${JSON.stringify(await expectEvenSplit(4))}; whole cluster ${Date.now() - t0}ms after the upgrade began`);
-  }, TEST_TIMEOUT_MS);
+      );
+      figure(`scale-out 3->4: ${r.totalMs}ms from helm upgrade to the bootstrap Job's success (rerun ${r.bootstrap.durationMs}ms; ${opened})`);
+      expect(r.added).toEqual([chart.podName(6), chart.podName(7)]);
+      expect(r.scaleIn.output.join('\n')).toMatch(/nothing to scale in/);
+      expect(r.bootstrap.output.join('\n')).toMatch(/open slot\(s\) found|slots: moving slots|even split/);
+      await assertWholeCluster(chart, [known, acked], 'after scale-out');
+      const shape = await assertShardShape(chart);
+      expect(shape[chart.podName(6)]).toMatchObject({ role: 'master' });
+      expect(shape[chart.podName(7)]).toMatchObject({ role: 'replica', master: chart.podName(6) });
+      figure(`scale-out 3->4: slots per master ${JSON.stringify(await expectEvenSplit(4))}; whole cluster ${Date.now() - t0}ms after the upgrade began`);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('an upgrade that changes no shape: the scale-in Job finds nothing to do, the bootstrap Job finds the cluster whole', async () => {
-    const r = await helmUpgrade(chart, ['cluster.shards=4']);
-    expect(r.added).toEqual([]);
-    expect(r.removed).toEqual([]);
-    expect(r.scaleIn.output.join('\n')).toMatch(/nothing to scale in: no cluster member has an ordinal >= 8/);
-    expect(r.bootstrap.output.join('\n')).toMatch(/cluster already formed and healthy/);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'an upgrade that changes no shape: the scale-in Job finds nothing to do, the bootstrap Job finds the cluster whole',
+    async () => {
+      const r = await helmUpgrade(chart, ['cluster.shards=4']);
+      expect(r.added).toEqual([]);
+      expect(r.removed).toEqual([]);
+      expect(r.scaleIn.output.join('\n')).toMatch(/nothing to scale in: no cluster member has an ordinal >= 8/);
+      expect(r.bootstrap.output.join('\n')).toMatch(/cluster already formed and healthy/);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('scale-in 4 -> 3: the pre-upgrade Job moves the leaving shard off (killed mid-move, rerun) and removes its nodes before the pods go; one of them is SIGKILLed, the other stopped through preStop', async () => {
-    // The leaving shard's master is its SECOND pod (a failover happened): roles, not ordinals, decide.
-    const [p6, p7] = [chart.pods[6]!, chart.pods[7]!];
-    await p7.command('CLUSTER', 'FAILOVER');
-    await waitFor(`${p7.name} to take over from ${p6.name}`, async () => ({ done: (await roles([p6, p7]))[p7.name]!.role === 'master', state: 'waiting' }), { timeoutMs: 60_000 });
-    const before = await roles(chart.pods);
-    const leavingIds = [before[p6.name]!.nodeId, before[p7.name]!.nodeId];
-    const staying = chart.pods.slice(0, 6);
-    const seenAfterJob: string[] = [];
-    const t0 = Date.now();
-    const r = await underLoad('scale-in 4->3', () =>
-      helmUpgrade(chart, ['cluster.shards=3'], {
-        scaleIn: async (start) => {
-          const result = await killWhileMovingSlots()(start);
-          // Before the StatefulSet shrinks: no remaining node knows the leaving nodes any more.
-          for (const p of staying) {
-            const nodes = String(await p.command('CLUSTER', 'NODES'));
-            for (const id of leavingIds) if (nodes.includes(id)) seenAfterJob.push(`${p.name} still knows ${id}`);
-          }
-          return result;
-        },
-        // The node of the lost pod (no preStop, e.g. its node died) keeps a nodes.conf that names the cluster.
-        deletePod: async (p) => {
-          if (p !== p7) return chart.deletePod(p);
-          await p.kill();
-          return { preStopMs: 0, killed: true, totalMs: 0 };
-        },
-      }),
-    );
-    figure(`scale-in 4->3: ${r.totalMs}ms from helm upgrade to the bootstrap Job's success (scale-in rerun ${r.scaleIn.durationMs}ms)`);
-    expect(seenAfterJob).toEqual([]);
-    expect(r.removed.map((x) => x.pod)).toEqual([p6.name, p7.name]);
-    expect(r.removed.map((x) => [x.pod, x.stop.killed])).toEqual([
-      [p6.name, false],
-      [p7.name, true],
-    ]);
-    const out = r.scaleIn.output.join('\n');
-    expect(out).toMatch(new RegExp(`leaving: ${p7.name}\\S* \\(${leavingIds[1]}\\), master with \\d+ slot`));
-    expect(out).toMatch(new RegExp(`remove: ${p6.name} \\(${leavingIds[0]}\\), replica of ${p7.name} .*: CLUSTER FORGET on 6 remaining node`));
-    expect(r.bootstrap.output.join('\n')).toMatch(/cluster already formed and healthy/);
-    await assertWholeCluster(chart, [known, acked], 'after scale-in');
-    await assertShardShape(chart);
-    figure(`scale-in 4->3: slots per master ${JSON.stringify(await expectEvenSplit(3))}; whole cluster ${Date.now() - t0}ms after the upgrade began`);
-    // No remaining node ever saw a leaving node fail.
-    for (const p of staying) {
-      const failing = p.lastLines(2000).filter((l) => leavingIds.some((id) => l.includes(id.slice(0, 40))) && /as failing|FAIL message/.test(l));
-      expect({ pod: p.name, failing }).toEqual({ pod: p.name, failing: [] });
-    }
-    // The preStop hook reset the node it ran for, so that retained volume holds a new node (a
-    // nodes.conf that knows only itself); the SIGKILLed one still names the cluster.
-    const nodeLines = (p: Pod) => nodesConf(p).split('\n').filter((l) => / (master|slave|myself)/.test(l));
-    expect(readFileSync(path.join(p6.dir, 'prestop.log'), 'utf8')).toMatch(/removed from the cluster by a scale-in .*CLUSTER RESET HARD.*: OK/);
-    expect(nodeLines(p6)).toHaveLength(1);
-    expect(nodeLines(p7).length).toBeGreaterThan(1);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'scale-in 4 -> 3: the pre-upgrade Job moves the leaving shard off (killed mid-move, rerun) and removes its nodes before the pods go; one of them is SIGKILLed, the other stopped through preStop',
+    async () => {
+      // The leaving shard's master is its SECOND pod (a failover happened): roles, not ordinals, decide.
+      const [p6, p7] = [chart.pods[6]!, chart.pods[7]!];
+      await p7.command('CLUSTER', 'FAILOVER');
+      await waitFor(`${p7.name} to take over from ${p6.name}`, async () => ({ done: (await roles([p6, p7]))[p7.name]!.role === 'master', state: 'waiting' }), { timeoutMs: 60_000 });
+      const before = await roles(chart.pods);
+      const leavingIds = [before[p6.name]!.nodeId, before[p7.name]!.nodeId];
+      const staying = chart.pods.slice(0, 6);
+      const seenAfterJob: string[] = [];
+      const t0 = Date.now();
+      const r = await underLoad('scale-in 4->3', () =>
+        helmUpgrade(chart, ['cluster.shards=3'], {
+          scaleIn: async (start) => {
+            const result = await killWhileMovingSlots()(start);
+            // Before the StatefulSet shrinks: no remaining node knows the leaving nodes any more.
+            for (const p of staying) {
+              const nodes = String(await p.command('CLUSTER', 'NODES'));
+              for (const id of leavingIds) if (nodes.includes(id)) seenAfterJob.push(`${p.name} still knows ${id}`);
+            }
+            return result;
+          },
+          // The node of the lost pod (no preStop, e.g. its node died) keeps a nodes.conf that names the cluster.
+          deletePod: async (p) => {
+            if (p !== p7) return chart.deletePod(p);
+            await p.kill();
+            return { preStopMs: 0, killed: true, totalMs: 0 };
+          },
+        }),
+      );
+      figure(`scale-in 4->3: ${r.totalMs}ms from helm upgrade to the bootstrap Job's success (scale-in rerun ${r.scaleIn.durationMs}ms)`);
+      expect(seenAfterJob).toEqual([]);
+      expect(r.removed.map((x) => x.pod)).toEqual([p6.name, p7.name]);
+      expect(r.removed.map((x) => [x.pod, x.stop.killed])).toEqual([
+        [p6.name, false],
+        [p7.name, true],
+      ]);
+      const out = r.scaleIn.output.join('\n');
+      expect(out).toMatch(new RegExp(`leaving: ${p7.name}\\S* \\(${leavingIds[1]}\\), master with \\d+ slot`));
+      expect(out).toMatch(new RegExp(`remove: ${p6.name} \\(${leavingIds[0]}\\), replica of ${p7.name} .*: CLUSTER FORGET on 6 remaining node`));
+      expect(r.bootstrap.output.join('\n')).toMatch(/cluster already formed and healthy/);
+      await assertWholeCluster(chart, [known, acked], 'after scale-in');
+      await assertShardShape(chart);
+      figure(`scale-in 4->3: slots per master ${JSON.stringify(await expectEvenSplit(3))}; whole cluster ${Date.now() - t0}ms after the upgrade began`);
+      // No remaining node ever saw a leaving node fail.
+      for (const p of staying) {
+        const failing = p.lastLines(2000).filter((l) => leavingIds.some((id) => l.includes(id.slice(0, 40))) && /as failing|FAIL message/.test(l));
+        expect({ pod: p.name, failing }).toEqual({ pod: p.name, failing: [] });
+      }
+      // The preStop hook reset the node it ran for, so that retained volume holds a new node (a
+      // nodes.conf that knows only itself); the SIGKILLed one still names the cluster.
+      const nodeLines = (p: Pod) =>
+        nodesConf(p)
+          .split('\n')
+          .filter((l) => / (master|slave|myself)/.test(l));
+      expect(readFileSync(path.join(p6.dir, 'prestop.log'), 'utf8')).toMatch(/removed from the cluster by a scale-in .*CLUSTER RESET HARD.*: OK/);
+      expect(nodeLines(p6)).toHaveLength(1);
+      expect(nodeLines(p7).length).toBeGreaterThan(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('scale-out 3 -> 4 again onto the retained volumes of the removed pods (helm --wait: new pods Ready before the Job): the reset node joins as a new node, the SIGKILLed one rejoins', async () => {
-    const t0 = Date.now();
-    const r = await underLoad('scale-out 3->4 (retained volumes, --wait)', () => helmUpgrade(chart, ['cluster.shards=4'], { wait: true }));
-    figure(`scale-out 3->4 onto retained volumes: ${r.totalMs}ms from helm upgrade to the bootstrap Job's success`);
-    expect(r.added).toEqual([chart.podName(6), chart.podName(7)]);
-    await expect(chart.pods[6]!.waitForLog(/nodes\.conf knows no peer/, 1000)).resolves.toBeDefined();
-    await expect(chart.pods[7]!.waitForLog(/started rejoin helper/, 1000)).resolves.toBeDefined();
-    await assertWholeCluster(chart, [known, acked], 'after the second scale-out');
-    await assertShardShape(chart);
-    figure(`scale-out 3->4 onto retained volumes: slots per master ${JSON.stringify(await expectEvenSplit(4))}; whole cluster ${Date.now() - t0}ms after the upgrade began`);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'scale-out 3 -> 4 again onto the retained volumes of the removed pods (helm --wait: new pods Ready before the Job): the reset node joins as a new node, the SIGKILLed one rejoins',
+    async () => {
+      const t0 = Date.now();
+      const r = await underLoad('scale-out 3->4 (retained volumes, --wait)', () => helmUpgrade(chart, ['cluster.shards=4'], { wait: true }));
+      figure(`scale-out 3->4 onto retained volumes: ${r.totalMs}ms from helm upgrade to the bootstrap Job's success`);
+      expect(r.added).toEqual([chart.podName(6), chart.podName(7)]);
+      await expect(chart.pods[6]!.waitForLog(/nodes\.conf knows no peer/, 1000)).resolves.toBeDefined();
+      await expect(chart.pods[7]!.waitForLog(/started rejoin helper/, 1000)).resolves.toBeDefined();
+      await assertWholeCluster(chart, [known, acked], 'after the second scale-out');
+      await assertShardShape(chart);
+      figure(`scale-out 3->4 onto retained volumes: slots per master ${JSON.stringify(await expectEvenSplit(4))}; whole cluster ${Date.now() - t0}ms after the upgrade began`);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
-

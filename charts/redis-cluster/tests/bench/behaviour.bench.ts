@@ -76,11 +76,15 @@ try {
   const scaleOut = await withWriteLoad(chart, { keysPrefix: 'bench-scale-out', waitReplicas: 1 }, () => helmUpgrade(chart, ['cluster.shards=4']));
   await assertWholeCluster(chart, [known], 'after scale-out');
   const moved = scaleOut.result.bootstrap.output.find((l) => /rebalance done in/.test(l)) ?? '';
-  out(`scale-out 3 -> 4 shards: ${scaleOut.result.totalMs}ms from helm upgrade to the bootstrap Job's end (${moved.replace(/^.*slots: /, '')}); writes at 100/s, acknowledged = OK + WAIT 1: ${failed(scaleOut.report)}`);
+  out(
+    `scale-out 3 -> 4 shards: ${scaleOut.result.totalMs}ms from helm upgrade to the bootstrap Job's end (${moved.replace(/^.*slots: /, '')}); writes at 100/s, acknowledged = OK + WAIT 1: ${failed(scaleOut.report)}`,
+  );
 
   const scaleIn = await withWriteLoad(chart, { keysPrefix: 'bench-scale-in', waitReplicas: 1 }, () => helmUpgrade(chart, ['cluster.shards=3']));
   await assertWholeCluster(chart, [known], 'after scale-in');
-  out(`scale-in 4 -> 3 shards: scale-in Job ${scaleIn.result.scaleIn.durationMs}ms, ${scaleIn.result.totalMs}ms from helm upgrade to the bootstrap Job's end; writes at 100/s, acknowledged = OK + WAIT 1: ${failed(scaleIn.report)}`);
+  out(
+    `scale-in 4 -> 3 shards: scale-in Job ${scaleIn.result.scaleIn.durationMs}ms, ${scaleIn.result.totalMs}ms from helm upgrade to the bootstrap Job's end; writes at 100/s, acknowledged = OK + WAIT 1: ${failed(scaleIn.report)}`,
+  );
   out(`bench done in ${Math.round((Date.now() - t0) / 1000)}s (redis ${(await chart.pods[0]!.info('server')).redis_version}, ${rounds} round(s))`);
 } finally {
   await sandbox.cleanup();

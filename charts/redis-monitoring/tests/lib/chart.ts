@@ -7,7 +7,9 @@ import { runHelm } from 'redis-gitops/io/helm.ts';
 
 export const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NAMESPACE = 'redis';
-export const SCENARIOS = readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+export const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
+  .filter((f) => f.endsWith('-values.yaml'))
+  .sort();
 
 export type Obj = Record<string, any>;
 

@@ -10,7 +10,9 @@ import YAML from 'yaml';
 export const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO = path.resolve(CHART, '..', '..');
 export const NAMESPACE = 'redis-prod';
-export const SCENARIOS = readdirSync(path.join(CHART, 'ci')).filter((f) => f.endsWith('-values.yaml')).sort();
+export const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
+  .filter((f) => f.endsWith('-values.yaml'))
+  .sort();
 /** The namespace labels of a production environment, as the policy bindings select them. */
 export const PRODUCTION_LABELS = { 'redis-gitops.dev/tier': 'production', 'kubernetes.io/metadata.name': NAMESPACE };
 
@@ -31,7 +33,10 @@ const renders = new Map<string, Promise<RenderedObject[]>>();
 function renderChart(chart: string, args: string[], release: string, namespace: string): Promise<RenderedObject[]> {
   const key = JSON.stringify([chart, args, release, namespace]);
   let r = renders.get(key);
-  if (!r) renders.set(key, (r = renderOnce(chart, args, release, namespace)));
+  if (!r) {
+    r = renderOnce(chart, args, release, namespace);
+    renders.set(key, r);
+  }
   return r;
 }
 
@@ -47,7 +52,12 @@ async function renderOnce(chart: string, args: string[], release: string, namesp
 export const render = (args: string[] = [], release = 'rc', namespace = NAMESPACE): Promise<RenderedObject[]> => renderChart('redis-netpol', args, release, namespace);
 
 /** A Redis chart with its production scenario plus this chart pointed at it, both in one namespace (one environment). */
-export async function renderWithRedis(chart: RedisChart, netpolArgs: string[], redisRelease: string, namespace = NAMESPACE): Promise<{ redis: RenderedObject[]; netpol: RenderedObject[]; all: RenderedObject[] }> {
+export async function renderWithRedis(
+  chart: RedisChart,
+  netpolArgs: string[],
+  redisRelease: string,
+  namespace = NAMESPACE,
+): Promise<{ redis: RenderedObject[]; netpol: RenderedObject[]; all: RenderedObject[] }> {
   const [redis, netpol] = await Promise.all([
     renderChart(chart, ['-f', path.join(REPO, 'charts', chart, 'ci/production-values.yaml')], redisRelease, namespace),
     renderChart('redis-netpol', [...netpolArgs, '--set', `target.release=${redisRelease}`, '--set', `target.chart=${chart}`], `${redisRelease}-netpol`, namespace),

@@ -8,8 +8,16 @@ import { inCidr, NetworkModel, parseIp, selectorMatches, type ExternalModel, typ
 const pod = (name: string, namespace: string, labels: Record<string, string>, ip: string, ports: PodModel['ports'] = []): PodModel => ({ kind: 'pod', name, namespace, labels, ip, ports });
 const external = (name: string, ip: string): ExternalModel => ({ kind: 'external', name, ip });
 
-const NS: NamespaceModel[] = [{ name: 'prod', labels: { team: 'db' } }, { name: 'shop', labels: { team: 'web', env: 'prod' } }, { name: 'dev', labels: { team: 'web', env: 'dev' } }];
-const db = pod('db', 'prod', { app: 'db' }, '10.0.0.1', [{ name: 'redis', containerPort: 6379 }, { name: 'metrics', containerPort: 9121 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }]);
+const NS: NamespaceModel[] = [
+  { name: 'prod', labels: { team: 'db' } },
+  { name: 'shop', labels: { team: 'web', env: 'prod' } },
+  { name: 'dev', labels: { team: 'web', env: 'dev' } },
+];
+const db = pod('db', 'prod', { app: 'db' }, '10.0.0.1', [
+  { name: 'redis', containerPort: 6379 },
+  { name: 'metrics', containerPort: 9121 },
+  { name: 'dns', containerPort: 53, protocol: 'UDP' },
+]);
 const other = pod('other', 'prod', { app: 'other' }, '10.0.0.2', [{ name: 'http', containerPort: 8080 }]);
 const webShop = pod('web-shop', 'shop', { app: 'web' }, '10.0.1.1');
 const webDev = pod('web-dev', 'dev', { app: 'web' }, '10.0.2.1');
@@ -18,7 +26,12 @@ const internet = external('internet', '93.184.216.34');
 const PODS = [db, other, webShop, webDev, apiShop];
 
 /** A NetworkPolicy object; `spec` is merged over `podSelector: {}`. */
-const np = (name: string, namespace: string, spec: Record<string, unknown>) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec: { podSelector: {}, ...spec } });
+const np = (name: string, namespace: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace },
+  spec: { podSelector: {}, ...spec },
+});
 const model = (...policies: unknown[]) => new NetworkModel({ namespaces: NS, pods: PODS, policies });
 const dbOnly = { podSelector: { matchLabels: { app: 'db' } } };
 
@@ -109,7 +122,7 @@ describe('NetworkModel', () => {
     expect(m.policiesSelecting(db)).toEqual(['prod/deny', 'prod/allow']);
   });
 
-  it('reads a podSelector-only peer as the policy\'s own namespace', () => {
+  it("reads a podSelector-only peer as the policy's own namespace", () => {
     const m = model(np('p', 'prod', { ...dbOnly, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] }));
     expect(m.allows(webShop, db, 6379)).toBe(false); // app=web, but in shop
     const local = pod('web-prod', 'prod', { app: 'web' }, '10.0.0.9');

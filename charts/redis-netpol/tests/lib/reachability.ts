@@ -182,7 +182,10 @@ function compilePolicy(obj: Json): CompiledPolicy {
     if (!Array.isArray(spec.policyTypes) || !spec.policyTypes.every((t) => t === 'Ingress' || t === 'Egress')) throw new Error(`${id}: spec.policyTypes must list Ingress and/or Egress`);
     types = spec.policyTypes as ('Ingress' | 'Egress')[];
   }
-  for (const [dir, rules, key] of [['ingress', ingress, 'from'], ['egress', egress, 'to']] as const) {
+  for (const [dir, rules, key] of [
+    ['ingress', ingress, 'from'],
+    ['egress', egress, 'to'],
+  ] as const) {
     rules.forEach((rule, i) => {
       for (const [j, peer] of list(rule[key], `spec.${dir}[${i}].${key}`).entries()) {
         const fields = Object.keys(peer);

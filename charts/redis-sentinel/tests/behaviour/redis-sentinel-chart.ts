@@ -137,7 +137,18 @@ export class RedisSentinelChart {
       return v;
     };
     // Both sides must agree on the whole contract; the harness checks it once here.
-    for (const name of ['HEADLESS_SERVICE', 'REDIS_STATEFULSET', 'REDIS_NODES', 'SENTINEL_HEADLESS_SERVICE', 'SENTINEL_STATEFULSET', 'SENTINEL_COUNT', 'SENTINEL_PORT', 'MASTER_SET', 'QUORUM', 'DOWN_AFTER_MS']) {
+    for (const name of [
+      'HEADLESS_SERVICE',
+      'REDIS_STATEFULSET',
+      'REDIS_NODES',
+      'SENTINEL_HEADLESS_SERVICE',
+      'SENTINEL_STATEFULSET',
+      'SENTINEL_COUNT',
+      'SENTINEL_PORT',
+      'MASTER_SET',
+      'QUORUM',
+      'DOWN_AFTER_MS',
+    ]) {
       if (literal(this.redis, name) !== literal(this.sentinel, name)) throw new Error(`env ${name} differs between the redis and sentinel containers`);
     }
     if (literal(this.redis, 'REDIS_STATEFULSET') !== this.redisSts) throw new Error('REDIS_STATEFULSET is not the Redis StatefulSet name');
@@ -279,7 +290,7 @@ export class RedisSentinelChart {
   }
 
   private commandPath(pod: Pod | undefined, command: readonly string[] | undefined, what: string, mounts?: ReadonlyArray<[string, string]>): string {
-    if (!command || command.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
+    if (command?.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
     return mapPath(command[0]!, mounts ?? this.mounts(pod!));
   }
 
@@ -310,7 +321,10 @@ export class RedisSentinelChart {
     if (this.probes.has(pod)) return;
     const p = this.redis.readinessProbe;
     const command = this.commandPath(pod, p?.exec?.command as string[] | undefined, 'redis readinessProbe');
-    this.probes.set(pod, this.sandbox.startProbe(pod, { name: 'readiness', command, env: (x) => this.env(x), periodMs: Number(p?.periodSeconds ?? 10) * 1000, timeoutMs: Number(p?.timeoutSeconds ?? 1) * 1000 }));
+    this.probes.set(
+      pod,
+      this.sandbox.startProbe(pod, { name: 'readiness', command, env: (x) => this.env(x), periodMs: Number(p?.periodSeconds ?? 10) * 1000, timeoutMs: Number(p?.timeoutSeconds ?? 1) * 1000 }),
+    );
   }
 
   /** The periodic readiness probe of a Redis pod (RenderOptions.kubelet), if any. */

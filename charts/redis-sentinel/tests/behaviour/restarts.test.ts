@@ -41,34 +41,40 @@ describe('every Redis pod deleted at once while the Sentinels stay up (IP mode)'
   }, TEST_TIMEOUT_MS);
   afterAll(() => g?.sandbox.cleanup());
 
-  it('the old master comes back as master after the deadlock wait, re-points the Sentinels, the others follow; never two masters, every key kept', async () => {
-    const { chart, redis, sentinels } = g;
-    const oldMaster = redis[0]!;
-    const oldAddr = oldMaster.address;
-    // A test-only knob of start-redis.sh: the chart default is 3 x down-after + 30 s (45 s).
-    for (const p of redis) chart.override(p, { MASTER_WAIT_SECONDS: '12' });
-    const monitor = startSplitBrainMonitor(redis, sentinels, chart.masterSet, 100);
-    await Promise.all(redis.map((p) => p.kill()));
-    const t0 = Date.now();
-    await Promise.all(redis.map(async (p) => {
-      p.moveTo(await g.sandbox.allocateIp());
-    }));
-    // All three start at once; start-redis.sh holds redis-server back until it has decided.
-    await Promise.all(redis.map((p) => chart.start(p, { startTimeoutMs: 120_000 })));
-    const whole = await waitForGroup(redis, sentinels, chart.masterSet, 'the group to recover after every Redis pod moved', 90_000, () => g.sandbox.describe(30));
-    const recoveredMs = Date.now() - t0;
-    console.log(`full Redis restart on new IPs, Sentinels up: whole again ${recoveredMs}ms after the restart (MASTER_WAIT_SECONDS=12), master ${whole.master.name}`);
-    expect(whole.master).toBe(oldMaster);
-    expect(oldMaster.address).not.toBe(oldAddr);
-    await expect(oldMaster.waitForLog(/start-redis: the Sentinels have named this pod's previous address .* this pod was that master/, 1000)).resolves.toBeDefined();
-    await expect(oldMaster.waitForLog(/repoint-sentinels: every Sentinel names this pod/, 30_000)).resolves.toBeDefined();
-    for (const s of sentinels) expect(await sentinelMasterAddr(s, chart.masterSet)).toBe(oldMaster.address);
-    await sleep(1000);
-    const report = await monitor.stop();
-    console.log(`full Redis restart: split-brain monitor took ${report.samples} samples, at most ${report.maxWritableMasters} writable master(s)`);
-    expect(report.violations).toEqual([]);
-    for (const p of redis) expect(await missingKeys(p, known)).toEqual([]);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'the old master comes back as master after the deadlock wait, re-points the Sentinels, the others follow; never two masters, every key kept',
+    async () => {
+      const { chart, redis, sentinels } = g;
+      const oldMaster = redis[0]!;
+      const oldAddr = oldMaster.address;
+      // A test-only knob of start-redis.sh: the chart default is 3 x down-after + 30 s (45 s).
+      for (const p of redis) chart.override(p, { MASTER_WAIT_SECONDS: '12' });
+      const monitor = startSplitBrainMonitor(redis, sentinels, chart.masterSet, 100);
+      await Promise.all(redis.map((p) => p.kill()));
+      const t0 = Date.now();
+      await Promise.all(
+        redis.map(async (p) => {
+          p.moveTo(await g.sandbox.allocateIp());
+        }),
+      );
+      // All three start at once; start-redis.sh holds redis-server back until it has decided.
+      await Promise.all(redis.map((p) => chart.start(p, { startTimeoutMs: 120_000 })));
+      const whole = await waitForGroup(redis, sentinels, chart.masterSet, 'the group to recover after every Redis pod moved', 90_000, () => g.sandbox.describe(30));
+      const recoveredMs = Date.now() - t0;
+      console.log(`full Redis restart on new IPs, Sentinels up: whole again ${recoveredMs}ms after the restart (MASTER_WAIT_SECONDS=12), master ${whole.master.name}`);
+      expect(whole.master).toBe(oldMaster);
+      expect(oldMaster.address).not.toBe(oldAddr);
+      await expect(oldMaster.waitForLog(/start-redis: the Sentinels have named this pod's previous address .* this pod was that master/, 1000)).resolves.toBeDefined();
+      await expect(oldMaster.waitForLog(/repoint-sentinels: every Sentinel names this pod/, 30_000)).resolves.toBeDefined();
+      for (const s of sentinels) expect(await sentinelMasterAddr(s, chart.masterSet)).toBe(oldMaster.address);
+      await sleep(1000);
+      const report = await monitor.stop();
+      console.log(`full Redis restart: split-brain monitor took ${report.samples} samples, at most ${report.maxWritableMasters} writable master(s)`);
+      expect(report.violations).toEqual([]);
+      for (const p of redis) expect(await missingKeys(p, known)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 describe('persistence off: a master back EMPTY at the address the Sentinels still name', () => {
@@ -82,37 +88,49 @@ describe('persistence off: a master back EMPTY at the address the Sentinels stil
   }, TEST_TIMEOUT_MS);
   afterAll(() => g?.sandbox.cleanup());
 
-  it('waits for the Sentinels to promote a replica and follows it: no key lost', async () => {
-    const { chart, redis, sentinels } = g;
-    const master = redis[0]!;
-    await master.kill();
-    // A new pod with a new emptyDir, but the same address the Sentinels still name.
-    emptyDataDir(master);
-    const t0 = Date.now();
-    await chart.start(master, { startTimeoutMs: 60_000 });
-    const whole = await waitForGroup(redis, sentinels, chart.masterSet, 'a replica to be promoted and the empty pod to follow it', 60_000, () => g.sandbox.describe(30));
-    console.log(`empty master on its old address: ${whole.master.name} promoted, ${master.name} its replica ${Date.now() - t0}ms after the restart`);
-    expect(whole.master).not.toBe(master);
-    await expect(master.waitForLog(/its data dir is empty while .* holds data: an empty master would wipe its replicas; waiting/, 1000)).resolves.toBeDefined();
-    for (const p of redis) expect(await missingKeys(p, known)).toEqual([]);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'waits for the Sentinels to promote a replica and follows it: no key lost',
+    async () => {
+      const { chart, redis, sentinels } = g;
+      const master = redis[0]!;
+      await master.kill();
+      // A new pod with a new emptyDir, but the same address the Sentinels still name.
+      emptyDataDir(master);
+      const t0 = Date.now();
+      await chart.start(master, { startTimeoutMs: 60_000 });
+      const whole = await waitForGroup(redis, sentinels, chart.masterSet, 'a replica to be promoted and the empty pod to follow it', 60_000, () => g.sandbox.describe(30));
+      console.log(`empty master on its old address: ${whole.master.name} promoted, ${master.name} its replica ${Date.now() - t0}ms after the restart`);
+      expect(whole.master).not.toBe(master);
+      await expect(master.waitForLog(/its data dir is empty while .* holds data: an empty master would wipe its replicas; waiting/, 1000)).resolves.toBeDefined();
+      for (const p of redis) expect(await missingKeys(p, known)).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('negative control: started as before (its original config, empty data dir), it becomes an empty master and its replicas lose every key', async () => {
-    const { chart, redis, sentinels } = g;
-    const { master } = await waitForGroup(redis, sentinels, chart.masterSet, 'the group', 60_000);
-    const original = chart.runtimeConf(master).replace(/^replicaof .*$/m, '');
-    await master.kill();
-    emptyDataDir(master);
-    const conf = path.join(master.dir, 'original-redis.conf');
-    writeFileSync(conf, original);
-    await master.start({ kind: 'command', command: redisBinary('redis-server'), args: [conf], password: chart.redisPassword });
-    const replicas = redis.filter((p) => p !== master);
-    await waitFor('the replicas to resync from the empty master', async () => {
-      const sizes = await Promise.all(replicas.map(async (p) => Number(await p.command('DBSIZE'))));
-      return { done: sizes.every((n) => n === 0), state: `replica key counts ${sizes.join(', ')}` };
-    }, { timeoutMs: 60_000 });
-    expect((await roleOf(master)).role).toBe('master');
-    for (const p of replicas) expect((await missingKeys(p, known)).length).toBe(known.size);
-    console.log(`negative control: ${master.name} restarted empty with its original config was accepted back as master; both replicas resynced from it and now hold 0 of ${known.size} keys`);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'negative control: started as before (its original config, empty data dir), it becomes an empty master and its replicas lose every key',
+    async () => {
+      const { chart, redis, sentinels } = g;
+      const { master } = await waitForGroup(redis, sentinels, chart.masterSet, 'the group', 60_000);
+      const original = chart.runtimeConf(master).replace(/^replicaof .*$/m, '');
+      await master.kill();
+      emptyDataDir(master);
+      const conf = path.join(master.dir, 'original-redis.conf');
+      writeFileSync(conf, original);
+      await master.start({ kind: 'command', command: redisBinary('redis-server'), args: [conf], password: chart.redisPassword });
+      const replicas = redis.filter((p) => p !== master);
+      await waitFor(
+        'the replicas to resync from the empty master',
+        async () => {
+          const sizes = await Promise.all(replicas.map(async (p) => Number(await p.command('DBSIZE'))));
+          return { done: sizes.every((n) => n === 0), state: `replica key counts ${sizes.join(', ')}` };
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect((await roleOf(master)).role).toBe('master');
+      for (const p of replicas) expect((await missingKeys(p, known)).length).toBe(known.size);
+      console.log(`negative control: ${master.name} restarted empty with its original config was accepted back as master; both replicas resynced from it and now hold 0 of ${known.size} keys`);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -60,10 +60,7 @@ export async function sentinelCommand(sentinel: Pod, ...args: string[]): Promise
 export async function groupText(redis: readonly Pod[], sentinels: readonly Pod[], masterSet: string): Promise<string> {
   const roles = await Promise.all(redis.map(async (p) => ({ p, r: await roleOf(p) })));
   const answers = await Promise.all(sentinels.map(async (s) => ({ s, a: await sentinelMasterAddr(s, masterSet) })));
-  return [
-    ...roles.map(({ p, r }) => `${short(p)}@${p.ip} ${r.role === 'replica' ? `-> ${r.master} (${r.state})` : r.role}`),
-    ...answers.map(({ s, a }) => `${short(s)}: ${a ?? '-'}`),
-  ].join(' | ');
+  return [...roles.map(({ p, r }) => `${short(p)}@${p.ip} ${r.role === 'replica' ? `-> ${r.master} (${r.state})` : r.role}`), ...answers.map(({ s, a }) => `${short(s)}: ${a ?? '-'}`)].join(' | ');
 }
 
 const short = (p: Pod) => p.name.replace(/^.*-(node|sentinel)-/, '$1-');
@@ -93,7 +90,10 @@ export async function waitForGroup(redis: readonly Pod[], sentinels: readonly Po
       for (const p of replicas) {
         const info = await p.info('replication').catch((e: Error) => ({ error: e.message }) as Record<string, string>);
         if (info.role !== 'slave' || `${info.master_host}:${info.master_port}` !== addr || info.master_link_status !== 'up') {
-          return { done: false, state: `${p.name}: role ${info.role}, master ${info.master_host}:${info.master_port}, link ${info.master_link_status} ${info.error ?? ''}\n${await groupText(redis, sentinels, masterSet)}` };
+          return {
+            done: false,
+            state: `${p.name}: role ${info.role}, master ${info.master_host}:${info.master_port}, link ${info.master_link_status} ${info.error ?? ''}\n${await groupText(redis, sentinels, masterSet)}`,
+          };
         }
       }
       for (const s of sentinels.filter((x) => x.running)) {
@@ -145,10 +145,7 @@ export function startSplitBrainMonitor(redis: readonly Pod[], sentinels: readonl
   const loop = (async () => {
     while (!stopped) {
       const t0 = Date.now();
-      const [roles, answers] = await Promise.all([
-        Promise.all(redis.map(async (p) => ({ addr: p.address, r: await roleOf(p) }))),
-        Promise.all(sentinels.map((s) => sentinelMasterAddr(s, masterSet))),
-      ]);
+      const [roles, answers] = await Promise.all([Promise.all(redis.map(async (p) => ({ addr: p.address, r: await roleOf(p) }))), Promise.all(sentinels.map((s) => sentinelMasterAddr(s, masterSet)))]);
       const named = [...new Set(answers.filter((a): a is string => a !== undefined))];
       const masters = new Set(roles.filter((x) => x.r.role === 'master').map((x) => x.addr));
       for (const a of named) {

@@ -28,9 +28,16 @@ async function renderBase(root: string, env: string, ref: string): Promise<Map<s
     const gen = path.join(tmp, 'environments', env, 'generated');
     if (!existsSync(gen)) return out;
     const spec = YAML.parse(readFileSync(path.join(tmp, 'environments', env, 'environment.yaml'), 'utf8')) as { spec?: { namespace?: string } };
-    for (const f of readdirSync(gen).filter((n) => n.endsWith('.values.yaml')).sort()) {
+    for (const f of readdirSync(gen)
+      .filter((n) => n.endsWith('.values.yaml'))
+      .sort()) {
       const chart = f.slice(0, -'.values.yaml'.length);
-      const r = await helmTemplate({ release: releaseName(env, chart), namespace: spec.spec?.namespace ?? 'default', chartDir: path.join(tmp, 'charts', chart), values: readFileSync(path.join(gen, f), 'utf8') });
+      const r = await helmTemplate({
+        release: releaseName(env, chart),
+        namespace: spec.spec?.namespace ?? 'default',
+        chartDir: path.join(tmp, 'charts', chart),
+        values: readFileSync(path.join(gen, f), 'utf8'),
+      });
       out.set(chart, r.code === 0 ? r.stdout : `# helm template failed at ${ref}: ${r.stderr.trim()}\n`);
     }
     return out;

@@ -26,7 +26,10 @@ export async function runGenerate(opts: GenerateOptions, out: Output): Promise<n
     return drift.length ? 1 : 0;
   }
   writeFilesAtomically(driftToChanges(root, drift));
-  if (opts.json) out.stdout(`${JSON.stringify({ ok: true, written: drift.filter((d) => d.expected !== null).map((d) => d.file), removed: drift.filter((d) => d.expected === null).map((d) => d.file) }, null, 2)}\n`);
+  if (opts.json)
+    out.stdout(
+      `${JSON.stringify({ ok: true, written: drift.filter((d) => d.expected !== null).map((d) => d.file), removed: drift.filter((d) => d.expected === null).map((d) => d.file) }, null, 2)}\n`,
+    );
   else {
     for (const d of drift) out.stdout(`${d.expected === null ? 'removed' : d.actual === null ? 'created' : 'updated'} ${d.file}\n`);
     out.stdout(`generate: ${plans.length} environment(s), ${drift.length} file(s) changed, ${files - drift.filter((d) => d.expected !== null).length} unchanged\n`);

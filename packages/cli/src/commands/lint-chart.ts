@@ -20,7 +20,11 @@ export async function runLintChart(opts: { charts: readonly string[] }, out: Out
   const jobs = charts.flatMap((chart) => {
     const dir = path.join(root, 'charts', chart);
     const ciDir = path.join(dir, 'ci');
-    const scenarios = existsSync(ciDir) ? readdirSync(ciDir).filter((f) => f.endsWith('-values.yaml')).sort() : [];
+    const scenarios = existsSync(ciDir)
+      ? readdirSync(ciDir)
+          .filter((f) => f.endsWith('-values.yaml'))
+          .sort()
+      : [];
     return [undefined, ...scenarios].map((s) => ({ chart, dir, scenario: s }));
   });
   const results = await pool(

@@ -42,9 +42,7 @@ export async function runPublish(opts: PublishOptions, out: Output): Promise<num
       if (existsSync(published)) {
         const same = chartDigest(readFileSync(published)) === chartDigest(fresh);
         results.push(
-          same
-            ? { chart, file, status: 'unchanged' }
-            : { chart, file, status: 'refused', reason: `${file} is already published with different content: bump version in charts/${chart}/Chart.yaml` },
+          same ? { chart, file, status: 'unchanged' } : { chart, file, status: 'refused', reason: `${file} is already published with different content: bump version in charts/${chart}/Chart.yaml` },
         );
       } else results.push({ chart, file, status: 'added' });
       out.progress(`publish: ${chart}: ${results.at(-1)!.status}`);

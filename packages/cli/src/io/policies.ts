@@ -5,7 +5,12 @@ import { loadPolicies, type PolicySet } from '@redis-gitops/policy';
 
 export function loadPolicySet(root: string): PolicySet {
   const dir = path.join(root, 'policies');
-  const names = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+  const names = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
   const files = names
     .map((name) => `policies/${name}/${name}.yaml`)
     .filter((rel) => existsSync(path.join(root, rel)))

@@ -8,7 +8,21 @@
  */
 import type { RenderedObject } from '@redis-gitops/manifests';
 import { parseKubernetesQuantity } from '@redis-gitops/quantity';
-import { asList, at, COMPONENT, containersOf, findingAt, isRecord, namespaceOf, podLabelsOf, podTemplateOf, subjectOf, type Json, type ManifestSetContext, type ManifestSetFinding } from './workloads.ts';
+import {
+  asList,
+  at,
+  COMPONENT,
+  containersOf,
+  findingAt,
+  isRecord,
+  namespaceOf,
+  podLabelsOf,
+  podTemplateOf,
+  subjectOf,
+  type Json,
+  type ManifestSetContext,
+  type ManifestSetFinding,
+} from './workloads.ts';
 
 /** The largest share of limits.memory maxmemory may take. */
 export const MAXMEMORY_LIMIT_RATIO = 0.8;
@@ -67,9 +81,10 @@ export function checkMaxmemoryHeadroom(objects: readonly RenderedObject[], ctx: 
 
     const ns = namespaceOf(sts, ctx);
     const args = [...asList(container.command), ...asList(container.args)].map(String);
-    const argIndex = args.findIndex((a) => a === '--maxmemory');
+    const argIndex = args.indexOf('--maxmemory');
     let setting: { value: string; where: string; path: string } | undefined;
-    if (argIndex >= 0 && args[argIndex + 1] !== undefined) setting = { value: args[argIndex + 1]!, where: `the --maxmemory argument of container "${String(container.name)}"`, path: 'spec.template.spec.containers[].args' };
+    if (argIndex >= 0 && args[argIndex + 1] !== undefined)
+      setting = { value: args[argIndex + 1]!, where: `the --maxmemory argument of container "${String(container.name)}"`, path: 'spec.template.spec.containers[].args' };
     else {
       for (const name of mountedConfigMaps(template)) {
         const cm = objects.find((o) => o.kind === 'ConfigMap' && o.name === name && namespaceOf(o, ctx) === ns);
@@ -87,7 +102,16 @@ export function checkMaxmemoryHeadroom(objects: readonly RenderedObject[], ctx: 
     const allowed = Math.floor(limit * MAXMEMORY_LIMIT_RATIO);
     const hint = `set maxmemory to at most ${MAXMEMORY_LIMIT_RATIO * 100}% of the memory limit (${allowed} bytes for ${limitText}); the charts derive it from spec.redis.maxmemoryRatio`;
     if (setting.value === '' || bytes === 0) {
-      findings.push(findingAt(sts, ctx, 'maxmemory-headroom', `${subject} runs Redis without maxmemory (${setting.where}), so it grows until the kernel OOM-kills it at the ${String(limitText)} limit`, hint, setting.path));
+      findings.push(
+        findingAt(
+          sts,
+          ctx,
+          'maxmemory-headroom',
+          `${subject} runs Redis without maxmemory (${setting.where}), so it grows until the kernel OOM-kills it at the ${String(limitText)} limit`,
+          hint,
+          setting.path,
+        ),
+      );
     } else if (bytes === undefined) {
       findings.push(findingAt(sts, ctx, 'maxmemory-headroom', `${subject}: maxmemory "${setting.value}" in ${setting.where} is not a Redis memory value`, hint, setting.path));
     } else if (bytes > allowed) {

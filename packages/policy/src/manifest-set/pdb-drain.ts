@@ -55,7 +55,14 @@ export function checkPdbDrain(objects: readonly RenderedObject[], ctx: ManifestS
       const pods = podsOf(maxUnavailable, replicas);
       if (pods !== undefined && pods < 1) {
         findings.push(
-          findingAt(pdb, ctx, 'pdb-drain', `${subjectOf(pdb, ctx)} allows ${pods} of the ${replicas} pods of ${names} to be evicted (maxUnavailable ${String(maxUnavailable)}), so node drains hang`, 'use maxUnavailable: 1', 'spec.maxUnavailable'),
+          findingAt(
+            pdb,
+            ctx,
+            'pdb-drain',
+            `${subjectOf(pdb, ctx)} allows ${pods} of the ${replicas} pods of ${names} to be evicted (maxUnavailable ${String(maxUnavailable)}), so node drains hang`,
+            'use maxUnavailable: 1',
+            'spec.maxUnavailable',
+          ),
         );
       }
     } else if (minAvailable !== undefined) {

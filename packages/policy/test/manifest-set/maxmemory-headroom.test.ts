@@ -29,14 +29,17 @@ describe('manifest set: maxmemory headroom', () => {
       kind: 'StatefulSet',
       name: 'prod-redis-cluster',
       path: 'data.redis.conf',
-      message: 'StatefulSet redis-prod/prod-redis-cluster sets maxmemory 2gb (2.00 GiB, 100% of the 2Gi memory limit) in ConfigMap redis-prod/prod-redis-cluster-config (redis.conf): more than 80% leaves no room for fork and buffers',
+      message:
+        'StatefulSet redis-prod/prod-redis-cluster sets maxmemory 2gb (2.00 GiB, 100% of the 2Gi memory limit) in ConfigMap redis-prod/prod-redis-cluster-config (redis.conf): more than 80% leaves no room for fork and buffers',
       hint: 'set maxmemory to at most 80% of the memory limit (1717986918 bytes for 2Gi); the charts derive it from spec.redis.maxmemoryRatio',
     });
   });
 
   it('reports Redis without maxmemory', () => {
     const [f] = rule(docs(redisStatefulSet(), redisConfig('appendonly yes')));
-    expect(f!.message).toBe('StatefulSet redis-prod/prod-redis-cluster runs Redis without maxmemory (ConfigMap redis-prod/prod-redis-cluster-config (redis.conf)), so it grows until the kernel OOM-kills it at the 2Gi limit');
+    expect(f!.message).toBe(
+      'StatefulSet redis-prod/prod-redis-cluster runs Redis without maxmemory (ConfigMap redis-prod/prod-redis-cluster-config (redis.conf)), so it grows until the kernel OOM-kills it at the 2Gi limit',
+    );
   });
 
   it('a --maxmemory argument wins over the file', () => {

@@ -30,7 +30,10 @@ describe('manifest set: network coverage', () => {
   });
 
   it('reports a namespace without a default-deny ingress policy once, as a warning in dev', () => {
-    const found = rules(docs(redisStatefulSet(), redisStatefulSet({ component: 'sentinel' }).replace('name: prod-redis-cluster\n', 'name: prod-redis-sentinel\n'), REDIS_NETPOL), { tier: 'dev', namespace: 'redis-dev' });
+    const found = rules(docs(redisStatefulSet(), redisStatefulSet({ component: 'sentinel' }).replace('name: prod-redis-cluster\n', 'name: prod-redis-sentinel\n'), REDIS_NETPOL), {
+      tier: 'dev',
+      namespace: 'redis-dev',
+    });
     expect(found.map((f) => [f.code, f.severity, f.name])).toEqual([['default-deny-ingress', 'warning', 'prod-redis-cluster']]);
     expect(found[0]!.message).toBe('namespace redis-dev of StatefulSet redis-dev/prod-redis-cluster has no default-deny ingress NetworkPolicy, so pods no policy selects accept traffic from anywhere');
   });

@@ -28,6 +28,9 @@ describe('manifest set: PodDisruptionBudgets let drains proceed', () => {
 
   it('reports a budget that selects no workload of the environment', () => {
     const [f] = rule(docs(redisStatefulSet(), pdb('maxUnavailable: 1\nselector:\n  matchLabels: {app.kubernetes.io/name: redis-sentinel}')));
-    expect(f).toMatchObject({ path: 'spec.selector', message: 'PodDisruptionBudget redis-prod/prod-redis-cluster selects the pods of no workload rendered in namespace redis-prod, so it protects nothing' });
+    expect(f).toMatchObject({
+      path: 'spec.selector',
+      message: 'PodDisruptionBudget redis-prod/prod-redis-cluster selects the pods of no workload rendered in namespace redis-prod, so it protects nothing',
+    });
   });
 });
