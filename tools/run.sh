@@ -38,7 +38,7 @@ case "$cmd" in
     status=0
     node tools/codegen/codegen.ts --check || status=1
     echo "run: biome ci (format and lint of the TypeScript tree)" >&2
-    biome ci --reporter=summary . || { echo "run: biome found formatting or lint problems; fix them, or run npm run format" >&2; status=1; }
+    biome ci --colors=off --reporter=summary . || { echo "run: biome found formatting or lint problems; fix them, or run npm run format" >&2; status=1; }
     nx run-many -t typecheck lint test validate "${nx_flags[@]}" || status=1
     node tools/test-summary.ts || status=1
     exit $status
