@@ -34,7 +34,8 @@
 #   REJOIN                yes        "no" disables the background helpers (rejoin, join-cluster)
 #   START_WAIT_INTERVAL   2          waiting safely: seconds between checks
 #   START_BACKOFF_MAX_SECONDS 30     waiting safely: cap of the log back-off (1, 2, 4 ... s)
-#   FAILOVER_RETRY_SECONDS 15        (b): resend CLUSTER FAILOVER FORCE after this long
+#   FAILOVER_RETRY_SECONDS 15        (b): after this long without the FORCE failover taking effect,
+#                                    CLUSTER FAILOVER TAKEOVER (no vote needed: the master is this node)
 #   PEER_QUERY_TIMEOUT    2          seconds per peer query before start (peers are asked at once)
 set -euo pipefail
 SCRIPT_NAME="start-node"
@@ -348,6 +349,107 @@ become_replica_of() {
   mv -f "$tmp" "$NODES_CONF"
 }
 
+# ---- a dataset without a cluster identity (nodes.conf lost, volume kept) ------------------------
+# redis-server started on a dataset with an empty cluster config claims every slot it holds keys
+# for ("I have keys for unassigned slot"): while the cluster still runs, that is a second master
+# for those slots. So before such a start, find out who this node was.
+
+# my_old_id DIR : this pod's node ID in the cluster, from peers.map or from a peer's view that
+# lists a node announcing this pod's stable name ("" when the cluster does not know it).
+my_old_id() {
+  local id
+  id="$(map_id_of "$(self_name)")"
+  if [[ -n "$id" ]] && grep -qh "^$id " "$1"/view.* 2>/dev/null; then printf '%s\n' "$id"; return; fi
+  awk -v me="$(self_name)" '{ n = split($2, a, ","); if (n > 1 && a[2] == me && $3 !~ /handshake/) { print $1; exit } }' "$1"/view.* 2>/dev/null
+}
+
+# adopt_identity ID DIR : rebuilds nodes.conf from a live peer's view with this node as ID at its
+# current IP, keeping the role and slots the cluster gives ID (the normal checks of a node with a
+# nodes.conf run next). Fails when no peer confirms its view.
+adopt_identity() {
+  local id="$1" dir="$2" f ip nodes info cur myaddr tmp
+  for f in "$dir"/view.*; do
+    ip="$(awk '$3 ~ /myself/ { print $2; exit }' "$f")"; ip="$(addr_ip "$ip")"
+    [[ -n "$ip" ]] || continue
+    nodes="$(rcli_ok "$ip" CLUSTER NODES)" || continue
+    awk -v id="$id" '$1 == id { ok = 1 } END { exit !ok }' <<<"$nodes" || continue
+    info="$(rcli_ok "$ip" CLUSTER INFO)" || continue
+    cur="$(field "$info" cluster_current_epoch)"; is_uint "$cur" || cur=0
+    myaddr="$POD_IP:$REDIS_PORT@$BUS_PORT${ANNOUNCE_HOSTNAME:+,$ANNOUNCE_HOSTNAME}"
+    tmp="$(volume_temp "$NODES_CONF")"; TEMP_FILES+=("$tmp")
+    awk -v me="$id" -v myaddr="$myaddr" -v cur="$cur" '
+      NF < 8 || $3 ~ /handshake/ { next }
+      $1 == me {
+        f = $3; gsub(/(^|,)(fail\?|fail|noaddr|myself)/, "", f); sub(/^,/, "", f)
+        $2 = myaddr; $3 = "myself," f; print; next
+      }
+      { f = $3; gsub(/myself,/, "", f); gsub(/,myself/, "", f); $3 = f; print }
+      END { print "vars currentEpoch", cur, "lastVoteEpoch 0" }' <<<"$nodes" > "$tmp"
+    mv -f "$tmp" "$NODES_CONF"
+    log "data: nodes.conf was missing but the volume holds a dataset; the cluster knows this pod as node $id ($(awk -v id="$id" '$1 == id { print $3; exit }' <<<"$nodes")): rebuilt nodes.conf from the view of $ip with that identity, so redis-server never claims the slots of its keys as a new node"
+    return 0
+  done
+  return 1
+}
+
+# set_dataset_aside : moves the data files into $DATA_DIR/set-aside/ (one generation is kept)
+# so the node starts empty and joins as a new node; nothing is deleted.
+set_dataset_aside() {
+  local aside="$DATA_DIR/set-aside" f moved=()
+  rm -rf "$aside"; mkdir -p "$aside"
+  for f in appendonlydir dump.rdb appendonly.aof; do
+    [[ -e "$DATA_DIR/$f" ]] || continue
+    mv -f "$DATA_DIR/$f" "$aside/$f"; moved+=("$f")
+  done
+  printf '%s %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$1" > "$aside/WHY"
+  log "data: moved ${moved[*]:-nothing} to $aside ($1); this node starts empty and joins the cluster as a new node (its replica copy comes from its master); delete $aside once the cluster is healthy"
+}
+
+# recover_identity : no nodes.conf (or one that knows no peer) but a dataset on the volume.
+recover_identity() {
+  local views reason id
+  if [[ -e "$DATA_DIR/restored-from" ]]; then
+    log "data: a dataset restored from a backup set and no cluster config yet (restored-from marker): a new cluster's first start, the bootstrap Job assigns the slots"
+    return 0
+  fi
+  views="$(mktemp -d "$SCRATCH_DIR/redis-cluster.start-node.tmp-$$-XXXXXX")"; TEMP_FILES+=("$views")
+  log "data: no usable nodes.conf, but the volume holds a dataset; asking the peers whether a cluster exists and who this pod was before redis-server starts"
+  while :; do
+    query_peers "$views"
+    if (( PEERS_ANSWERED > 0 )); then
+      if ! awk 'NF > 8 && $3 ~ /master/ { found = 1 } END { exit !found }' "$views"/view.* 2>/dev/null; then
+        log "data: $PEERS_ANSWERED peer(s) answered and none has a slot assigned: no cluster exists yet; starting with the dataset (the bootstrap Job creates the cluster)"
+        return 0
+      fi
+      id="$(my_old_id "$views")"
+      if [[ -n "$id" ]] && awk -v id="$id" '$1 == id && $3 ~ /master/ && NF <= 8 { slotless = 1 } END { exit !slotless }' "$views"/view.*; then
+        # A master without slots holds nothing the cluster needs (its slots moved on): join anew.
+        set_dataset_aside "the cluster knows this pod as node $id, a master that owns no slot any more (its slots moved on); its dataset is not the shard's copy"
+        return 0
+      fi
+      if [[ -n "$id" ]]; then
+        if adopt_identity "$id" "$views"; then
+          repair_nodes_conf
+          decide_start
+          return 0
+        fi
+        reason="the cluster knows this pod as node $id, but no peer confirmed its view yet"
+      else
+        set_dataset_aside "nodes.conf was lost and the running cluster does not know this pod's stable name $(self_name): the dataset cannot be attributed to a node, and loading it as a new node would claim the slots of its keys"
+        return 0
+      fi
+    else
+      reason="no nodes.conf but a dataset on the volume, and no peer answers yet to say whether a cluster exists and who this pod was (starting now could claim slots another master owns)"
+    fi
+    if [[ -e "$FORCE_START" ]]; then
+      rm -f "$FORCE_START"
+      record_data_loss "force-start override ($FORCE_START) by the operator while waiting safely ($reason): starting on the dataset without a cluster identity"
+      return 0
+    fi
+    status_wait "$reason"
+  done
+}
+
 # status_wait REASON : one round of waiting safely: start-status, a log line per back-off step, sleep.
 WAIT_NEXT_LOG=0 WAIT_STEP=1 WAIT_START=""
 status_wait() {
@@ -420,8 +522,15 @@ decide_start() {
         done
         if [[ -n "$best_id" ]]; then
           if (( SECONDS - last_failover >= FAILOVER_RETRY_SECONDS )); then
+            if (( last_failover < 0 )); then
+              log "data: this node has no dataset but still owns slots $MY_SLOTS; its replica $best_id ($best_ip, offset $best_off) holds data: CLUSTER FAILOVER FORCE on it: $(rcli "$best_ip" CLUSTER FAILOVER FORCE | head -n 1)"
+            else
+              # FORCE needs a majority of the masters to vote; with several masters down at once there
+              # is none. TAKEOVER needs no vote, and it is safe here: the master it replaces is this
+              # very node, and it is provably not running (its start script is still deciding).
+              log "data: replica $best_id ($best_ip) still does not own slots $MY_SLOTS ${FAILOVER_RETRY_SECONDS}s after CLUSTER FAILOVER FORCE (no majority of masters to vote?); the master it replaces is this node, which is not running: CLUSTER FAILOVER TAKEOVER on it: $(rcli "$best_ip" CLUSTER FAILOVER TAKEOVER | head -n 1)"
+            fi
             last_failover=$SECONDS
-            log "data: this node has no dataset but still owns slots $MY_SLOTS; its replica $best_id ($best_ip, offset $best_off) holds data: CLUSTER FAILOVER FORCE on it: $(rcli "$best_ip" CLUSTER FAILOVER FORCE | head -n 1)"
           fi
           reason="replica $best_id ($best_ip) holds this shard's data; waiting until it owns the slots (CLUSTER FAILOVER FORCE sent)"
         elif [[ -z "$unreachable" ]]; then
@@ -456,6 +565,12 @@ main() {
     PEER_COUNT="$(awk '$1 != "vars" && NF >= 8 && $3 !~ /myself/' "$NODES_CONF" | wc -l)"
   else
     log "no nodes.conf: new node; the bootstrap Job creates the cluster or joins this node to it"
+  fi
+  if (( PEER_COUNT == 0 )) && has_dataset; then
+    recover_identity
+    if [[ -s "$NODES_CONF" ]]; then
+      PEER_COUNT="$(awk '$1 != "vars" && NF >= 8 && $3 !~ /myself/' "$NODES_CONF" | wc -l)"
+    fi
   fi
   rm -f "$START_STATUS"
   if [[ -e "$FORCE_START" ]]; then

@@ -7,7 +7,7 @@
  * lose a shard's data on purpose (force-start, every replica empty) last. Timeouts are generous
  * upper bounds only; figures are printed, never asserted.
  */
-import { writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeKeySet, roles, rolesText, Sandbox, waitFor, waitHealthy, writeKeys, type Pod } from '@redis-gitops/redis-testkit';
@@ -177,6 +177,47 @@ describe('redis-cluster data safety (start-node.sh, rejoin.sh, readiness.sh)', (
       figure(`late DNS (${LATE_DNS_MS}ms): ${x.name} and ${y.name} fully healthy ${Date.now() - t0}ms after their restart (health wait ${elapsedMs}ms)`);
       expect(`${startLog(x)}\n${startLog(y)}`).toMatch(/rejoin: peer .* CLUSTER MEET/);
       await assertWholeCluster(chart, [keys], 'after late DNS');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a replica whose nodes.conf was lost (data kept) takes its identity back from the cluster and never claims the slots of its keys',
+    async () => {
+      const r = await roles(pods);
+      const replica = pods.find((p) => r[p.name]!.role === 'replica')!;
+      const before = r[replica.name]!;
+      await replica.kill();
+      rmSync(path.join(replica.dataDir, 'nodes.conf'));
+      await chart.startNode(replica, { startTimeoutMs: 120_000 });
+      await assertWholeCluster(chart, [keys], 'replica back without its nodes.conf');
+      const log = startLog(replica);
+      // What redis logs when it claims slots because it holds keys for them and knows no owner.
+      expect(log).not.toMatch(/I have keys for unassigned slot|Taking responsibility for it/);
+      expect(log).toMatch(new RegExp(`the cluster knows this pod as node ${before.nodeId} \\(slave[^)]*\\): rebuilt nodes\\.conf`));
+      expect((await roles(pods))[replica.name]).toMatchObject({ role: 'replica', master: before.master, nodeId: before.nodeId });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'two masters back at once without their data files: FAILOVER FORCE has no majority to vote, so TAKEOVER hands each shard to its replica; no key lost',
+    async () => {
+      const r = await roles(pods);
+      const masters = pods.filter((p) => r[p.name]!.role === 'master').slice(0, 2);
+      const replicas = masters.map((m) => pods.find((p) => r[p.name]!.master === m.name)!);
+      const t0 = Date.now();
+      await Promise.all(masters.map((m) => m.kill({ keepDns: true })));
+      for (const m of masters) loseDataFiles(m);
+      await Promise.all(masters.map((m) => chart.startNode(m, { newIp: false, startTimeoutMs: 180_000 })));
+      await assertWholeCluster(chart, [keys], 'two empty masters back');
+      figure(`two masters back without data: whole again ${Date.now() - t0}ms after SIGKILL, 2000/2000 keys`);
+      const after = await roles(pods);
+      for (const [i, m] of masters.entries()) {
+        expect(after[m.name]).toMatchObject({ role: 'replica', master: replicas[i]!.name });
+        expect(startLog(m)).toMatch(/CLUSTER FAILOVER (FORCE|TAKEOVER) on it/);
+      }
+      expect(masters.map((m) => startLog(m)).join('\n')).toMatch(/CLUSTER FAILOVER TAKEOVER on it/);
     },
     TEST_TIMEOUT_MS,
   );

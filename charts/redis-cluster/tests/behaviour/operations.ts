@@ -277,7 +277,7 @@ export function loseDataFiles(pod: Pod): void {
 
 /** Files on a pod's volume that are not one of the chart's or redis's own files: temp files a killed script left behind. */
 export function strayVolumeFiles(pod: Pod): string[] {
-  const known = new Set(['nodes.conf', 'nodes.conf.before-start', 'peers.map', 'appendonlydir', 'dump.rdb', 'appendonly.aof', 'data-loss.log', 'force-start']);
+  const known = new Set(['nodes.conf', 'nodes.conf.before-start', 'peers.map', 'appendonlydir', 'dump.rdb', 'appendonly.aof', 'data-loss.log', 'force-start', 'set-aside']);
   return readdirSync(pod.dataDir).filter((f) => !known.has(f) && !/^temp-[0-9]+\.(rdb|aof)$/.test(f));
 }
 
