@@ -167,6 +167,28 @@ decide_without_sentinels() {
 }
 
 # The Sentinels keep naming an address that does not answer, and nothing was promoted.
+# failover_impossible ELAPSED : true when waiting for the Sentinels is pointless: they have named a
+# master that does not answer for longer than down-after-milliseconds plus a margin, and not one of
+# the replicas they know answers either (every pod came back on a new IP while they stayed up), so
+# they have nobody to promote. Without this, a full restart waits out MASTER_WAIT_SECONDS.
+failover_impossible() {
+  local elapsed="$1" name ip out addr
+  (( elapsed * 1000 >= DOWN_AFTER_MS + 3000 )) || return 1
+  while read -r _ _ _ _ name; do
+    [[ -n "${name:-}" ]] || continue
+    ip="$(resolve "$name")" || continue
+    out="$(scli "$ip" SENTINEL REPLICAS "$MASTER_SET")" || continue
+    is_error_reply "$out" && continue
+    while read -r addr; do
+      [[ -n "$addr" ]] || continue
+      [[ "$(role_of "${addr% *}")" == down* ]] || { note replicas-alive "the Sentinels know a replica that answers (${addr% *}): a failover can still happen; waiting"; return 1; }
+    done < <(awk 'prev == "ip" { ip = $0 } prev == "port" { print ip, $0 } { prev = $0 }' <<<"$out")
+    note no-failover "the Sentinels ($(short "$name")) have named unreachable $V_HOST for ${elapsed}s and none of the replicas they know answers: no failover can happen; deciding now instead of after ${MASTER_WAIT_SECONDS}s"
+    return 0
+  done <<<"$S_ANSWERS"
+  return 1
+}
+
 decide_deadlock() {
   local elapsed="$1" best ip name
   best="$(peer_masters | sed -n 1p)"
@@ -176,6 +198,10 @@ decide_deadlock() {
     return 0
   fi
   if [[ -n "$PREVIOUS_IP" && "$V_HOST" == "$PREVIOUS_IP" ]]; then
+    if ! local_dataset && name="$(peer_with_data)"; then
+      be_candidate "the Sentinels have named this pod's previous address $PREVIOUS_IP for ${elapsed}s and promoted nobody, but this pod's data dir is empty while $name holds data: an election by data decides, not the address"
+      return 0
+    fi
     REPOINT=yes
     be_master "the Sentinels have named this pod's previous address $PREVIOUS_IP for ${elapsed}s and promoted nobody (they know no live replica: every pod has a new IP?); this pod was that master and holds the newest data; it will re-point the Sentinels at $ANNOUNCE"
     return 0
@@ -251,7 +277,7 @@ decide() {
         be_replica "$V_HOST" "$V_PORT" "$msg; it has answered ROLE slave for ${elapsed}s; following it anyway (a replica never causes a second master)"
         return ;;
       *)
-        if (( elapsed < MASTER_WAIT_SECONDS )); then
+        if (( elapsed < MASTER_WAIT_SECONDS )) && ! failover_impossible "$elapsed"; then
           note unreachable "$msg, but it does not answer ($rest)$([[ "$V_HOST" == "$PREVIOUS_IP" ]] && echo ": that was this pod's address before it restarted"); waiting for the Sentinels to promote a replica (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
           sleep 1; continue
         fi
