@@ -23,3 +23,4 @@ export * from './terminate-pod.ts';
 export * from './typed-keys.ts';
 export * from './wait-for.ts';
 export * from './write-load.ts';
+export * from './chaos/index.ts';
