@@ -405,26 +405,32 @@ set_dataset_aside() {
   log "data: moved ${moved[*]:-nothing} to $aside ($1); this node starts empty and joins the cluster as a new node (its replica copy comes from its master); delete $aside once the cluster is healthy"
 }
 
-# recover_identity : no nodes.conf (or one that knows no peer) but a dataset on the volume.
+# recover_identity : no nodes.conf (or one that knows no peer). If the running cluster knows this
+# pod (peers.map, or a node announcing its stable name), take that identity back, so the usual
+# checks of a node with a nodes.conf run (and an old master's slots are handed to the replica that
+# holds their data, instead of waiting for votes a majority-less cluster cannot give). With a
+# dataset on the volume this is required, not just tidier: see the header of this section.
 recover_identity() {
-  local views reason id
+  local views reason id data=no
+  has_dataset && data=yes
   if [[ -e "$DATA_DIR/restored-from" ]]; then
     log "data: a dataset restored from a backup set and no cluster config yet (restored-from marker): a new cluster's first start, the bootstrap Job assigns the slots"
     return 0
   fi
   views="$(mktemp -d "$SCRATCH_DIR/redis-cluster.start-node.tmp-$$-XXXXXX")"; TEMP_FILES+=("$views")
-  log "data: no usable nodes.conf, but the volume holds a dataset; asking the peers whether a cluster exists and who this pod was before redis-server starts"
+  log "data: no usable nodes.conf (dataset on the volume: $data); asking the peers whether a cluster exists and who this pod was before redis-server starts"
   while :; do
     query_peers "$views"
     if (( PEERS_ANSWERED > 0 )); then
       if ! awk 'NF > 8 && $3 ~ /master/ { found = 1 } END { exit !found }' "$views"/view.* 2>/dev/null; then
-        log "data: $PEERS_ANSWERED peer(s) answered and none has a slot assigned: no cluster exists yet; starting with the dataset (the bootstrap Job creates the cluster)"
+        log "data: $PEERS_ANSWERED peer(s) answered and none has a slot assigned: no cluster exists yet; starting as a new node (the bootstrap Job creates the cluster)"
         return 0
       fi
       id="$(my_old_id "$views")"
       if [[ -n "$id" ]] && awk -v id="$id" '$1 == id && $3 ~ /master/ && NF <= 8 { slotless = 1 } END { exit !slotless }' "$views"/view.*; then
         # A master without slots holds nothing the cluster needs (its slots moved on): join anew.
-        set_dataset_aside "the cluster knows this pod as node $id, a master that owns no slot any more (its slots moved on); its dataset is not the shard's copy"
+        if [[ "$data" == yes ]]; then set_dataset_aside "the cluster knows this pod as node $id, a master that owns no slot any more (its slots moved on); its dataset is not the shard's copy"; fi
+        log "data: the cluster knows this pod as node $id, a master without slots; starting as a new node (join-cluster joins it, the bootstrap Job forgets $id)"
         return 0
       fi
       if [[ -n "$id" ]]; then
@@ -434,10 +440,16 @@ recover_identity() {
           return 0
         fi
         reason="the cluster knows this pod as node $id, but no peer confirmed its view yet"
-      else
+      elif [[ "$data" == yes ]]; then
         set_dataset_aside "nodes.conf was lost and the running cluster does not know this pod's stable name $(self_name): the dataset cannot be attributed to a node, and loading it as a new node would claim the slots of its keys"
         return 0
+      else
+        log "data: the running cluster does not know this pod's stable name $(self_name): a new node (scale-out, or a node the cluster forgot); join-cluster joins it"
+        return 0
       fi
+    elif [[ "$data" == no ]]; then
+      log "data: no peer answers yet and the volume holds no dataset: starting as a new node (it can claim nothing; join-cluster joins it once a cluster exists)"
+      return 0
     else
       reason="no nodes.conf but a dataset on the volume, and no peer answers yet to say whether a cluster exists and who this pod was (starting now could claim slots another master owns)"
     fi
@@ -566,7 +578,7 @@ main() {
   else
     log "no nodes.conf: new node; the bootstrap Job creates the cluster or joins this node to it"
   fi
-  if (( PEER_COUNT == 0 )) && has_dataset; then
+  if (( PEER_COUNT == 0 )); then
     recover_identity
     if [[ -s "$NODES_CONF" ]]; then
       PEER_COUNT="$(awk '$1 != "vars" && NF >= 8 && $3 !~ /myself/' "$NODES_CONF" | wc -l)"

@@ -179,7 +179,7 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
   );
 
   it(
-    'a replica that lost its volume comes back as a new node and join-cluster.sh joins it to its shard, forgetting its old node ID',
+    'a replica that lost its volume takes its old node ID back from the cluster and resyncs from its master: no ghost node ID',
     async () => {
       const pod = pods[3]!;
       const before = await roles(pods);
@@ -188,38 +188,33 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
       const t0 = Date.now();
       await loseVolume(pod);
       await pod.restart({ newIp: true });
-      await waitFor(
-        `${pod.name} (new node) to be joined as a replica of ${before[pod.name]!.master}`,
-        async () => {
-          const r = (await roles([pod]))[pod.name]!;
-          return { done: r.role === 'replica' && r.master !== undefined, state: `${r.role} ${r.master ?? ''}` };
-        },
-        { timeoutMs: 90_000, context: () => pod.describe(30) },
-      );
-      // No bootstrap Job run: join-cluster alone must leave the cluster whole, the old node ID
-      // forgotten on every node (it announced the pod's stable name, which is now another node ID).
+      // No bootstrap Job run: start-node.sh alone must leave the cluster whole.
       const elapsed = await expectWholeCluster('after a lost volume');
-      figure(`lost volume: ${pod.name} joined as a new node and the cluster whole ${Date.now() - t0}ms after its deletion (health wait ${elapsed}ms)`);
+      figure(`lost volume: ${pod.name} back under its old node ID and the cluster whole ${Date.now() - t0}ms after its deletion (health wait ${elapsed}ms)`);
       const after = await roles(pods);
-      expect(after[pod.name]!.nodeId).not.toBe(oldId);
-      expect(after[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master });
-      for (const p of pods) expect(String(await p.command('CLUSTER', 'NODES'))).not.toContain(oldId);
-      await expect(pod.waitForLog(/ghosts: node .* announces .*, which is now node/, 1000)).resolves.toBeDefined();
+      expect(after[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master, nodeId: oldId });
+      await expect(pod.waitForLog(new RegExp(`the cluster knows this pod as node ${oldId} .*rebuilt nodes\\.conf`), 1000)).resolves.toBeDefined();
+      // Every node knows the pod once, under its old ID, at its new address.
+      for (const p of pods) {
+        const lines = String(await p.command('CLUSTER', 'NODES'))
+          .split('\n')
+          .filter((l) => l.includes(pod.ip) || l.startsWith(oldId));
+        expect({ on: p.name, lines: lines.length, id: lines[0]?.split(' ')[0] }).toEqual({ on: p.name, lines: 1, id: oldId });
+      }
     },
     TEST_TIMEOUT_MS,
   );
 
   it(
-    'a replica that lost its volume and restarts before it was joined still joins its shard',
+    'a replica that lost its volume and is killed again right after its first start still ends in its shard, under its old node ID',
     async () => {
       const pod = pods[5]!;
       const before = await roles(pods);
       expect(before[pod.name]).toMatchObject({ role: 'replica', master: pods[4]!.name });
       await loseVolume(pod);
-      await pod.restart({ newIp: true }); // redis writes a nodes.conf that knows only itself
+      await pod.restart({ newIp: true }); // killed again right after its first start
       await pod.kill();
       await pod.restart({ newIp: true });
-      await expect(pod.waitForLog(/nodes\.conf knows no peer/, 10_000)).resolves.toBeDefined();
       await waitFor(
         `${pod.name} (new node, second start) to be joined as a replica of ${before[pod.name]!.master}`,
         async () => {
@@ -229,7 +224,7 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
         { timeoutMs: 90_000, context: () => pod.describe(20) },
       );
       await expectWholeCluster('after a lost volume and an early restart');
-      expect((await roles(pods))[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master });
+      expect((await roles(pods))[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master, nodeId: before[pod.name]!.nodeId });
     },
     TEST_TIMEOUT_MS,
   );
