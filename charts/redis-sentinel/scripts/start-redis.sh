@@ -96,6 +96,31 @@ peer_with_data() {
   return 1
 }
 
+# dataset_kind : aof (the append-only file: every write this pod applied before it died), rdb (only
+# an RDB snapshot, possibly older than what a replica holds) or none.
+dataset_kind() {
+  if grep -qiE '^[[:space:]]*appendonly[[:space:]]+"?yes' "$CONF_DIR/redis.conf" 2>/dev/null && compgen -G "$DATA_DIR/appendonlydir/*.manifest" >/dev/null; then
+    echo aof
+  elif [[ -s "$DATA_DIR/dump.rdb" ]]; then
+    echo rdb
+  else
+    echo none
+  fi
+}
+
+# sentinels_know_replicas : a reachable Sentinel lists at least one replica of the master set, i.e.
+# it has someone to promote.
+sentinels_know_replicas() {
+  local name ip n
+  while read -r _ _ _ _ name; do
+    [[ -n "${name:-}" ]] || continue
+    ip="$(resolve "$name")" || continue
+    n="$(kv "$(scli "$ip" SENTINEL MASTER "$MASTER_SET")" num-slaves)"
+    is_uint "$n" && (( n > 0 )) && return 0
+  done <<<"$S_ANSWERS"
+  return 1
+}
+
 # local_dataset : true when the volume holds an RDB or AOF to load.
 local_dataset() {
   [[ -s "$DATA_DIR/dump.rdb" ]] && return 0
@@ -242,6 +267,28 @@ decide() {
         fi
         be_replica "$(follow_host "$ip")" "$REDIS_PORT" "$msg, which is this pod, but $(short "$name") has answered ROLE master for ${elapsed}s; never a second master"
         return
+      fi
+      if [[ -n "$PREVIOUS_IP" ]] && sentinels_know_replicas; then
+        # A master back from a restart that the Sentinels still name: they could not reach it while
+        # it was down and may be failing over right now, and a replica may hold writes newer than
+        # this pod's files (an RDB is a snapshot). Coming back writable in that window is a second
+        # master or a rollback, so let the Sentinels decide: they fail over (it then follows the
+        # new master) or, if they cannot, keep naming it.
+        if (( elapsed < MASTER_WAIT_SECONDS )); then
+          note restarted "$msg, which is this pod, back from a restart: waiting for the Sentinels to fail over to a replica, which may hold newer writes than this pod's files (${elapsed}s/${MASTER_WAIT_SECONDS}s)"
+          sleep 1; continue
+        fi
+        if [[ "$(dataset_kind)" != aof ]] && name="$(peer_with_data)"; then
+          if force_requested; then
+            rm -f "$FORCE_FILE"
+            data_loss "force-start on $POD_NAME: starting as master from its $(dataset_kind) dataset although $name holds data (the Sentinels promoted no replica in ${elapsed}s); writes only $name has are lost"
+            be_master "$msg, which is this pod; force-start"
+            return
+          fi
+          wait_safely "$msg, which is this pod, back from a restart with only $(dataset_kind) data while $name holds data, and the Sentinels promoted no replica in ${elapsed}s (touch $FORCE_FILE to start from this pod's files anyway)" restarted
+          sleep 1; continue
+        fi
+        log "$msg, which is this pod; the Sentinels promoted no replica in ${elapsed}s and this pod's append-only file holds every write it acknowledged"
       fi
       if ! local_dataset && name="$(peer_with_data)"; then
         if (( elapsed < MASTER_WAIT_SECONDS )); then

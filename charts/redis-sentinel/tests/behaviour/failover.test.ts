@@ -126,31 +126,6 @@ describe('redis-sentinel pods under failures (1 master + 2 replicas + 3 Sentinel
   );
 
   it(
-    'a master whose container restarts (same IP and volume) within down-after-milliseconds stays the master: no failover',
-    async () => {
-      const master = redis[0]!;
-      const epoch = async () => flat(await sentinelCommand(sentinels[0]!, 'SENTINEL', 'MASTER', chart.masterSet))['config-epoch'];
-      const epochBefore = await epoch();
-      const monitor = startSplitBrainMonitor(redis, sentinels, chart.masterSet);
-      const t0 = Date.now();
-      await master.kill({ keepDns: true }); // a container restart: the pod, its IP and DNS record stay
-      await chart.start(master);
-      const g = await whole('the group after the master container restart');
-      figure(`container restart: master ${master.name} back on the same IP as master, replicas resynced and listed ${Date.now() - t0}ms after SIGKILL`);
-      expect(g.master).toBe(master);
-      expect(await epoch()).toBe(epochBefore);
-      const since = master.lastLines(400);
-      const restart = since.findLastIndex((l) => l.includes('start #2 of pod'));
-      expect(since.slice(restart).some((l) => /start-redis: .*which is this pod; no other pod answers ROLE master: starting as MASTER/.test(l))).toBe(true);
-      const report = await monitor.stop();
-      expect(report.violations).toEqual([]);
-      expect(await missingKeys(master, known)).toEqual([]);
-      originalMasterConf = chart.runtimeConf(master);
-    },
-    TEST_TIMEOUT_MS,
-  );
-
-  it(
     '1. SIGKILL of the master: a replica is promoted, and no sample ever shows two writable masters',
     async () => {
       const old = redis[0]!;
@@ -397,6 +372,30 @@ describe('redis-sentinel pods under failures (1 master + 2 replicas + 3 Sentinel
       expect(await missingKeys(master, report.acknowledged)).toEqual([]);
       const probes = await expectProbesPass();
       expect(probes[promoted.name]).toMatch(/^ready: master with 2 replica\(s\), named by 3 of 3 Sentinel/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a master whose container restarts (same IP and volume) never comes back writable while the Sentinels may fail over: it waits for them and follows the new master',
+    async () => {
+      const master = (await whole('the group before the master container restart')).master;
+      const epoch = async () => Number(flat(await sentinelCommand(sentinels[0]!, 'SENTINEL', 'MASTER', chart.masterSet))['config-epoch']);
+      const epochBefore = await epoch();
+      const monitor = startSplitBrainMonitor(redis, sentinels, chart.masterSet);
+      const t0 = Date.now();
+      await master.kill({ keepDns: true }); // a container restart: the pod, its IP and DNS record stay
+      await chart.start(master, { waitUntil: 'spawned' });
+      const g = await whole('the group after the master container restart');
+      figure(`container restart of master ${master.name}: the Sentinels failed over to ${g.master.name}, the old master follows it; whole ${Date.now() - t0}ms after SIGKILL`);
+      expect(g.master).not.toBe(master);
+      expect(await epoch()).toBeGreaterThan(epochBefore);
+      const since = master.lastLines(400);
+      const restart = since.findLastIndex((l) => l.includes('start #'));
+      expect(since.slice(restart).some((l) => /start-redis: .*which is this pod, back from a restart: waiting for the Sentinels to fail over/.test(l))).toBe(true);
+      const report = await monitor.stop();
+      expect(report.violations).toEqual([]);
+      for (const p of redis) expect(await missingKeys(p, known)).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
