@@ -79,6 +79,11 @@ if [[ "$my_flags" == *master* ]]; then
 else
   repl="$(rcli_ok "$LOCAL_HOST" INFO replication)" || not_ready "INFO replication failed: ${repl%%$'\n'*}"
   link="$(field "$repl" master_link_status)"
+  m_addr="$(awk -v id="$my_master" '$1 == id { print $2; exit }' <<<"$nodes")"
+  m_ip="$(addr_ip "$m_addr")"
+  if [[ -n "$m_ip" && "$(field "$repl" master_host)" != "$m_ip" ]]; then
+    not_ready "replica of $my_master, which is at $m_ip, but it replicates from $(field "$repl" master_host):$(field "$repl" master_port) (a stale address that may now be another node's); rejoin.sh re-points it"
+  fi
   [[ "$link" == up ]] || not_ready "replica of $my_master: master_link_status:${link:-unknown} (master $(field "$repl" master_host):$(field "$repl" master_port); sync in progress: $(field "$repl" master_sync_in_progress))"
   ready "replica of $my_master, master_link_status:up"
 fi

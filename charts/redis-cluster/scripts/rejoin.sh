@@ -117,6 +117,29 @@ check_once() {
     fi
   done < <(peer_names)
   MISSING=$missing
+  check_replication_target "$nodes"
+}
+
+# check_replication_target NODES : a replica must replicate from its master's CURRENT address. Redis
+# updates a peer's address from gossip without re-pointing replication, so after pods swap IPs a
+# replica can stay linked to its master's old IP, which now belongs to another node, and copy that
+# node's data (another shard's). CLUSTER REPLICATE <master-id> re-points it (a full resync follows).
+declare -A last_repoint=()
+check_replication_target() {
+  local nodes="$1" master addr ip port repl host rport
+  read -r _ _ _ master _ <<<"$(awk '$3 ~ /myself/' <<<"$nodes")"
+  [[ -n "${master:-}" && "$master" != - ]] || return 0
+  addr="$(awk -v id="$master" '$1 == id && $3 !~ /noaddr/ { print $2; exit }' <<<"$nodes")"
+  [[ -n "$addr" ]] || return 0
+  ip="$(addr_ip "$addr")"; port="${addr%%@*}"; port="${port##*:}"
+  repl="$(rcli_ok "$LOCAL_HOST" INFO replication)" || return 0
+  host="$(field "$repl" master_host)"; rport="$(field "$repl" master_port)"
+  [[ -n "$host" ]] || return 0
+  [[ "$host" == "$ip" && "$rport" == "$port" ]] && return 0
+  if (( SECONDS - ${last_repoint[$master]:--100} >= 5 )); then
+    last_repoint["$master"]=$SECONDS
+    log "replication: this replica follows $host:$rport, but its master $master is at $ip:$port (it moved, and the old address may belong to another node now); CLUSTER REPLICATE $master: $(rcli "$LOCAL_HOST" CLUSTER REPLICATE "$master" | head -n 1)"
+  fi
 }
 
 main() {

@@ -256,6 +256,29 @@ has_dataset() {
   return 1
 }
 
+# dataset_kind : what redis-server would load, and how current it is:
+#   aof   the append-only file (appendonly yes): every write this node applied before it died
+#         (redis writes the AOF before it replies, so a killed process loses nothing acknowledged);
+#   rdb   only an RDB: a snapshot from the past (a save, or the copy a REPLICA keeps of its last full
+#         sync), which a replica that stayed connected has outrun;
+#   none  nothing.
+dataset_kind() {
+  if grep -qiE '^[[:space:]]*appendonly[[:space:]]+"?yes' "$CONF_DIR/redis.conf" 2>/dev/null && compgen -G "$DATA_DIR/appendonlydir/*.manifest" >/dev/null; then
+    echo aof
+  elif [[ -s "$DATA_DIR/dump.rdb" ]]; then
+    echo rdb
+  else
+    echo none
+  fi
+}
+
+# rdb_offset : the replication offset recorded in dump.rdb (a full sync's RDB carries it), or 0.
+rdb_offset() {
+  local off
+  off="$(timeout 60 redis-check-rdb "$DATA_DIR/dump.rdb" 2>/dev/null | awk -F"'" '/AUX FIELD repl-offset/ { print $2; exit }')" || true
+  is_uint "$off" && echo "$off" || echo 0
+}
+
 # read_self : MY_ID, MY_FLAGS, MY_EPOCH, MY_SLOTS ("0-5460 ..."), MY_CUR_EPOCH, MY_VOTE_EPOCH from nodes.conf.
 read_self() {
   local line vars
@@ -485,9 +508,10 @@ decide_start() {
     if ! has_dataset; then log "data: no dataset on the volume; this node is not a master of slots (${MY_FLAGS}), so it starts and resyncs from its master"; fi
     return 0
   fi
-  local dataset=no views reason owner count epoch total other_cnt other best_ip best_off best_id id ip repl off keys
+  local dataset views reason owner count epoch total other_cnt other best_ip best_off best_id id ip repl off keys mine=0
   local last_failover=-1000 replicas unreachable empty
-  has_dataset && dataset=yes
+  dataset="$(dataset_kind)"
+  [[ "$dataset" == rdb ]] && mine="$(rdb_offset)"
   views="$(mktemp -d "$SCRATCH_DIR/redis-cluster.start-node.tmp-$$-XXXXXX")"; TEMP_FILES+=("$views")
   total="$(awk -v myslots="$MY_SLOTS" 'BEGIN { n = split(myslots, r, " "); for (i = 1; i <= n; i++) { m = split(r[i], ab, "-"); t += (m > 1 ? ab[2] - ab[1] + 1 : 1) } print t + 0 }')"
   log "data: nodes.conf says this node ($MY_ID) is a master of slots $MY_SLOTS (config epoch $MY_EPOCH); dataset on the volume: $dataset; asking the peers who owns those slots now"
@@ -495,8 +519,8 @@ decide_start() {
     query_peers "$views"
     if (( PEERS_ANSWERED == 0 )); then
       # (c) nobody to ask.
-      if [[ "$dataset" == yes ]]; then
-        log "data: no peer answers (a full restart?); starting with this node's dataset as the master of its slots"
+      if [[ "$dataset" != none ]]; then
+        log "data: no peer answers (a full restart?); starting with this node's dataset ($dataset) as the master of its slots"
         return 0
       fi
       reason="master of slots $MY_SLOTS without a dataset on its volume, and no peer answers yet to say who owns those slots"
@@ -514,11 +538,12 @@ decide_start() {
           return 0
         fi
         reason="node $owner owns this node's slots at a higher config epoch, but it does not answer yet to give its view of the cluster"
-      elif [[ "$dataset" == yes ]]; then
-        log "data: $PEERS_ANSWERED peer(s) answered; this node still owns its slots and has its dataset; starting as their master"
+      elif [[ "$dataset" == aof ]]; then
+        log "data: $PEERS_ANSWERED peer(s) answered; this node still owns its slots and has its append-only file; starting as their master"
         return 0
       else
-        # (b) I still own the slots, and I have no data. Do my replicas?
+        # (b) I still own the slots, and I have no current data: nothing, or only an RDB snapshot
+        # (offset $mine), which a replica that stayed connected has outrun. Do my replicas hold more?
         replicas="$(awk -v me="$MY_ID" '$4 == me && $3 ~ /slave/ && $3 !~ /handshake/ { print $1 }' "$views"/view.* | sort -u | paste -sd' ' -)"
         best_id="" best_ip="" best_off=-1 unreachable="" empty=""
         for id in $replicas; do
@@ -532,10 +557,19 @@ decide_start() {
             empty+=" $id"
           fi
         done
+        if [[ "$dataset" == rdb && -n "$best_id" ]] && (( mine > 0 && best_off <= mine )); then
+          log "data: this node's RDB (replication offset $mine) is at least as new as its best replica $best_id (offset $best_off); starting with it as the master of its slots"
+          return 0
+        fi
+        if [[ "$dataset" == rdb && -z "$best_id" && -z "$unreachable" ]]; then
+          record_data_loss "node $MY_ID ($(self_name)) restarted as master of slots $MY_SLOTS with only an RDB snapshot (replication offset $mine, written $(date -u -r "$DATA_DIR/dump.rdb" '+%Y-%m-%dT%H:%M:%SZ' 2>/dev/null || echo '?')) and no replica holding data: writes after that snapshot are gone"
+          rm -f "$START_STATUS"
+          return 0
+        fi
         if [[ -n "$best_id" ]]; then
           if (( SECONDS - last_failover >= FAILOVER_RETRY_SECONDS )); then
             if (( last_failover < 0 )); then
-              log "data: this node has no dataset but still owns slots $MY_SLOTS; its replica $best_id ($best_ip, offset $best_off) holds data: CLUSTER FAILOVER FORCE on it: $(rcli "$best_ip" CLUSTER FAILOVER FORCE | head -n 1)"
+              log "data: this node has no current dataset ($dataset${mine:+, RDB offset $mine}) but still owns slots $MY_SLOTS; its replica $best_id ($best_ip, offset $best_off) holds newer data: CLUSTER FAILOVER FORCE on it: $(rcli "$best_ip" CLUSTER FAILOVER FORCE | head -n 1)"
             else
               # FORCE needs a majority of the masters to vote; with several masters down at once there
               # is none. TAKEOVER needs no vote, and it is safe here: the master it replaces is this
