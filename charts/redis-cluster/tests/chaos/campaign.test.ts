@@ -1,12 +1,12 @@
 /**
  * Bounded chaos campaign for the redis-cluster chart (issue 10): a few short seeded histories run
- * against the chart's own scripts, Jobs and probes on real redis-server processes, each judged by
- * the checker of @redis-gitops/redis-testkit (chaos/). The seeds are fixed so CI replays exactly the
- * same faults; every one is printed with its replay command. Long campaigns:
+ * against the chart's own scripts, Jobs and probes on real redis-server processes, each judged by the checker
+ * of @redis-gitops/redis-testkit (chaos/). The seeds are fixed so CI replays exactly the same
+ * faults; every one is printed with its replay command. Long campaigns:
  * `npm run chaos -- --chart redis-cluster --minutes N`. Figures are printed, never asserted.
  */
 import { afterAll, expect, it } from '@jest/globals';
-import { failureReport, runCampaign, summaryText, type ChaosTarget, type ChaosTargetFactory } from '@redis-gitops/redis-testkit';
+import { boundedCampaign } from '@redis-gitops/redis-testkit';
 import { clusterSpec, createClusterTarget } from './cluster-target.ts';
 
 /**
@@ -15,28 +15,11 @@ import { clusterSpec, createClusterTarget } from './cluster-target.ts';
  * seed 10: node timeout 5000: a master's data files lost, then a full restart with staggered starts.
  */
 const SEEDS = [2, 8, 10];
-const live = new Set<ChaosTarget>();
-const factory: ChaosTargetFactory = async (h) => {
-  const t = await createClusterTarget(h);
-  live.add(t);
-  return {
-    ...t,
-    cleanup: async () => {
-      live.delete(t);
-      await t.cleanup();
-    },
-  };
-};
-afterAll(async () => {
-  for (const t of live) await t.cleanup();
-});
+const campaign = boundedCampaign({ chart: 'redis-cluster', factory: createClusterTarget, spec: clusterSpec(true, [2, 2]), seeds: SEEDS });
+afterAll(() => campaign.cleanup());
 
 it(`bounded chaos campaign, seeds ${SEEDS.join(', ')}: no acknowledged write lost, never two masters, healthy or waiting safely after the faults, no temp files`, async () => {
-  console.log(`redis-cluster chaos campaign, history seeds ${SEEDS.join(', ')} (replay one: npm run chaos -- --chart redis-cluster --history <seed> --faults 2-2 --max-dns-delay 8000)`);
-  const summary = await runCampaign({ factory, spec: clusterSpec(true, [2, 2]), seeds: SEEDS, concurrency: SEEDS.length, recoveryBoundMs: 120_000, progress: (l) => console.log(l) });
-  const failures = summary.results.filter((r) => !r.verdict.pass);
-  for (const r of failures) console.log(failureReport(r, `npm run chaos -- --chart redis-cluster --history ${r.history.seed} --faults 2-2 --max-dns-delay 8000`));
-  console.log(summaryText(summary));
+  const { summary, failures } = await campaign.run();
   expect(summary.histories).toBe(SEEDS.length);
-  expect(failures.map((r) => `seed ${r.history.seed}: ${r.verdict.reasons.join(' | ')}`)).toEqual([]);
+  expect(failures).toEqual([]);
 }, 900_000);

@@ -12,3 +12,4 @@ export * from './recovery-stats.ts';
 export * from './sampler.ts';
 export * from './temp-files.ts';
 export * from './volume-faults.ts';
+export * from './bounded-campaign.ts';
