@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { behaviourFigures, HARNESS, type BehaviourFigures } from './behaviour-figures.ts';
+import { behaviourFigures, HARNESSES, type BehaviourFigures } from './behaviour-figures.ts';
 import { atCleanup, cleanUp, cleanUpOnSignals } from './cleanup.ts';
 import { describeMachine, loadAverage, type Machine } from './machine.ts';
 import { hasGnuTime } from './measure.ts';
@@ -231,7 +231,7 @@ async function measureAll(opts: BenchOptions): Promise<number> {
     '',
     ...(behaviour.source === 'harness'
       ? [
-          `Output of \`node ${HARNESS} --rounds ${opts.runs}\` in this run (the chart's own scripts, Jobs and probes on real redis-server processes on 127.x addresses):`,
+          `Output of ${HARNESSES.map((h) => `\`node ${h} --rounds ${opts.runs}\``).join(' and ')} in this run (the charts' own scripts, Jobs and probes on real redis-server and redis-sentinel processes on 127.x addresses), with the issue-10 recovery targets:`,
           '',
           '```text',
           behaviour.text.trim(),
