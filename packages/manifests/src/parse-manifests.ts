@@ -111,8 +111,9 @@ function collect(
  * Plain block-style output (what helm prints) goes through the fast reader; a stream it does not
  * take (or with a syntax error) is read by the `yaml` library, with the same results.
  */
-export function parseManifests(text: string, origin: RenderOrigin = {}): ParsedManifests {
-  return parseManifestsWith(text, origin, 'auto');
+export function parseManifests(text: string, origin: RenderOrigin = {}): { objects: RenderedObject[]; problems: Finding[] } {
+  const { objects, problems } = parseManifestsWith(text, origin, 'auto');
+  return { objects, problems };
 }
 
 /** What parseManifests returns, plus which reader produced it. */
