@@ -107,8 +107,24 @@ async function moreAcks(load: { acknowledgedCount(): number }, n: number, what: 
 
 const loadText = (r: LoadReport) => `${r.attempted} attempted, ${r.acknowledged.size} acknowledged (OK + WAIT 1), ${r.failed} failed or unacknowledged`;
 
-/** Every running Redis pod holds every acknowledged key. */
+/**
+ * Every running Redis pod holds every acknowledged key. WAIT 1 promises the master and ONE replica, so
+ * the other replica may still be applying the last writes: first wait (bounded) until every replica
+ * has applied all its master wrote, then compare every pod.
+ */
 async function expectNoAckedWriteLost(g: Group, acked: ReadonlyMap<string, string>, known: ReadonlyMap<string, string>): Promise<void> {
+  await waitFor(
+    'every replica to apply everything its master wrote',
+    async () => {
+      const infos = await Promise.all(g.redis.filter((x) => x.running).map(async (p) => ({ p, i: await p.info('replication') })));
+      const master = infos.find((x) => x.i.role === 'master');
+      const behind = infos
+        .filter((x) => x.i.role === 'slave' && x.i.slave_repl_offset !== master?.i.master_repl_offset)
+        .map((x) => `${x.p.name} ${x.i.slave_repl_offset}/${master?.i.master_repl_offset}`);
+      return { done: master !== undefined && behind.length === 0, state: master ? behind.join(', ') : 'no master' };
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
   for (const p of g.redis.filter((x) => x.running)) {
     const lost = await missingKeys(p, acked);
     expect({ pod: p.name, lostAckedWrites: lost.length, first: lost.slice(0, 5) }).toEqual({ pod: p.name, lostAckedWrites: 0, first: [] });
