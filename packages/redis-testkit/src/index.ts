@@ -9,6 +9,7 @@ export * from './ip-block.ts';
 export * from './job.ts';
 export * from './key-slot.ts';
 export * from './keys.ts';
+export * from './replicas-caught-up.ts';
 export * from './log-tail.ts';
 export * from './managed-process.ts';
 export * from './periodic-probe.ts';

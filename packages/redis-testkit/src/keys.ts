@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ClusterClient } from './cluster-client.ts';
 import type { Pod } from './pod.ts';
+import { waitReplicasCaughtUp } from './replicas-caught-up.ts';
 
 export interface KeysReport {
   readonly ok: boolean;
@@ -48,6 +49,8 @@ export async function writeKeys(target: readonly Pod[] | ClusterClient, keys: Re
     if (own) client.close();
   }
   if (failures.length > 0) throw new Error(`writeKeys: ${failures.length}/${keys.size} writes failed, e.g.\n${failures.slice(0, 5).join('\n')}`);
+  // Written means on every replica too: tests kill masters right after writing.
+  if (Array.isArray(target)) await waitReplicasCaughtUp(target as readonly Pod[]);
 }
 
 /** GETs every expected key through the cluster and compares values. */
