@@ -6,12 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
+  applyPodFault,
   ClusterClient,
   clusterHealth,
   commandWith,
   keysPresent,
-  loseDataFiles,
-  loseNodesConf,
   loseVolume,
   overlappingSlots,
   parseClusterNodes,
@@ -178,47 +177,9 @@ export async function createClusterTarget(history: History): Promise<ChaosTarget
 
     async apply(op: Operation, l: OperationLog): Promise<number> {
       const c = chart!;
+      const ended = await applyPodFault(op, { resolve, down, deleted, start }, l);
+      if (ended !== undefined) return ended;
       switch (op.kind) {
-        case 'kill-new-ip':
-        case 'kill-own-ip':
-        case 'late-dns': {
-          const pod = await resolve(op.target!);
-          await down(pod);
-          await sleep(op.downMs);
-          deleted(pod);
-          await start(pod, op.kind !== 'kill-own-ip', op.dnsDelayMs);
-          return Date.now();
-        }
-        case 'kill-reuse-ip': {
-          const a = await resolve(op.target!);
-          const b = await resolve(op.second!, [a]);
-          await Promise.all([down(a), down(b)]);
-          const ipOfB = b.ip;
-          await sleep(op.downMs);
-          deleted(a);
-          deleted(b);
-          await start(a, ipOfB);
-          await start(b, true);
-          return Date.now();
-        }
-        case 'quick-restart': {
-          const pod = await resolve(op.target!);
-          await down(pod, true);
-          await sleep(op.downMs);
-          await start(pod, false); // a container restart keeps the pod's IP and its emptyDir
-          return Date.now();
-        }
-        case 'lose-data-files':
-        case 'lose-nodes-conf':
-        case 'lose-volume': {
-          const pod = await resolve(op.target!);
-          await down(pod);
-          const gone = op.kind === 'lose-data-files' ? loseDataFiles(pod.dataDir) : op.kind === 'lose-nodes-conf' ? loseNodesConf(pod.dataDir) : loseVolume(pod.dataDir);
-          l.add(`${pod.name}: removed ${gone.join(', ') || '(nothing there)'}`);
-          await sleep(op.downMs);
-          await start(pod, true);
-          return Date.now();
-        }
         case 'kill-job': {
           const run = (n: string) => (op.job === 'scale' ? c.startScaleIn(c.current, `chaos-scale-${op.index}-${n}`) : c.startBootstrap(`chaos-bootstrap-${op.index}-${n}`));
           const first = run('a');

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
+  applyPodFault,
   commandWith,
-  loseDataFiles,
   loseVolume,
   Sandbox,
   startContainerRestarts,
@@ -169,47 +169,9 @@ export async function createSentinelTarget(history: History): Promise<ChaosTarge
     },
 
     async apply(op: Operation, l: OperationLog): Promise<number> {
+      const ended = await applyPodFault(op, { resolve, down, deleted, start }, l);
+      if (ended !== undefined) return ended;
       switch (op.kind) {
-        case 'kill-new-ip':
-        case 'kill-own-ip':
-        case 'late-dns': {
-          const pod = await resolve(op.target!);
-          await down(pod);
-          await sleep(op.downMs);
-          deleted(pod);
-          await start(pod, op.kind !== 'kill-own-ip', op.dnsDelayMs);
-          return Date.now();
-        }
-        case 'kill-reuse-ip': {
-          const a = await resolve(op.target!);
-          const b = await resolve(op.second!, [a]);
-          await Promise.all([down(a), down(b)]);
-          const ipOfB = b.ip;
-          await sleep(op.downMs);
-          deleted(a);
-          deleted(b);
-          await start(a, ipOfB);
-          await start(b, true);
-          return Date.now();
-        }
-        case 'quick-restart': {
-          const pod = await resolve(op.target!);
-          await down(pod, true);
-          await sleep(op.downMs);
-          await start(pod, false);
-          return Date.now();
-        }
-        case 'lose-data-files':
-        case 'lose-volume': {
-          const pod = await resolve(op.target!);
-          await down(pod);
-          const gone = op.kind === 'lose-data-files' ? loseDataFiles(pod.dataDir) : loseVolume(pod.dataDir);
-          l.add(`${pod.name}: removed ${gone.join(', ') || '(nothing there)'}`);
-          await sleep(op.downMs);
-          deleted(pod);
-          await start(pod, true);
-          return Date.now();
-        }
         case 'wipe-sentinels': {
           await Promise.all(sentinels.map((s) => down(s)));
           await sleep(op.downMs);

@@ -13,3 +13,4 @@ export * from './sampler.ts';
 export * from './temp-files.ts';
 export * from './volume-faults.ts';
 export * from './bounded-campaign.ts';
+export * from './pod-faults.ts';
