@@ -1,8 +1,11 @@
 /**
- * `npm run bench`: how much the pipeline costs next to helm, and how the generated production
- * Redis config performs next to a stock redis-server. A benchmark, not a test: it prints honest
- * figures (medians of several runs) and which targets they meet; it fails only when a step breaks.
- * See docs/benchmarks.md for the method and the recorded results.
+ * `npm run bench`: how much the pipeline costs next to helm, how the generated production Redis
+ * config performs next to a stock redis-server, how fast the YAML readers are (yaml-readers.ts),
+ * and how fast the charts fail over and converge (their behaviour harnesses, behaviour-figures.ts).
+ * A benchmark, not a test: it prints honest figures (medians of several runs) and which targets
+ * they meet; it fails only when a step breaks.
+ * See docs/benchmarks.md for the method; its results section is this program's stdout, put there by
+ * `npm run bench -- --write-doc` (tools/bench/doc-region.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,8 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { behaviourFigures, HARNESSES, type BehaviourFigures } from './behaviour-figures.ts';
 import { atCleanup, cleanUp, cleanUpOnSignals } from './cleanup.ts';
+import { checkRegion, writeRegion } from './doc-region.ts';
 import { describeMachine, loadAverage, type Machine } from './machine.ts';
-import { hasGnuTime } from './measure.ts';
+import { hasGnuTime, run } from './measure.ts';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.ts';
 import { benchSize, type AffectedRun, type SizeResult } from './pipeline-bench.ts';
 import { benchRedis, missingRedisTools, type RedisResult } from './redis-bench.ts';
@@ -26,11 +30,13 @@ const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
 const ms = (xs: readonly { ms: number }[]) => median(xs.map((x) => x.ms));
 
 const skips = (o: BenchOptions): string =>
-  [!o.pipeline && ' --skip-pipeline', !o.incremental && ' --skip-incremental', !o.redis && ' --skip-redis', !o.behaviour && ' --skip-behaviour'].filter(Boolean).join('');
+  [!o.pipeline && ' --skip-pipeline', !o.incremental && ' --skip-incremental', !o.redis && ' --skip-redis', !o.yamlReaders && ' --skip-yaml-readers', !o.behaviour && ' --skip-behaviour']
+    .filter(Boolean)
+    .join('');
 
 function machineSection(m: Machine, o: BenchOptions, loadAfter: string): string {
   return [
-    '## Machine',
+    '### Machine',
     '',
     table(
       ['', ''],
@@ -68,7 +74,7 @@ function pipelineSection(results: readonly SizeResult[]): string {
     ];
   });
   const out = [
-    '## validate against the helm floor',
+    '### validate against the helm floor',
     '',
     `Medians of ${results[0]?.validate.length ?? 0} run(s), range in brackets. validate: the whole CLI process (\`node packages/cli/bin/redis-gitops.js validate --json\`). ` +
       `Floor: only the same \`helm template\` calls (same values on stdin, same pool size), timed around the renders (tools/bench/helm-floor.ts).`,
@@ -91,7 +97,7 @@ function pipelineSection(results: readonly SizeResult[]): string {
     const cached = (xs: readonly AffectedRun[]) => `${xs.at(-1)?.cached ?? '?'}/${xs.at(-1)?.tasks ?? '?'}`;
     out.push(
       '',
-      '## nx affected -t validate',
+      '### nx affected -t validate',
       '',
       "One environment's spec changed and regenerated, then `npx nx affected -t validate --base=<commit> --outputStyle=static` " +
         '(NX_DAEMON=false, NX_NO_CLOUD=true, cache inside the copy, `.nx/` removed first as on a fresh CI checkout); then the same command again with nothing changed since. ' +
@@ -130,7 +136,7 @@ function redisSection(r: RedisResult): string {
     ];
   });
   return [
-    '## Redis data path',
+    '### Redis data path',
     '',
     `redis ${r.redisVersion}, \`redis-benchmark -t set,get -n ${r.requests} -c ${r.clients} -r 100000 -d ${r.dataSize} --csv\` on loopback, ${r.runs} runs per server in rotating order. ` +
       `Generated: the redis.conf the redis-cluster chart renders for environments/${r.env} (${r.persistence.join('; ')}), included unchanged by a runtime config like the one start-node.sh writes ` +
@@ -173,7 +179,7 @@ function targetsSection(results: readonly SizeResult[], redis: RedisResult | und
       rows.push([`generated config ≥ ${TARGETS.redis * 100} % of stock throughput (${t})`, `${(share * 100).toFixed(1)} %`, mark(share >= TARGETS.redis)]);
     }
   }
-  return ['## Targets', '', table(['target', 'measured (median)', ''], rows)].join('\n');
+  return ['### Targets', '', table(['target', 'measured (median)', ''], rows)].join('\n');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -188,6 +194,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (opts === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (opts.writeDoc) {
+    try {
+      checkRegion(path.resolve(REPO, opts.writeDoc)); // Before the run, not after it.
+    } catch (error) {
+      process.stderr.write(`bench: --write-doc: ${(error as Error).message}\n`);
+      return 2;
+    }
   }
   // Every temporary file of the run lives under one folder, removed at the end: the workspace copies,
   // the Redis data dirs, and the helm homes the CLI processes create (they follow TMPDIR).
@@ -219,15 +233,20 @@ async function measureAll(opts: BenchOptions): Promise<number> {
   else if (opts.redis) {
     redis = await benchRedis({ repo: REPO, env: 'prod-x86', runs: opts.redisRuns, requests: opts.redisRequests, clients: 50, dataSize: 128, log });
   }
+  const yaml = await yamlReaderFigures(opts);
   const behaviour: BehaviourFigures = await behaviourFigures(REPO, log, opts.behaviour, opts.runs);
   const sections = [
-    '# redis-gitops benchmark results',
+    '## Results',
+    '',
+    'Everything from here to the end of the results is the stdout of one run of the command in the Machine table; nothing in it is edited by hand.',
     '',
     machineSection(machine, opts, loadAverage()),
     ...(results.length ? ['', pipelineSection(results)] : []),
     ...(redis ? ['', redisSection(redis)] : []),
     '',
-    '## Failover and convergence (behaviour harness)',
+    yamlSection(yaml),
+    '',
+    '### Failover and convergence (behaviour harness)',
     '',
     ...(behaviour.source === 'harness'
       ? [
@@ -242,10 +261,49 @@ async function measureAll(opts: BenchOptions): Promise<number> {
     targetsSection(results, redis),
     '',
   ];
-  process.stdout.write(sections.join('\n'));
-  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine, options: opts, results, redis, behaviour }, null, 2)}\n`);
+  const report = sections.join('\n');
+  process.stdout.write(report);
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ machine, options: opts, results, redis, yaml, behaviour }, null, 2)}\n`);
+  const ok = behaviour.ok && yaml.ok;
+  if (opts.writeDoc && ok) {
+    writeRegion(path.resolve(REPO, opts.writeDoc), report);
+    log(`wrote the results into ${opts.writeDoc}`);
+  } else if (opts.writeDoc) log(`${opts.writeDoc} left unchanged: a step failed (see above)`);
   log(`done in ${((performance.now() - benchStarted) / 60_000).toFixed(1)} min`);
-  return behaviour.ok ? 0 : 1;
+  return ok ? 0 : 1;
+}
+
+interface ScriptFigures {
+  /** The command, as a reader would type it from the repo root; undefined when skipped. */
+  readonly command: string | undefined;
+  readonly text: string;
+  readonly ok: boolean;
+}
+
+/** The YAML reader comparison of issue 11 at the largest N, printed by tools/bench/yaml-readers.ts. */
+async function yamlReaderFigures(opts: BenchOptions): Promise<ScriptFigures> {
+  const args = ['tools/bench/yaml-readers.ts', '--n', String(Math.max(...opts.sizes)), '--rounds', String(opts.runs)];
+  const command = `node ${args.join(' ')}`;
+  if (!opts.yamlReaders) return { command: undefined, ok: true, text: `skipped (--skip-yaml-readers): run \`${command}\`` };
+  log(`yaml readers: ${command}`);
+  const r = await run(process.execPath, args, { cwd: REPO, timeoutMs: 30 * 60_000, onStdoutLine: (l) => log(`yaml readers: ${l}`) });
+  return { command, ok: r.code === 0, text: `${r.stdout.trim()}${r.code === 0 ? '' : `\n(exited ${r.code}: ${r.stderr.trim().slice(-1000)})`}` };
+}
+
+function yamlSection(y: ScriptFigures): string {
+  return [
+    '### YAML readers',
+    '',
+    ...(y.command
+      ? [
+          `Output of \`${y.command}\` in this run: CPU time (user + system) of parsing the helm output of N environments with the repo's fast reader, the \`yaml\` library and js-yaml, with issue 11's rule:`,
+          '',
+          '```text',
+          y.text,
+          '```',
+        ]
+      : [y.text]),
+  ].join('\n');
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -9,26 +9,37 @@ export interface BenchOptions {
   readonly incremental: boolean;
   readonly redis: boolean;
   readonly behaviour: boolean;
+  readonly yamlReaders: boolean;
   readonly keep: boolean;
   readonly json: string | undefined;
+  /** The doc whose generated region gets the results (--write-doc), relative to the repo root. */
+  readonly writeDoc: string | undefined;
 }
+
+export const DEFAULT_DOC = 'docs/benchmarks.md';
 
 export const USAGE = `usage: npm run bench -- [options]
 
-Measures the validate pipeline against the helm floor, nx affected, and the Redis data path.
+Measures the validate pipeline against the helm floor, nx affected, the Redis data path, the
+YAML readers and the charts' failover and convergence (behaviour harnesses).
 Progress goes to stderr; the results (Markdown tables) to stdout.
 
-  --sizes 10,50,200     numbers of synthetic environments (default 10,50,200)
+  --sizes 10,50,200     numbers of synthetic environments (default 10,50,200); the largest
+                        is also the N of the YAML reader comparison
   --runs 3              runs per figure; medians are reported (default 3); also the
-                        behaviour harness's --rounds
+                        --rounds of the YAML reader comparison and the behaviour harnesses
   --redis-runs 5        redis-benchmark runs per server (default 5)
   --redis-requests N    requests per redis-benchmark test (default 100000)
   --skip-pipeline       skip validate / floor / nx affected
   --skip-incremental    skip the nx affected figures
   --skip-redis          skip the redis-benchmark comparison
-  --skip-behaviour      do not run the behaviour harness (its README figures are still quoted)
+  --skip-yaml-readers   skip the YAML reader comparison (tools/bench/yaml-readers.ts)
+  --skip-behaviour      skip the behaviour harnesses (the section then says so)
   --keep                keep the temporary folder (workspace copies, logs); its path is printed
   --json FILE           also write every raw figure to FILE
+  --write-doc[=FILE]    also replace the generated region of FILE (default docs/benchmarks.md,
+                        between its "npm run bench: begin/end" markers) with the stdout of this
+                        run; only when every step succeeded; the markers are checked first
   -h, --help            this text`;
 
 export class UsageError extends Error {}
@@ -43,8 +54,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     incremental: true,
     redis: true,
     behaviour: true,
+    yamlReaders: true,
     keep: false,
     json: undefined as string | undefined,
+    writeDoc: undefined as string | undefined,
   };
   const positive = (flag: string, v: string | undefined): number => {
     const n = Number(v);
@@ -78,6 +91,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         break;
       case '--skip-behaviour':
         o.behaviour = false;
+        break;
+      case '--skip-yaml-readers':
+        o.yamlReaders = false;
+        break;
+      case '--write-doc':
+        // The file only inline (--write-doc=FILE), so a following option is never taken for it.
+        o.writeDoc = inline ?? DEFAULT_DOC;
+        if (!o.writeDoc) throw new UsageError('--write-doc= needs a file name');
         break;
       case '--keep':
         o.keep = true;

@@ -16,7 +16,7 @@ export function secondsRange(ms: readonly number[]): string {
 
 export const mib = (kb: number | undefined): string => (kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(0)} MiB`);
 
-/** A Markdown table (the bench's stdout is meant to be pasted into docs/benchmarks.md). */
+/** A Markdown table (the bench's stdout is the results section of docs/benchmarks.md, see doc-region.ts). */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }

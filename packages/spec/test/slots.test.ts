@@ -2,7 +2,7 @@ import { checkSlotLayout, evenSlotSplit, formatSlotRanges, parseSlotRanges, SLOT
 
 describe('slots', () => {
   it('splits evenly like redis-cli --cluster create', () => {
-    // FACTS.md: redis-cli made 0-5460 / 5461-10922 / 10923-16383 for 3 masters.
+    // `redis-cli --cluster create` with 3 masters assigns 0-5460 / 5461-10922 / 10923-16383.
     expect(evenSlotSplit(3).map((r) => formatSlotRanges([r]))).toEqual(['0-5460', '5461-10922', '10923-16383']);
   });
 
