@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
+import { checkObjects } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate, loadPolicies, matchesLabelSelector } from '@redis-gitops/policy';
-import { runHelm } from 'redis-gitops/io/helm.ts';
+import { ofKind, onlyObject, renderChart } from '@redis-gitops/redis-testkit';
 
 const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = path.resolve(CHART, '..', '..');
@@ -19,30 +19,17 @@ const PRODUCTION = { 'redis-gitops.dev/tier': 'production', 'kubernetes.io/metad
 
 type Obj = Record<string, any>;
 
-async function renderChart(chart: string, release: string, args: string[]): Promise<RenderedObject[]> {
-  const r = await runHelm(['template', release, path.join(REPO, 'charts', chart), '--namespace', NAMESPACE, ...args]);
-  if (r.code !== 0) throw new Error(`helm template ${chart} failed: ${r.stderr}`);
-  const { objects, problems } = parseManifests(r.stdout, { chart });
-  expect(problems).toEqual([]);
-  return objects;
-}
-const render = (args: string[] = [], release = 'rc') => renderChart('redis-cluster', release, args);
+const render = (args: string[] = [], release = 'rc') => renderChart(CHART, { release, namespace: NAMESPACE, args });
 const ci = (f: string) => ['-f', path.join(CHART, 'ci', f)];
-const all = (objs: RenderedObject[], kind: string): Obj[] => objs.filter((o) => o.kind === kind).map((o) => o.object as Obj);
-const one = (objs: RenderedObject[], kind: string): Obj => {
-  const found = all(objs, kind);
-  expect({ kind, count: found.length }).toEqual({ kind, count: 1 });
-  return found[0]!;
-};
 const env = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
 const backupPolicy = () => loadPolicies([{ path: 'policies/backup-required/backup-required.yaml', text: readFileSync(path.join(REPO, 'policies/backup-required/backup-required.yaml'), 'utf8') }]);
 
 describe('redis-cluster backup and restore objects', () => {
   it('renders no CronJob, no backup PVC, no annotation and no init container by default', async () => {
     const objs = await render();
-    expect(all(objs, 'CronJob')).toEqual([]);
-    expect(all(objs, 'PersistentVolumeClaim')).toEqual([]);
-    const sts = one(objs, 'StatefulSet');
+    expect(ofKind(objs, 'CronJob')).toEqual([]);
+    expect(ofKind(objs, 'PersistentVolumeClaim')).toEqual([]);
+    const sts = onlyObject(objs, 'StatefulSet');
     expect(sts.metadata.annotations?.['redis-gitops.dev/backup-cronjob']).toBeUndefined();
     expect(sts.spec.template.spec.initContainers).toBeUndefined();
     expect(sts.spec.template.spec.volumes.map((v: Obj) => v.name)).not.toContain('backup');
@@ -51,8 +38,8 @@ describe('redis-cluster backup and restore objects', () => {
   it('with backup.enabled: a hardened CronJob <fullname>-backup that never overlaps, named by the StatefulSet', async () => {
     const objs = await render(['--set', 'backup.enabled=true']);
     expect(checkObjects(objs)).toEqual([]);
-    const sts = one(objs, 'StatefulSet');
-    const cron = one(objs, 'CronJob');
+    const sts = onlyObject(objs, 'StatefulSet');
+    const cron = onlyObject(objs, 'CronJob');
     expect(cron.metadata.name).toBe('rc-redis-cluster-backup');
     expect(sts.metadata.annotations['redis-gitops.dev/backup-cronjob']).toBe(cron.metadata.name);
     expect(cron.spec).toMatchObject({ schedule: '17 2 * * *', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
@@ -100,20 +87,20 @@ describe('redis-cluster backup and restore objects', () => {
   });
 
   it('creates the backup PVC with helm.sh/resource-policy keep (and Argo CD Prune=false,Delete=false), or uses backup.existingClaim', async () => {
-    const pvc = one(await render(ci('backup-values.yaml')), 'PersistentVolumeClaim');
+    const pvc = onlyObject(await render(ci('backup-values.yaml')), 'PersistentVolumeClaim');
     expect(pvc.metadata.name).toBe('rc-redis-cluster-backup');
     expect(pvc.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
     expect(pvc.metadata.labels['app.kubernetes.io/component']).toBe('backup');
     expect(pvc.spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'shared-rwx', resources: { requests: { storage: '50Gi' } } });
     const existing = await render(['--set', 'backup.enabled=true', '--set', 'backup.existingClaim=team-backups']);
-    expect(all(existing, 'PersistentVolumeClaim')).toEqual([]);
-    const vol = one(existing, 'CronJob').spec.jobTemplate.spec.template.spec.volumes.find((v: Obj) => v.name === 'backup');
+    expect(ofKind(existing, 'PersistentVolumeClaim')).toEqual([]);
+    const vol = onlyObject(existing, 'CronJob').spec.jobTemplate.spec.template.spec.volumes.find((v: Obj) => v.name === 'backup');
     expect(vol.persistentVolumeClaim.claimName).toBe('team-backups');
   });
 
   it('keeps the CronJob name within 52 characters for a long release name', async () => {
     const release = 'a-very-long-release-name-for-the-payments-platform-eu';
-    const cron = one(await render(['--set', 'backup.enabled=true'], release), 'CronJob');
+    const cron = onlyObject(await render(['--set', 'backup.enabled=true'], release), 'CronJob');
     expect(cron.metadata.name.length).toBeLessThanOrEqual(52);
     expect(cron.metadata.name).toMatch(/-backup$/);
   });
@@ -128,17 +115,20 @@ describe('redis-cluster backup and restore objects', () => {
     expect(without.map((r) => r.message)).toEqual([`StatefulSet ${NAMESPACE}/rc-redis-cluster names no backup CronJob (metadata.annotations[redis-gitops.dev/backup-cronjob])`]);
     // A retention below 7 is denied by the policy.
     const short = evaluate(backupPolicy(), await render([...ci('production-values.yaml'), ...ci('backup-values.yaml'), '--set', 'backup.retention=3']), { namespaceLabels: PRODUCTION });
-    expect(short.map((r) => r.message)).toEqual([`CronJob ${NAMESPACE}/rc-redis-cluster-backup keeps backups for 3 days, fewer than 7 (env BACKUP_RETENTION)`]);
+    expect(short.map((r) => r.message)).toEqual([`CronJob ${NAMESPACE}/rc-redis-cluster-backup keeps 3 backup sets, fewer than 7 (env BACKUP_RETENTION)`]);
   });
 
   it('redis-netpol admits the backup pods: its jobs policy selects them, and the Redis pods accept them on 6379', async () => {
     const objs = await render(['--set', 'backup.enabled=true']);
-    const labels = one(objs, 'CronJob').spec.jobTemplate.spec.template.metadata.labels as Record<string, string>;
-    const netpol = all(await renderChart('redis-netpol', 'rc-netpol', ['--set', 'target.release=rc', '--set', 'target.chart=redis-cluster']), 'NetworkPolicy');
+    const labels = onlyObject(objs, 'CronJob').spec.jobTemplate.spec.template.metadata.labels as Record<string, string>;
+    const netpol = ofKind(
+      await renderChart(path.join(REPO, 'charts', 'redis-netpol'), { release: 'rc-netpol', namespace: NAMESPACE, set: ['target.release=rc', 'target.chart=redis-cluster'] }),
+      'NetworkPolicy',
+    );
     const jobs = netpol.filter((p) => p.metadata.name.endsWith('-jobs'));
     expect(jobs).toHaveLength(1);
     expect(matchesLabelSelector(jobs[0]!.spec.podSelector, labels)).toBe(true);
-    const redisPods = one(objs, 'StatefulSet').spec.template.metadata.labels as Record<string, string>;
+    const redisPods = onlyObject(objs, 'StatefulSet').spec.template.metadata.labels as Record<string, string>;
     const admitted = netpol
       .filter((p) => matchesLabelSelector(p.spec.podSelector, redisPods))
       .flatMap((p) => (p.spec.ingress ?? []) as Obj[])
@@ -150,7 +140,7 @@ describe('redis-cluster backup and restore objects', () => {
   it('with restore.fromSet: a hardened `restore` init container reading the backup claim read-only; none without', async () => {
     const objs = await render(ci('restore-values.yaml'));
     expect(checkObjects(objs)).toEqual([]);
-    const spec = one(objs, 'StatefulSet').spec.template.spec;
+    const spec = onlyObject(objs, 'StatefulSet').spec.template.spec;
     expect(spec.initContainers.map((c: Obj) => c.name)).toEqual(['restore']);
     const init = spec.initContainers[0];
     expect(init.command).toEqual(['/scripts/restore.sh']);
@@ -172,15 +162,15 @@ describe('redis-cluster backup and restore objects', () => {
     // The redis container itself never sees the backups.
     expect(spec.containers[0].volumeMounts.map((m: Obj) => m.name)).not.toContain('backup');
     // Restore without backups enabled: the chart's conventional claim, <fullname>-backup (kept from the release that wrote it).
-    const plain = one(await render(['--set', 'restore.fromSet=20261125T021700Z']), 'StatefulSet').spec.template.spec;
+    const plain = onlyObject(await render(['--set', 'restore.fromSet=20261125T021700Z']), 'StatefulSet').spec.template.spec;
     expect(plain.volumes.find((v: Obj) => v.name === 'backup').persistentVolumeClaim.claimName).toBe('rc-redis-cluster-backup');
     expect(env(plain.initContainers[0], 'SLOTS')?.value).toBe('');
-    const slots = one(await render(['--set', 'restore.fromSet=x', '--set', 'cluster.slots={0-5000,5001-10000,10001-16383}']), 'StatefulSet').spec.template.spec;
+    const slots = onlyObject(await render(['--set', 'restore.fromSet=x', '--set', 'cluster.slots={0-5000,5001-10000,10001-16383}']), 'StatefulSet').spec.template.spec;
     expect(env(slots.initContainers[0], 'SLOTS')?.value).toBe('0-5000;5001-10000;10001-16383');
   });
 
   it('ships backup.sh, backup-lib.sh and restore.sh in the scripts ConfigMap', async () => {
-    const cm = all(await render(), 'ConfigMap').find((c) => c.metadata.name === 'rc-redis-cluster-scripts')!;
+    const cm = ofKind(await render(), 'ConfigMap').find((c) => c.metadata.name === 'rc-redis-cluster-scripts')!;
     for (const f of ['backup.sh', 'backup-lib.sh', 'restore.sh']) expect(cm.data[f]).toBe(readFileSync(path.join(CHART, 'scripts', f), 'utf8'));
   });
 });

@@ -1,34 +1,21 @@
 /**
  * Chart unit tests: the real helm renders charts/redis-cluster with each ci/ scenario, and the
- * parsed objects are asserted on (DESIGN.md: jest + real helm instead of the helm-unittest plugin).
+ * parsed objects are asserted on (jest + the real helm instead of the helm-unittest plugin: one test runner for the whole repo).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
-import { runHelm } from 'redis-gitops/io/helm.ts';
+import { checkObjects, type RenderedObject } from '@redis-gitops/manifests';
+import { chartScenarios, confPathLines, lintChart, onlyObject, renderChart, templateChart } from '@redis-gitops/redis-testkit';
 
 const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
-  .filter((f) => f.endsWith('-values.yaml'))
-  .sort();
+const SCENARIOS = chartScenarios(CHART);
 
 type Obj = Record<string, any>;
 
-async function render(args: string[] = []): Promise<RenderedObject[]> {
-  const r = await runHelm(['template', 'rc', CHART, '--namespace', 'redis', ...args]);
-  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-  const { objects, problems } = parseManifests(r.stdout, { chart: 'redis-cluster' });
-  expect(problems).toEqual([]);
-  return objects;
-}
+const render = (args: string[] = []): Promise<RenderedObject[]> => renderChart(CHART, { release: 'rc', namespace: 'redis', args });
 
 const scenario = (f: string) => ['-f', path.join(CHART, 'ci', f)];
-const one = (objs: RenderedObject[], kind: string): Obj => {
-  const found = objs.filter((o) => o.kind === kind);
-  expect(found).toHaveLength(1);
-  return found[0]!.object as Obj;
-};
 const podSpecs = (objs: RenderedObject[]): [string, Obj][] =>
   objs.flatMap((o) => {
     const obj = o.object as Obj;
@@ -48,10 +35,7 @@ describe('redis-cluster chart', () => {
   });
 
   it('passes helm lint --strict with default values and every scenario', async () => {
-    for (const f of [undefined, ...SCENARIOS]) {
-      const r = await runHelm(['lint', '--strict', CHART, ...(f ? scenario(f) : [])]);
-      expect({ f, code: r.code, out: r.code ? r.stdout + r.stderr : '' }).toEqual({ f, code: 0, out: '' });
-    }
+    expect(await lintChart(CHART, SCENARIOS)).toEqual([]);
   });
 
   it('renders the workload the issue asks for', async () => {
@@ -59,7 +43,7 @@ describe('redis-cluster chart', () => {
     const kinds = objs.map((o) => o.kind).sort();
     expect(kinds).toEqual(expect.arrayContaining(['ConfigMap', 'Job', 'PodDisruptionBudget', 'Service', 'StatefulSet']));
     expect(kinds.filter((k) => k === 'Secret')).toEqual([]); // auth is a reference, never a rendered Secret
-    const sts = one(objs, 'StatefulSet');
+    const sts = onlyObject(objs, 'StatefulSet');
     expect(sts.spec.replicas).toBe(6); // 3 shards x (1 master + 1 replica)
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('8Gi');
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
@@ -95,65 +79,65 @@ describe('redis-cluster chart', () => {
   });
 
   it('pins the image by tag, or by digest, and keeps a registry port apart from the tag', async () => {
-    const byTag = one(await render(['--set', 'image.registry=registry.local:5000']), 'StatefulSet');
+    const byTag = onlyObject(await render(['--set', 'image.registry=registry.local:5000']), 'StatefulSet');
     expect(byTag.spec.template.spec.containers[0].image).toBe('registry.local:5000/redis:7.4.2');
     const digest = `sha256:${'a'.repeat(64)}`;
-    const byDigest = one(await render(['--set', `image.digest=${digest}`]), 'StatefulSet');
+    const byDigest = onlyObject(await render(['--set', `image.digest=${digest}`]), 'StatefulSet');
     expect(byDigest.spec.template.spec.containers[0].image).toBe(`redis@${digest}`);
   });
 
   it('reads the password from the existing Secret', async () => {
-    const sts = one(await render(['--set', 'auth.existingSecret=my-auth', '--set', 'auth.passwordKey=pw']), 'StatefulSet');
+    const sts = onlyObject(await render(['--set', 'auth.existingSecret=my-auth', '--set', 'auth.passwordKey=pw']), 'StatefulSet');
     const env = sts.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'REDIS_PASSWORD');
     expect(env.valueFrom.secretKeyRef).toEqual({ name: 'my-auth', key: 'pw' });
   });
 
   it('pins the arch and makes anti-affinity hard for production', async () => {
-    const prod = one(await render(scenario('production-values.yaml')), 'StatefulSet').spec.template.spec;
+    const prod = onlyObject(await render(scenario('production-values.yaml')), 'StatefulSet').spec.template.spec;
     expect(prod.nodeSelector['kubernetes.io/arch']).toBe('amd64');
     expect(prod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
-    const pi = one(await render(scenario('arm64-small-values.yaml')), 'StatefulSet').spec.template.spec;
+    const pi = onlyObject(await render(scenario('arm64-small-values.yaml')), 'StatefulSet').spec.template.spec;
     expect(pi.nodeSelector['kubernetes.io/arch']).toBe('arm64');
   });
 
   it('runs the pinned redis_exporter sidecar with the password from the Secret, or none when disabled', async () => {
-    const pod = one(await render(), 'StatefulSet').spec.template.spec;
+    const pod = onlyObject(await render(), 'StatefulSet').spec.template.spec;
     const exporter = pod.containers.find((c: Obj) => c.name === 'metrics');
     expect(exporter.image).toMatch(/^oliver006\/redis_exporter:v\d+\.\d+\.\d+$/);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
     expect(exporter.env.find((e: Obj) => e.name === 'REDIS_PASSWORD').valueFrom.secretKeyRef.key).toBe('redis-password');
     expect(exporter.readinessProbe).toBeDefined();
     expect(exporter.livenessProbe).toBeDefined();
-    const off = one(await render(['--set', 'metrics.enabled=false']), 'StatefulSet').spec.template.spec;
+    const off = onlyObject(await render(['--set', 'metrics.enabled=false']), 'StatefulSet').spec.template.spec;
     expect(off.containers.map((c: Obj) => c.name)).toEqual(['redis']);
   });
 
   it('uses an emptyDir and no claim when persistence is off', async () => {
-    const sts = one(await render(scenario('no-persistence-values.yaml')), 'StatefulSet');
+    const sts = onlyObject(await render(scenario('no-persistence-values.yaml')), 'StatefulSet');
     expect(sts.spec.volumeClaimTemplates ?? []).toEqual([]);
     expect(sts.spec.template.spec.volumes.find((v: Obj) => v.name === 'data')).toHaveProperty('emptyDir');
   });
 
   it('rejects bad values through values.schema.json with a clear message', async () => {
-    const r = await runHelm(['template', 'rc', CHART, '--set', 'cluster.shards=2']);
+    const r = await templateChart(CHART, { release: 'rc', set: ['cluster.shards=2'] });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/cluster\/shards|cluster\.shards/);
     expect(r.stderr).toMatch(/minimum|>= 3|3/);
-    const unknown = await runHelm(['template', 'rc', CHART, '--set', 'clustr.shards=3']);
+    const unknown = await templateChart(CHART, { release: 'rc', set: ['clustr.shards=3'] });
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/clustr/);
   });
 
   it('keeps the pod template independent of the cluster shape, so scaling restarts no pod', async () => {
-    const template = async (set: string[]) => JSON.stringify(one(await render(set.flatMap((x) => ['--set', x])), 'StatefulSet').spec.template);
+    const template = async (set: string[]) => JSON.stringify(onlyObject(await render(set.flatMap((x) => ['--set', x])), 'StatefulSet').spec.template);
     const base = await template([]);
     expect(await template(['cluster.shards=5'])).toBe(base);
     expect(await template(['cluster.replicasPerShard=2'])).toBe(base);
     const objs = await render(['--set', 'cluster.shards=5', '--set', 'cluster.replicasPerShard=2']);
-    expect(one(objs, 'StatefulSet').spec.replicas).toBe(15);
+    expect(onlyObject(objs, 'StatefulSet').spec.replicas).toBe(15);
     const topology = objs.find((o) => o.kind === 'ConfigMap' && o.name.endsWith('-topology'))!.object as Obj;
     expect(topology.data).toEqual({ shards: '5', 'replicas-per-shard': '2' });
-    const pod = one(objs, 'StatefulSet').spec.template.spec;
+    const pod = onlyObject(objs, 'StatefulSet').spec.template.spec;
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'topology', mountPath: '/etc/redis-topology', readOnly: true });
     expect(pod.volumes).toContainEqual({ name: 'topology', configMap: { name: topology.metadata.name } });
   });
@@ -189,12 +173,12 @@ describe('redis-cluster chart', () => {
   it('puts no file path in the base redis.conf (start-node.sh writes dir, cluster-config-file and the TLS files)', async () => {
     for (const f of SCENARIOS) {
       const conf = String(
-        one(
+        onlyObject(
           (await render(scenario(f))).filter((o) => o.name.endsWith('-config')),
           'ConfigMap',
         ).data['redis.conf'],
       );
-      const paths = conf.split('\n').filter((l) => !l.trimStart().startsWith('#') && /(^|\s)"?\//.test(l));
+      const paths = confPathLines(conf);
       expect({ f, paths }).toEqual({ f, paths: [] });
     }
   });

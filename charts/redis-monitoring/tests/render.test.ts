@@ -1,6 +1,6 @@
 /**
  * Chart unit tests: the real helm renders charts/redis-monitoring with each ci/ scenario, and the
- * parsed objects are asserted on (DESIGN.md: jest + real helm instead of the helm-unittest plugin).
+ * parsed objects are asserted on (jest + the real helm instead of the helm-unittest plugin: one test runner for the whole repo).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,16 +20,11 @@ import {
   prometheusRuleTemplate,
   vectorSelectors,
 } from '@redis-gitops/dashboards';
-import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
-import { runHelm } from 'redis-gitops/io/helm.ts';
+import { checkObjects, type RenderedObject } from '@redis-gitops/manifests';
+import { lintChart, onlyObject, renderChart, templateChart } from '@redis-gitops/redis-testkit';
 import { alertRules, CHART, NAMESPACE, ofKind, render, scenario, SCENARIOS, type Obj } from './lib/chart.ts';
 
 const REPO = path.resolve(CHART, '..', '..');
-const one = (objs: RenderedObject[], kind: string): Obj => {
-  const found = ofKind(objs, kind);
-  expect(found).toHaveLength(1);
-  return found[0]!;
-};
 const dashboardsOf = (objs: RenderedObject[]): { cm: Obj; key: string; json: Obj; raw: string }[] =>
   ofKind(objs, 'ConfigMap').flatMap((cm) => Object.entries(cm.data as Record<string, string>).map(([key, raw]) => ({ cm, key, raw, json: JSON.parse(raw) as Obj })));
 
@@ -45,10 +40,7 @@ describe('redis-monitoring chart', () => {
   });
 
   it('passes helm lint --strict with default values and every scenario', async () => {
-    for (const f of [undefined, ...SCENARIOS]) {
-      const r = await runHelm(['lint', '--strict', CHART, ...(f ? scenario(f) : [])]);
-      expect({ f, code: r.code, out: r.code ? r.stdout + r.stderr : '' }).toEqual({ f, code: 0, out: '' });
-    }
+    expect(await lintChart(CHART, SCENARIOS)).toEqual([]);
   });
 
   it('renders a PodMonitor, a PrometheusRule and the three dashboards for a Redis Cluster by default', async () => {
@@ -64,7 +56,7 @@ describe('redis-monitoring chart', () => {
 
   describe('PodMonitor', () => {
     it('selects the Redis pods of the target release on the exporter port and adds the labels the alerts use', async () => {
-      const pm = one(await render(['--set', 'target.release=prod-x86']), 'PodMonitor');
+      const pm = onlyObject(await render(['--set', 'target.release=prod-x86']), 'PodMonitor');
       expect(pm.spec.selector.matchLabels).toEqual({
         'app.kubernetes.io/name': 'redis-cluster',
         'app.kubernetes.io/instance': 'prod-x86',
@@ -84,18 +76,18 @@ describe('redis-monitoring chart', () => {
     });
 
     it("follows the target chart, a nameOverride of the Redis release and the chart's own release name", async () => {
-      const sentinel = one(await render(scenario('sentinel-values.yaml')), 'PodMonitor');
+      const sentinel = onlyObject(await render(scenario('sentinel-values.yaml')), 'PodMonitor');
       expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('redis-sentinel');
       expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('redis'); // never the sentinel pods
       expect(sentinel.spec.podMetricsEndpoints[0].relabelings.find((r: Obj) => r.targetLabel === 'mode').replacement).toBe('sentinel');
-      const renamed = one(await render(['--set', 'target.name=cache']), 'PodMonitor');
+      const renamed = onlyObject(await render(['--set', 'target.name=cache']), 'PodMonitor');
       expect(renamed.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('cache');
-      const own = one(await render([], 'edge'), 'PodMonitor');
+      const own = onlyObject(await render([], 'edge'), 'PodMonitor');
       expect(own.spec.selector.matchLabels['app.kubernetes.io/instance']).toBe('edge');
     });
 
     it('carries the labels a Prometheus podMonitorSelector needs', async () => {
-      const pm = one(await render(scenario('cluster-values.yaml')), 'PodMonitor');
+      const pm = onlyObject(await render(scenario('cluster-values.yaml')), 'PodMonitor');
       expect(pm.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'redis-gitops.dev/tier': 'production' });
       expect(pm.spec.podMetricsEndpoints[0].interval).toBe('15s');
     });
@@ -173,7 +165,7 @@ describe('redis-monitoring chart', () => {
         expect(r.annotations.runbook_url).toBe(`https://git.example.internal/redis-gitops/blob/main/environments/prod-x86/generated/RUNBOOK.md#${r.alert.toLowerCase()}`);
       }
       for (const r of alertRules(await render())) expect(r.annotations.runbook_url).toBeUndefined();
-      const rule = one(await render(scenario('cluster-values.yaml')), 'PrometheusRule');
+      const rule = onlyObject(await render(scenario('cluster-values.yaml')), 'PrometheusRule');
       expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
     });
 
@@ -181,10 +173,10 @@ describe('redis-monitoring chart', () => {
       const objs = await render(scenario('dashboards-off-values.yaml'));
       const alerts = alertRules(objs).map((r) => r.alert);
       for (const a of ['RedisLowHitRatio', 'RedisKeysEvicted', 'RedisMasterWithoutReplica', 'RedisReplicationLinkDown', 'RedisReplicationLag']) expect(alerts).not.toContain(a);
-      expect(one(objs, 'PrometheusRule').spec.groups.map((g: Obj) => g.name)).not.toContain('redis-replication');
-      for (const g of one(objs, 'PrometheusRule').spec.groups) expect(g.rules.length).toBeGreaterThan(0);
+      expect(onlyObject(objs, 'PrometheusRule').spec.groups.map((g: Obj) => g.name)).not.toContain('redis-replication');
+      for (const g of onlyObject(objs, 'PrometheusRule').spec.groups) expect(g.rules.length).toBeGreaterThan(0);
       const none = await render(['--set-json', 'alerts.disabled=["RedisRejectedConnections","RedisLowHitRatio"]']);
-      expect(one(none, 'PrometheusRule').spec.groups.map((g: Obj) => g.name)).not.toContain('redis-clients');
+      expect(onlyObject(none, 'PrometheusRule').spec.groups.map((g: Obj) => g.name)).not.toContain('redis-clients');
     });
 
     it('renders only what is enabled', async () => {
@@ -249,12 +241,8 @@ describe('redis-monitoring chart', () => {
   // Contract with the Redis charts: the PodMonitor must select their Redis pods (and only those).
   it.each(['redis-cluster', 'redis-sentinel'])('selects the Redis pods of the %s chart, and their exporter port once it has the sidecar', async (chart) => {
     const dir = path.join(REPO, 'charts', chart);
-    const r = await runHelm(['template', 'rel', dir, '--namespace', NAMESPACE]);
-    expect({ chart, code: r.code, err: r.code ? r.stderr : '' }).toEqual({ chart, code: 0, err: '' });
-    const sets = parseManifests(r.stdout, { chart })
-      .objects.filter((o) => o.kind === 'StatefulSet')
-      .map((o) => o.object as Obj);
-    const selector = one(await render(['--set', `target.chart=${chart}`, '--set', 'target.release=rel']), 'PodMonitor').spec.selector.matchLabels as Record<string, string>;
+    const sets = ofKind(await renderChart(dir, { release: 'rel', namespace: NAMESPACE }), 'StatefulSet');
+    const selector = onlyObject(await render(['--set', `target.chart=${chart}`, '--set', 'target.release=rel']), 'PodMonitor').spec.selector.matchLabels as Record<string, string>;
     const selected = sets.filter((st) => Object.entries(selector).every(([k, v]) => st.spec.template.metadata.labels[k] === v));
     expect({ chart, selected: selected.map((st) => st.spec.template.metadata.labels['app.kubernetes.io/component']) }).toEqual({ chart, selected: ['redis'] });
     const hasSidecar = /^metrics:/m.test(readFileSync(path.join(dir, 'values.yaml'), 'utf8'));
@@ -280,7 +268,7 @@ describe('redis-monitoring chart', () => {
       [['--set', 'scrape.interval=30'], /interval/],
       [['--set', 'target.shardz=3'], /shardz/],
     ] as const) {
-      const r = await runHelm(['template', 'rc', CHART, ...args]);
+      const r = await templateChart(CHART, { release: 'rc', args });
       expect({ args, code: r.code === 0 ? 0 : 1 }).toEqual({ args, code: 1 });
       expect(r.stderr).toMatch(pattern);
     }

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
+import { checkObjects, type RenderedObject } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate, loadPolicies, matchesLabelSelector } from '@redis-gitops/policy';
-import { runHelm } from 'redis-gitops/io/helm.ts';
+import { ofKind, onlyObject, renderChart } from '@redis-gitops/redis-testkit';
 
 const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = path.resolve(CHART, '..', '..');
@@ -19,35 +19,17 @@ const PRODUCTION = { 'redis-gitops.dev/tier': 'production', 'kubernetes.io/metad
 
 type Obj = Record<string, any>;
 
-async function renderChart(chart: string, release: string, args: string[]): Promise<RenderedObject[]> {
-  const r = await runHelm(['template', release, path.join(REPO, 'charts', chart), '--namespace', NAMESPACE, ...args]);
-  if (r.code !== 0) throw new Error(`helm template ${chart} failed: ${r.stderr}`);
-  const { objects, problems } = parseManifests(r.stdout, { chart });
-  expect(problems).toEqual([]);
-  return objects;
-}
-const render = (args: string[] = [], release = 'rs') => renderChart('redis-sentinel', release, args);
+const render = (args: string[] = [], release = 'rs') => renderChart(CHART, { release, namespace: NAMESPACE, args });
 const ci = (f: string) => ['-f', path.join(CHART, 'ci', f)];
-const all = (objs: RenderedObject[], kind: string): Obj[] => objs.filter((o) => o.kind === kind).map((o) => o.object as Obj);
-const one = (objs: RenderedObject[], kind: string): Obj => {
-  const found = all(objs, kind);
-  expect({ kind, count: found.length }).toEqual({ kind, count: 1 });
-  return found[0]!;
-};
-const named = (objs: RenderedObject[], kind: string, name: string): Obj => {
-  const found = all(objs, kind).filter((o) => o.metadata.name === name);
-  expect({ kind, name, count: found.length }).toEqual({ kind, name, count: 1 });
-  return found[0]!;
-};
-const redisSts = (objs: RenderedObject[]) => named(objs, 'StatefulSet', 'rs-redis-sentinel-node');
+const redisSts = (objs: RenderedObject[]) => onlyObject(objs, 'StatefulSet', 'rs-redis-sentinel-node');
 const env = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
 const backupPolicy = () => loadPolicies([{ path: 'policies/backup-required/backup-required.yaml', text: readFileSync(path.join(REPO, 'policies/backup-required/backup-required.yaml'), 'utf8') }]);
 
 describe('redis-sentinel backup and restore objects', () => {
   it('renders no CronJob, no backup PVC, no annotation and no init container by default', async () => {
     const objs = await render();
-    expect(all(objs, 'CronJob')).toEqual([]);
-    expect(all(objs, 'PersistentVolumeClaim')).toEqual([]);
+    expect(ofKind(objs, 'CronJob')).toEqual([]);
+    expect(ofKind(objs, 'PersistentVolumeClaim')).toEqual([]);
     const sts = redisSts(objs);
     expect(sts.metadata.annotations?.['redis-gitops.dev/backup-cronjob']).toBeUndefined();
     expect(sts.spec.template.spec.initContainers).toBeUndefined();
@@ -57,11 +39,11 @@ describe('redis-sentinel backup and restore objects', () => {
     const objs = await render(['--set', 'backup.enabled=true', '--set', 'sentinel.auth.existingSecret=s-auth', '--set', 'sentinel.auth.passwordKey=s-pw']);
     expect(checkObjects(objs)).toEqual([]);
     const sts = redisSts(objs);
-    const cron = one(objs, 'CronJob');
+    const cron = onlyObject(objs, 'CronJob');
     expect(cron.metadata.name).toBe('rs-redis-sentinel-backup');
     expect(sts.metadata.annotations['redis-gitops.dev/backup-cronjob']).toBe(cron.metadata.name);
     // The Sentinels hold no data: their StatefulSet names no backup (the policy skips component sentinel).
-    expect(named(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel').metadata.annotations).toBeUndefined();
+    expect(onlyObject(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel').metadata.annotations).toBeUndefined();
     expect(cron.spec).toMatchObject({ schedule: '17 2 * * *', concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 600, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
     const job = cron.spec.jobTemplate.spec;
     expect(job.activeDeadlineSeconds).toBe(3600);
@@ -93,14 +75,14 @@ describe('redis-sentinel backup and restore objects', () => {
   });
 
   it('creates the backup PVC with helm.sh/resource-policy keep (and Argo CD Prune=false,Delete=false), or uses backup.existingClaim', async () => {
-    const pvc = one(await render(ci('backup-values.yaml')), 'PersistentVolumeClaim');
+    const pvc = onlyObject(await render(ci('backup-values.yaml')), 'PersistentVolumeClaim');
     expect(pvc.metadata.name).toBe('rs-redis-sentinel-backup');
     expect(pvc.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
     expect(pvc.spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'shared-rwx', resources: { requests: { storage: '50Gi' } } });
     const existing = await render(['--set', 'backup.enabled=true', '--set', 'backup.existingClaim=team-backups']);
-    expect(all(existing, 'PersistentVolumeClaim')).toEqual([]);
-    expect(one(existing, 'CronJob').spec.jobTemplate.spec.template.spec.volumes.find((v: Obj) => v.name === 'backup').persistentVolumeClaim.claimName).toBe('team-backups');
-    const long = one(await render(['--set', 'backup.enabled=true'], 'a-very-long-release-name-for-the-payments-platform-eu'), 'CronJob');
+    expect(ofKind(existing, 'PersistentVolumeClaim')).toEqual([]);
+    expect(onlyObject(existing, 'CronJob').spec.jobTemplate.spec.template.spec.volumes.find((v: Obj) => v.name === 'backup').persistentVolumeClaim.claimName).toBe('team-backups');
+    const long = onlyObject(await render(['--set', 'backup.enabled=true'], 'a-very-long-release-name-for-the-payments-platform-eu'), 'CronJob');
     expect(long.metadata.name.length).toBeLessThanOrEqual(52);
   });
 
@@ -115,8 +97,11 @@ describe('redis-sentinel backup and restore objects', () => {
 
   it('redis-netpol admits the backup pods: its jobs policy selects them; the Sentinels accept them on 26379 and the Redis pods on 6379', async () => {
     const objs = await render(['--set', 'backup.enabled=true']);
-    const labels = one(objs, 'CronJob').spec.jobTemplate.spec.template.metadata.labels as Record<string, string>;
-    const netpol = all(await renderChart('redis-netpol', 'rs-netpol', ['--set', 'target.release=rs', '--set', 'target.chart=redis-sentinel']), 'NetworkPolicy');
+    const labels = onlyObject(objs, 'CronJob').spec.jobTemplate.spec.template.metadata.labels as Record<string, string>;
+    const netpol = ofKind(
+      await renderChart(path.join(REPO, 'charts', 'redis-netpol'), { release: 'rs-netpol', namespace: NAMESPACE, set: ['target.release=rs', 'target.chart=redis-sentinel'] }),
+      'NetworkPolicy',
+    );
     expect(netpol.filter((p) => p.metadata.name.endsWith('-jobs') && matchesLabelSelector(p.spec.podSelector, labels))).toHaveLength(1);
     const admittedInto = (podLabels: Record<string, string>) =>
       netpol
@@ -125,7 +110,7 @@ describe('redis-sentinel backup and restore objects', () => {
         .filter((rule) => (rule.from ?? []).some((f: Obj) => f.podSelector && matchesLabelSelector(f.podSelector, labels)))
         .flatMap((rule) => (rule.ports ?? []).map((p: Obj) => p.port));
     expect(admittedInto(redisSts(objs).spec.template.metadata.labels)).toContain(6379);
-    expect(admittedInto(named(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel').spec.template.metadata.labels)).toContain(26379);
+    expect(admittedInto(onlyObject(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel').spec.template.metadata.labels)).toContain(26379);
   });
 
   it('with restore.fromSet: a hardened `restore` init container reading the backup claim read-only; none without', async () => {
@@ -150,7 +135,7 @@ describe('redis-sentinel backup and restore objects', () => {
     expect(spec.volumes.find((v: Obj) => v.name === 'backup').persistentVolumeClaim).toEqual({ claimName: 'redis-backups', readOnly: true });
     expect(spec.containers[0].volumeMounts.map((m: Obj) => m.name)).not.toContain('backup');
     // The Sentinels get no init container and no backup volume.
-    const sentinel = named(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel').spec.template.spec;
+    const sentinel = onlyObject(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel').spec.template.spec;
     expect(sentinel.initContainers).toBeUndefined();
     expect(sentinel.volumes.map((v: Obj) => v.name)).not.toContain('backup');
     const plain = redisSts(await render(['--set', 'restore.fromSet=20261125T021700Z'])).spec.template.spec;
@@ -158,7 +143,7 @@ describe('redis-sentinel backup and restore objects', () => {
   });
 
   it('ships backup.sh, backup-lib.sh and restore.sh in the scripts ConfigMap', async () => {
-    const cm = named(await render(), 'ConfigMap', 'rs-redis-sentinel-scripts');
+    const cm = onlyObject(await render(), 'ConfigMap', 'rs-redis-sentinel-scripts');
     for (const f of ['backup.sh', 'backup-lib.sh', 'restore.sh']) expect(cm.data[f]).toBe(readFileSync(path.join(CHART, 'scripts', f), 'utf8'));
   });
 });

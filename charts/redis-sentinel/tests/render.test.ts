@@ -1,37 +1,24 @@
 /**
  * Chart unit tests: the real helm renders charts/redis-sentinel with each ci/ scenario, and the
- * parsed objects are asserted on (DESIGN.md: jest + real helm instead of the helm-unittest plugin).
+ * parsed objects are asserted on (jest + the real helm instead of the helm-unittest plugin: one test runner for the whole repo).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
-import { runHelm } from 'redis-gitops/io/helm.ts';
+import { checkObjects, type RenderedObject } from '@redis-gitops/manifests';
+import { chartScenarios, lintChart, onlyObject, renderChart, templateChart } from '@redis-gitops/redis-testkit';
 
 const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
-  .filter((f) => f.endsWith('-values.yaml'))
-  .sort();
+const SCENARIOS = chartScenarios(CHART);
 
 type Obj = Record<string, any>;
 
-async function render(args: string[] = []): Promise<RenderedObject[]> {
-  const r = await runHelm(['template', 'rs', CHART, '--namespace', 'redis', ...args]);
-  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-  const { objects, problems } = parseManifests(r.stdout, { chart: 'redis-sentinel' });
-  expect(problems).toEqual([]);
-  return objects;
-}
+const render = (args: string[] = [], release = 'rs'): Promise<RenderedObject[]> => renderChart(CHART, { release, namespace: 'redis', args });
 
 const scenario = (f: string) => ['-f', path.join(CHART, 'ci', f)];
-const byName = (objs: RenderedObject[], kind: string, name: string): Obj => {
-  const found = objs.filter((o) => o.kind === kind && o.name === name);
-  expect({ kind, name, found: found.length }).toEqual({ kind, name, found: 1 });
-  return found[0]!.object as Obj;
-};
-const redisSts = (objs: RenderedObject[]) => byName(objs, 'StatefulSet', 'rs-redis-sentinel-node');
-const sentinelSts = (objs: RenderedObject[]) => byName(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel');
+const redisSts = (objs: RenderedObject[]) => onlyObject(objs, 'StatefulSet', 'rs-redis-sentinel-node');
+const sentinelSts = (objs: RenderedObject[]) => onlyObject(objs, 'StatefulSet', 'rs-redis-sentinel-sentinel');
 const container = (sts: Obj, name: string): Obj => sts.spec.template.spec.containers.find((c: Obj) => c.name === name);
 const env = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
 const podSpecs = (objs: RenderedObject[]): [string, Obj][] =>
@@ -41,7 +28,7 @@ const podSpecs = (objs: RenderedObject[]): [string, Obj][] =>
     if (o.kind === 'CronJob') return [[`${o.kind}/${o.name}`, obj.spec.jobTemplate.spec.template.spec] as [string, Obj]];
     return [];
   });
-const configOf = (objs: RenderedObject[], key: string): string => String(byName(objs, 'ConfigMap', 'rs-redis-sentinel-config').data[key]);
+const configOf = (objs: RenderedObject[], key: string): string => String(onlyObject(objs, 'ConfigMap', 'rs-redis-sentinel-config').data[key]);
 
 describe('redis-sentinel chart', () => {
   it('has the ci/ scenarios the platform relies on', () => {
@@ -64,10 +51,7 @@ describe('redis-sentinel chart', () => {
   });
 
   it('passes helm lint --strict with default values and every scenario', async () => {
-    for (const f of [undefined, ...SCENARIOS]) {
-      const r = await runHelm(['lint', '--strict', CHART, ...(f ? scenario(f) : [])]);
-      expect({ f, code: r.code, out: r.code ? r.stdout + r.stderr : '' }).toEqual({ f, code: 0, out: '' });
-    }
+    expect(await lintChart(CHART, SCENARIOS)).toEqual([]);
   });
 
   it('renders a Redis StatefulSet, a Sentinel StatefulSet, their Services, ConfigMaps and budgets, and no Secret', async () => {
@@ -95,13 +79,13 @@ describe('redis-sentinel chart', () => {
     expect(sentinel.spec.volumeClaimTemplates).toBeUndefined();
     expect(container(sentinel, 'sentinel').resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
     for (const name of ['rs-redis-sentinel-headless', 'rs-redis-sentinel-sentinel-headless']) {
-      const svc = byName(objs, 'Service', name);
+      const svc = onlyObject(objs, 'Service', name);
       expect({ name, clusterIP: svc.spec.clusterIP, publish: svc.spec.publishNotReadyAddresses }).toEqual({ name, clusterIP: 'None', publish: true });
     }
-    const discovery = byName(objs, 'Service', 'rs-redis-sentinel-sentinel');
+    const discovery = onlyObject(objs, 'Service', 'rs-redis-sentinel-sentinel');
     expect(discovery.spec.ports).toEqual([{ name: 'sentinel', port: 26379, targetPort: 'sentinel', protocol: 'TCP' }]);
     expect(discovery.spec.selector['app.kubernetes.io/component']).toBe('sentinel');
-    const client = byName(objs, 'Service', 'rs-redis-sentinel');
+    const client = onlyObject(objs, 'Service', 'rs-redis-sentinel');
     expect(client.spec.ports).toEqual([{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }]);
     expect(client.spec.selector['app.kubernetes.io/component']).toBe('redis');
     for (const kind of ['Service', 'PodDisruptionBudget']) {
@@ -136,7 +120,7 @@ describe('redis-sentinel chart', () => {
 
   it('probes never kill during an AOF load or a full resync, and the hooks run scripts the chart ships', async () => {
     const objs = await render();
-    const scripts = byName(objs, 'ConfigMap', 'rs-redis-sentinel-scripts').data as Record<string, string>;
+    const scripts = onlyObject(objs, 'ConfigMap', 'rs-redis-sentinel-scripts').data as Record<string, string>;
     for (const [sts, name] of [
       [redisSts(objs), 'redis'],
       [sentinelSts(objs), 'sentinel'],
@@ -159,7 +143,7 @@ describe('redis-sentinel chart', () => {
 
   it('ships every scripts/*.sh file verbatim in the scripts ConfigMap, executable', async () => {
     const objs = await render();
-    const data = byName(objs, 'ConfigMap', 'rs-redis-sentinel-scripts').data as Record<string, string>;
+    const data = onlyObject(objs, 'ConfigMap', 'rs-redis-sentinel-scripts').data as Record<string, string>;
     const files = readdirSync(path.join(CHART, 'scripts'))
       .filter((f) => f.endsWith('.sh'))
       .sort();
@@ -176,7 +160,7 @@ describe('redis-sentinel chart', () => {
     for (const conf of [redisConf, configOf(objs, 'sentinel.conf')]) {
       expect(conf).not.toMatch(/^\s*(requirepass|masterauth|replicaof|slaveof|sentinel monitor|sentinel auth-pass)\b/m);
     }
-    const noLimit = await runHelm(['template', 'rs', CHART, '--set', 'resources.limits.memory=null']);
+    const noLimit = await templateChart(CHART, { release: 'rs', set: ['resources.limits.memory=null'] });
     expect(noLimit.code).not.toBe(0);
     expect(noLimit.stderr).toMatch(/resources.limits.memory is required/);
   });
@@ -206,7 +190,7 @@ describe('redis-sentinel chart', () => {
     expect(env(r, 'DOWN_AFTER_MS')!.value).toBe('3000');
     expect(env(r, 'HEADLESS_SERVICE')!.value).toBe('rs-redis-sentinel-headless.redis.svc');
     expect(s.ports).toEqual([{ name: 'sentinel', containerPort: 26380, protocol: 'TCP' }]);
-    expect(byName(objs, 'Service', 'rs-redis-sentinel-sentinel').spec.ports[0].port).toBe(26380);
+    expect(onlyObject(objs, 'Service', 'rs-redis-sentinel-sentinel').spec.ports[0].port).toBe(26380);
   });
 
   it('pins the images by tag, or by digest, and keeps a registry port apart from the tag', async () => {
@@ -296,7 +280,7 @@ describe('redis-sentinel chart', () => {
     }
     expect(env(container(redisSts(objs), 'redis'), 'REDIS_TLS')!.value).toBe('yes');
     expect(container(redisSts(objs), 'metrics').args).toContain('--redis.addr=rediss://127.0.0.1:6379');
-    const missing = await runHelm(['template', 'rs', CHART, '--set', 'tls.enabled=true']);
+    const missing = await templateChart(CHART, { release: 'rs', set: ['tls.enabled=true'] });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/tls.existingSecret/);
   });
@@ -317,7 +301,7 @@ describe('redis-sentinel chart', () => {
 
   it('caps the Sentinel budget so that drains always leave enough Sentinels to fail over', async () => {
     const pdb = async (count: number, quorum: number, max: number) =>
-      byName(
+      onlyObject(
         await render(['--set', `sentinel.count=${count}`, '--set', `sentinel.quorum=${quorum}`, '--set', `podDisruptionBudget.maxUnavailable=${max}`]),
         'PodDisruptionBudget',
         'rs-redis-sentinel-sentinel',
@@ -331,9 +315,7 @@ describe('redis-sentinel chart', () => {
   });
 
   it('keeps StatefulSet names within 52 characters (controller-revision-hash label) and Service names within 63 (DNS label) with a long release name', async () => {
-    const r = await runHelm(['template', 'a-very-long-release-name-for-a-sentinel-group-x', CHART, '--namespace', 'redis']);
-    expect(r.code).toBe(0);
-    const { objects } = parseManifests(r.stdout, { chart: 'redis-sentinel' });
+    const objects = await render([], 'a-very-long-release-name-for-a-sentinel-group-x');
     for (const o of objects) {
       const limit = o.kind === 'StatefulSet' ? 52 : o.kind === 'Service' ? 63 : 253;
       expect({ name: o.name, fits: o.name.length <= limit }).toEqual({ name: o.name, fits: true });
@@ -342,13 +324,13 @@ describe('redis-sentinel chart', () => {
   });
 
   it('rejects bad values: schema violations, unknown keys, and a quorum no Sentinel group could reach', async () => {
-    const small = await runHelm(['template', 'rs', CHART, '--set', 'replication.replicas=0']);
+    const small = await templateChart(CHART, { release: 'rs', set: ['replication.replicas=0'] });
     expect(small.code).not.toBe(0);
     expect(small.stderr).toMatch(/replication\/replicas|replication\.replicas/);
-    const unknown = await runHelm(['template', 'rs', CHART, '--set', 'sentinel.qorum=2']);
+    const unknown = await templateChart(CHART, { release: 'rs', set: ['sentinel.qorum=2'] });
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/qorum/);
-    const quorum = await runHelm(['template', 'rs', CHART, '--set', 'sentinel.quorum=4']);
+    const quorum = await templateChart(CHART, { release: 'rs', set: ['sentinel.quorum=4'] });
     expect(quorum.code).not.toBe(0);
     expect(quorum.stderr).toMatch(/sentinel.quorum \(4\) is larger than sentinel.count \(3\)/);
   });

@@ -37,7 +37,7 @@ export interface HealthReport {
 const BAD_FLAGS = ['fail', 'fail?', 'noaddr', 'handshake'];
 
 /**
- * The full health definition of FACTS.md, checked on every pod:
+ * The full health definition of a Redis Cluster, checked on every pod:
  * cluster_state:ok; no fail / fail? / noaddr / handshake flags; its own address is its current
  * IP; it knows every other pod's node at that pod's current address (and no other node);
  * CLUSTER SLOTS lists only live pod addresses and covers all 16384 slots; every replica has

@@ -16,6 +16,8 @@ export * from './periodic-probe.ts';
 export * from './pod.ts';
 export * from './process-tree.ts';
 export * from './reaper.ts';
+export * from './render-chart.ts';
+export * from './rendered-pod.ts';
 export * from './resp-connection.ts';
 export * from './resp.ts';
 export * from './roles.ts';

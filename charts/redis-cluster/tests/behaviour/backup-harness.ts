@@ -13,18 +13,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ExecResult, Job, Pod } from '@redis-gitops/redis-testkit';
+import { fileURLToPath } from 'node:url';
+import { containerNames, containerOf, containerProcess, podSpecOf, type ContainerProcess, type ContainerSpec, type ExecResult, type Job, type Pod } from '@redis-gitops/redis-testkit';
 import { TEST_PASSWORD, type RedisClusterChart } from './redis-cluster-chart.ts';
 
 type Obj = Record<string, any>;
-
-interface Container {
-  readonly name: string;
-  readonly command: readonly string[];
-  readonly env: readonly Obj[];
-  readonly volumeMounts: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>;
-  readonly volumes: ReadonlyMap<string, Obj>;
-}
 
 export const SET_NAME = /^\d{8}T\d{6}Z$/;
 
@@ -63,27 +56,25 @@ export class BackupHarness {
 
   /** One run of the CronJob's Job: backup.sh with the rendered env; `env` overrides for a test. */
   startBackup(name: string, env: Record<string, string> = {}): Job {
-    const spec = this.cronJob.spec.jobTemplate.spec.template.spec as Obj;
-    const c = containerOf(spec, spec.containers, 'backup');
+    const c = containerOf(this.cronJob, 'backup');
     this.runs += 1;
     const runDir = path.join(this.chart.sandbox.root, 'backup-runs', `${this.runs}-${name}`);
     mkdirSync(runDir, { recursive: true });
-    const mounts = this.mounts(c, undefined, runDir);
-    const podName = `${String(this.cronJob.metadata.name)}-${name}`;
-    return this.chart.sandbox.startJob(name, this.command(c, mounts), { env: { ...this.env(c, mounts, podName, '127.0.0.1'), ...env }, cwd: runDir });
+    const p = this.process(c, undefined, runDir, `${String(this.cronJob.metadata.name)}-${name}`, '127.0.0.1');
+    return this.chart.sandbox.startJob(name, p.command, { env: { ...p.env, ...env }, cwd: runDir });
   }
 
   /** The Redis pod's `restore` init container for `pod` (run before its first start), to completion. */
   runRestore(pod: Pod, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ExecResult> {
-    const spec = this.statefulSet.spec.template.spec as Obj;
-    const c = containerOf(spec, spec.initContainers ?? [], 'restore');
-    const mounts = this.mounts(c, pod, path.join(pod.dir, 'init'));
-    return this.chart.sandbox.exec(this.command(c, mounts), { env: { ...this.env(c, mounts, pod.name, pod.ip), ...env }, cwd: pod.dir, timeoutMs });
+    const c = containerOf(this.statefulSet, 'restore');
+    if (!c.init) throw new Error("the Redis pods' restore container is not an init container");
+    const p = this.process(c, pod, path.join(pod.dir, 'init'), pod.name, pod.ip);
+    return this.chart.sandbox.exec(p.command, { env: { ...p.env, ...env }, cwd: pod.dir, timeoutMs });
   }
 
   /** Whether the rendered pods have a restore init container at all. */
   get hasRestore(): boolean {
-    return ((this.statefulSet.spec.template.spec.initContainers ?? []) as Obj[]).some((c) => c.name === 'restore');
+    return containerNames(this.statefulSet, true).includes('restore');
   }
 
   /** Complete sets on the volume (folders named like a set with a manifest.json), oldest first. */
@@ -114,92 +105,30 @@ export class BackupHarness {
     );
   }
 
-  private command(c: Container, mounts: Array<[string, string]>): string {
-    if (c.command.length !== 1) throw new Error(`container ${c.name}: expected a single-element command, got ${JSON.stringify(c.command)}`);
-    return mapPath(c.command[0]!, mounts);
+  /**
+   * The container as a sandbox process: the chart's volumes (the pod's data dir, the ConfigMaps, an
+   * emptyDir per run) plus the backup PVC; the scripts' path defaults of lib.sh, backup-lib.sh and
+   * the command's own script.
+   */
+  private process(c: ContainerSpec, pod: Pod | undefined, runDir: string, podName: string, ip: string): ContainerProcess {
+    if (!c.volumeMounts.some((m) => m.mountPath === '/scripts')) throw new Error(`container ${c.name} does not mount the scripts at /scripts`);
+    return containerProcess(c, {
+      volumes: { ...this.chart.volumeStandIns(pod, runDir), persistentVolumeClaim: (claim) => this.claimDir(c, claim), harness: fileURLToPath(import.meta.url) },
+      pod: { ip, name: podName, namespace: this.chart.namespace },
+      secret: () => TEST_PASSWORD,
+      mountedScripts: ['lib.sh', 'backup-lib.sh', path.basename(c.command[0] ?? '')],
+      resolver: this.chart.sandbox.resolver,
+    });
   }
 
-  private volumeDir(c: Container, volume: string, pod: Pod | undefined, runDir: string): string {
-    if (volume === 'data') {
-      if (!pod) throw new Error(`container ${c.name} mounts the data volume but runs in no pod`);
-      return pod.dataDir;
-    }
-    const v = c.volumes.get(volume);
-    if (!v) throw new Error(`volume "${volume}" is mounted by container ${c.name} but not declared in its pod spec`);
-    if (v.configMap) {
-      const dir = this.chart.configMapDir(String(v.configMap.name));
-      if (!existsSync(dir)) throw new Error(`ConfigMap ${v.configMap.name} (volume ${volume}) was not written by the harness`);
-      return dir;
-    }
-    if (v.emptyDir) {
-      const dir = path.join(runDir, 'volumes', volume);
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    }
-    if (v.persistentVolumeClaim) {
-      const claim = String(v.persistentVolumeClaim.claimName);
-      // The claim the backup CronJob writes (without one rendered: the chart's own <fullname>-backup).
-      const cron = this.chart.current.objects.find((o) => o.kind === 'CronJob' && String(o.metadata?.name).endsWith('-backup'));
-      const expected = cron ? String(cron.spec.jobTemplate.spec.template.spec.volumes.find((x: Obj) => x.name === 'backup')?.persistentVolumeClaim?.claimName ?? '') : `${this.chart.fullname}-backup`;
-      if (claim !== expected) throw new Error(`container ${c.name} mounts claim ${claim}, but the backups are written to ${expected}`);
-      return this.backupDir;
-    }
-    throw new Error(
-      `volume "${volume}" (${Object.keys(v)
-        .filter((k) => k !== 'name')
-        .join(', ')}) has no stand-in in ${import.meta.url}`,
-    );
+  /** The backup volume, for the claim the backup CronJob writes (without one rendered: the chart's own <fullname>-backup). */
+  private claimDir(c: ContainerSpec, claim: string): string {
+    const cron = this.chart.current.objects.find((o) => o.kind === 'CronJob' && String(o.metadata?.name).endsWith('-backup'));
+    const volume = cron ? ((podSpecOf(cron).volumes ?? []) as Obj[]).find((v) => v.name === 'backup') : undefined;
+    const expected = cron ? String(volume?.persistentVolumeClaim?.claimName ?? '') : `${this.chart.fullname}-backup`;
+    if (claim !== expected) throw new Error(`container ${c.name} mounts claim ${claim}, but the backups are written to ${expected}`);
+    return this.backupDir;
   }
-
-  private mounts(c: Container, pod: Pod | undefined, runDir: string): Array<[string, string]> {
-    return c.volumeMounts.map((m) => [m.mountPath, this.volumeDir(c, m.name, pod, runDir)] as [string, string]).sort((a, b) => b[0].length - a[0].length);
-  }
-
-  private env(c: Container, mounts: Array<[string, string]>, podName: string, ip: string): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const e of c.env) {
-      if (e.value !== undefined) env[e.name] = mapPath(String(e.value), mounts);
-      else if (e.valueFrom?.fieldRef) {
-        const f = String(e.valueFrom.fieldRef.fieldPath);
-        const v = { 'status.podIP': ip, 'metadata.name': podName, 'metadata.namespace': this.chart.namespace }[f];
-        if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f} has no stand-in`);
-        env[e.name] = v;
-      } else if (e.valueFrom?.secretKeyRef) env[e.name] = TEST_PASSWORD;
-      else throw new Error(`env ${e.name}: unsupported source ${JSON.stringify(e.valueFrom)}`);
-    }
-    // The scripts find their volumes through path defaults: lib.sh's, backup-lib.sh's and the command's own.
-    const scriptsDir = mounts.find(([m]) => m === '/scripts')?.[1];
-    if (!scriptsDir) throw new Error(`container ${c.name} does not mount the scripts at /scripts`);
-    for (const f of ['lib.sh', 'backup-lib.sh', path.basename(c.command[0] ?? '')]) {
-      const file = path.join(scriptsDir, f);
-      if (!existsSync(file)) continue;
-      for (const [name, def] of pathDefaults(readFileSync(file, 'utf8'))) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
-    }
-    env.RESOLVE_CMD = this.chart.sandbox.resolver;
-    return env;
-  }
-}
-
-function containerOf(spec: Obj, list: Obj[], name: string): Container {
-  const c = list.find((x) => x.name === name);
-  if (!c) throw new Error(`the pod spec has no container "${name}" (has: ${list.map((x) => x.name).join(', ') || 'none'})`);
-  const volumes = new Map<string, Obj>(((spec.volumes ?? []) as Obj[]).map((v) => [String(v.name), v]));
-  return { name, command: c.command ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], volumes };
-}
-
-/** `: "${VAR:=/abs/path}"` defaults of a script. */
-function pathDefaults(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const match of text.matchAll(/^:\s+"\$\{([A-Z_]+):=(\/[^}"]*)\}"/gm)) m.set(match[1]!, match[2]!);
-  return m;
-}
-
-function mapPath(value: string, mounts: ReadonlyArray<[string, string]>): string {
-  for (const [mountPath, dir] of mounts) {
-    if (value === mountPath) return dir;
-    if (value.startsWith(`${mountPath}/`)) return dir + value.slice(mountPath.length);
-  }
-  return value;
 }
 
 export function sha256(file: string): string {

@@ -23,9 +23,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { runHelm } from 'redis-gitops/io/helm.ts';
-import { terminatePod, waitFor, type Env, type ExecResult, type Job, type PeriodicProbe, type Pod, type Sandbox, type TerminateReport } from '@redis-gitops/redis-testkit';
+import { confPathLines, containerCommand, containerEnv, containerOf, emptyDirIn, envValue, renderChart, sandboxMounts, terminatePod, waitFor } from '@redis-gitops/redis-testkit';
+import type { ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sandbox, TerminateReport, VolumeStandIns } from '@redis-gitops/redis-testkit';
 
 /** The chart under test; REDIS_CLUSTER_CHART_DIR points the behaviour tests at another copy (e.g. to try a script patch). */
 export const CHART_DIR = process.env.REDIS_CLUSTER_CHART_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,24 +33,6 @@ export const CHART_DIR = process.env.REDIS_CLUSTER_CHART_DIR ?? path.resolve(pat
 export const TEST_PASSWORD = 'behaviour-test-password';
 
 type Obj = Record<string, any>;
-
-interface EnvVar {
-  readonly name: string;
-  readonly value?: string;
-  readonly valueFrom?: Obj;
-}
-
-export interface ContainerSpec {
-  readonly name: string;
-  readonly command: readonly string[];
-  readonly env: readonly EnvVar[];
-  readonly volumeMounts: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>;
-  readonly readinessProbe?: Obj;
-  readonly livenessProbe?: Obj;
-  readonly lifecycle?: Obj;
-  /** The pod spec's volumes, by name; `data` may also come from volumeClaimTemplates. */
-  readonly volumes: ReadonlyMap<string, Obj>;
-}
 
 export interface RenderOptions {
   /** @default 'rc' */
@@ -125,7 +106,7 @@ export class Revision {
 
   /** A literal env value of a hook Job's container (e.g. SLOTS of the bootstrap Job). */
   jobEnv(script: string, name: string): string | undefined {
-    return this.job(script).container.env.find((e) => e.name === name)?.value;
+    return envValue(this.job(script).container, name);
   }
 }
 
@@ -243,58 +224,43 @@ export class RedisClusterChart {
     }
   }
 
-  /** Sandbox dir of a volume for a pod, or for a Job (jobDir). */
-  private volumeDir(c: ContainerSpec, volume: string, pod: Pod | undefined, jobDir?: string): string {
-    if (volume === 'data') {
-      if (!pod) throw new Error('only pods have a data volume');
-      return pod.dataDir;
-    }
-    const v = c.volumes.get(volume);
-    if (!v) throw new Error(`volume "${volume}" is mounted by container ${c.name} but not declared in its pod spec`);
-    if (v.configMap) {
-      const dir = this.configMapDir(String(v.configMap.name));
-      if (!existsSync(dir)) throw new Error(`ConfigMap ${v.configMap.name} (volume ${volume}) does not exist (yet): a hook ConfigMap must be created before its Job`);
-      return dir;
-    }
-    if (v.emptyDir) {
-      const dir = path.join(pod ? pod.dir : jobDir!, 'volumes', volume);
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    }
-    throw new Error(
-      `volume "${volume}" (${Object.keys(v)
-        .filter((k) => k !== 'name')
-        .join(', ')}) has no stand-in in the behaviour harness: add one in ${fileURLToPath(import.meta.url)}`,
-    );
+  /**
+   * The volumes of a pod (or of a Job, without one): `data` is the pod's data dir (its
+   * PersistentVolume), a ConfigMap volume the dir materializeConfigMaps wrote, an emptyDir a dir
+   * under `emptyDirBase` (the pod's or the Job's dir).
+   */
+  volumeStandIns(pod: Pod | undefined, emptyDirBase: string): VolumeStandIns {
+    return {
+      named: (volume) => {
+        if (volume !== 'data') return undefined;
+        if (!pod) throw new Error('only pods have a data volume');
+        return pod.dataDir;
+      },
+      configMap: (name, volume) => {
+        const dir = this.configMapDir(name);
+        if (!existsSync(dir)) throw new Error(`ConfigMap ${name} (volume ${volume}) does not exist (yet): a hook ConfigMap must be created before its Job`);
+        return dir;
+      },
+      emptyDir: emptyDirIn(emptyDirBase),
+      harness: fileURLToPath(import.meta.url),
+    };
   }
 
   /** mountPath -> sandbox dir, longest path first. */
-  private mounts(c: ContainerSpec, pod: Pod | undefined, jobDir?: string): Array<[string, string]> {
-    return c.volumeMounts.map((m) => [m.mountPath, this.volumeDir(c, m.name, pod, jobDir)] as [string, string]).sort((a, b) => b[0].length - a[0].length);
+  private mounts(c: ContainerSpec, pod: Pod | undefined, jobDir?: string): Mount[] {
+    return sandboxMounts(c, this.volumeStandIns(pod, pod ? pod.dir : jobDir!));
   }
 
-  /** The environment a container gets, with in-container paths mapped to sandbox dirs. */
-  private containerEnv(c: ContainerSpec, pod: Pod | undefined, podName: string, ip: string, mounts: Array<[string, string]>): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const e of c.env) {
-      if (e.value !== undefined) env[e.name] = mapPath(e.value, mounts);
-      else if (e.valueFrom?.fieldRef) {
-        const f = String(e.valueFrom.fieldRef.fieldPath);
-        const v = { 'status.podIP': ip, 'metadata.name': podName, 'metadata.namespace': this.namespace }[f];
-        if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f} has no stand-in in the behaviour harness`);
-        env[e.name] = v;
-      } else if (e.valueFrom?.secretKeyRef) {
-        env[e.name] = TEST_PASSWORD;
-      } else {
-        throw new Error(`env ${e.name}: unsupported source ${JSON.stringify(e.valueFrom)}`);
-      }
-    }
-    // Volumes: lib.sh finds them through path defaults; point each default under a mount at the mount's dir.
-    const lib = mounts.map(([, dir]) => path.join(dir, 'lib.sh')).find((f) => existsSync(f));
-    for (const [name, def] of libPathDefaults(lib ? readFileSync(lib, 'utf8') : '')) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
-    // /proc/1/fd/1 is the container's stdout in a pod; here PID 1 is the machine's init: use the pod's log dir.
-    if (env.PRESTOP_LOG_FILE?.startsWith('/proc/')) env.PRESTOP_LOG_FILE = path.join(pod?.dir ?? this.sandbox.root, 'prestop.log');
-    env.RESOLVE_CMD = this.sandbox.resolver;
+  /** The environment a container gets, with in-container paths mapped to sandbox dirs (lib.sh's path defaults included). */
+  private containerEnv(c: ContainerSpec, pod: Pod | undefined, podName: string, ip: string, mounts: readonly Mount[]): Record<string, string> {
+    const env = containerEnv(c, {
+      mounts,
+      pod: { ip, name: podName, namespace: this.namespace },
+      secret: () => TEST_PASSWORD,
+      mountedScripts: ['lib.sh'],
+      logDir: pod?.dir ?? this.sandbox.root,
+      resolver: this.sandbox.resolver,
+    });
     if (pod) {
       env.BIND_ADDRESS = ip;
       env.BIND_SOURCE_ADDR = ip;
@@ -312,11 +278,6 @@ export class RedisClusterChart {
     return env;
   }
 
-  private commandPath(c: ContainerSpec, mounts: Array<[string, string]>, what: string, command: readonly string[] = c.command): string {
-    if (command.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
-    return mapPath(command[0]!, mounts);
-  }
-
   /**
    * Starts the pod's container command (start-node.sh) with the rendered env; resolves once redis
    * listens (or at once with waitUntil 'spawned': a start script that holds never listens). A pod
@@ -325,7 +286,7 @@ export class RedisClusterChart {
    * PersistentVolume) is kept. `dnsDelayMs`: its stable name resolves only that long after start.
    */
   async startNode(pod: Pod, options: { startTimeoutMs?: number; waitUntil?: 'listening' | 'spawned'; dnsDelayMs?: number; newIp?: boolean | string } = {}): Promise<void> {
-    const command = this.commandPath(this.rev.redis, this.mounts(this.rev.redis, pod), 'redis container');
+    const command = containerCommand(this.rev.redis.command, this.mounts(this.rev.redis, pod), 'redis container');
     const start = {
       kind: 'command' as const,
       command,
@@ -342,7 +303,7 @@ export class RedisClusterChart {
   /** Runs one of the chart's scripts against a pod with the container's env (e.g. readiness.sh). */
   runScript(pod: Pod, script: string, timeoutMs = 15_000, abort?: AbortSignal): Promise<ExecResult> {
     const mounts = this.mounts(this.rev.redis, pod);
-    return this.sandbox.exec(this.commandPath(this.rev.redis, mounts, script, [`/scripts/${script}`]), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs, abort });
+    return this.sandbox.exec(containerCommand([`/scripts/${script}`], mounts, script), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs, abort });
   }
 
   /** kubelet: the rendered readinessProbe, every periodSeconds, with its timeoutSeconds. */
@@ -350,7 +311,7 @@ export class RedisClusterChart {
     if (this.probes.has(pod)) return;
     const p = this.rev.redis.readinessProbe;
     if (!p?.exec?.command) throw new Error('the redis container has no exec readinessProbe');
-    const command = this.commandPath(this.rev.redis, this.mounts(this.rev.redis, pod), 'readinessProbe', p.exec.command as string[]);
+    const command = containerCommand(p.exec.command as string[], this.mounts(this.rev.redis, pod), 'readinessProbe');
     this.probes.set(
       pod,
       this.sandbox.startProbe(pod, { name: 'readiness', command, env: (x) => this.nodeEnv(x), periodMs: Number(p.periodSeconds ?? 10) * 1000, timeoutMs: Number(p.timeoutSeconds ?? 1) * 1000 }),
@@ -388,7 +349,7 @@ export class RedisClusterChart {
       gracePeriodMs: this.rev.gracePeriodMs,
       preStop: async (signal) => {
         const mounts = this.mounts(this.rev.redis, pod);
-        const r = await this.sandbox.exec(this.commandPath(this.rev.redis, mounts, 'preStop hook', cmd), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs: this.rev.gracePeriodMs, abort: signal });
+        const r = await this.sandbox.exec(containerCommand(cmd, mounts, 'preStop hook'), { env: this.nodeEnv(pod), cwd: pod.dir, timeoutMs: this.rev.gracePeriodMs, abort: signal });
         pod.log.mark(`preStop hook exited ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-3).join(' | ')}`);
         if (r.code !== 0) throw new Error(`preStop exited ${r.code}`);
       },
@@ -414,7 +375,7 @@ export class RedisClusterChart {
     mkdirSync(jobDir, { recursive: true });
     const mounts = this.mounts(container, undefined, jobDir);
     const env = this.containerEnv(container, undefined, `${rev.fullname}-${name}`, '127.0.0.1', mounts);
-    return this.sandbox.startJob(name, this.commandPath(container, mounts, `${script} container`), { env, cwd: jobDir });
+    return this.sandbox.startJob(name, containerCommand(container.command, mounts, `${script} container`), { env, cwd: jobDir });
   }
 
   /** Env value of the bootstrap container (e.g. SLOTS), as rendered. */
@@ -430,50 +391,16 @@ export class RedisClusterChart {
 }
 
 async function renderRevision(options: RenderOptions): Promise<Revision> {
-  const release = options.release ?? 'rc';
-  const namespace = options.namespace ?? 'redis';
-  const args = ['template', release, CHART_DIR, '--namespace', namespace];
-  for (const f of options.values ?? []) args.push('--values', f);
-  for (const s of options.set ?? []) args.push('--set', s);
-  const r = await runHelm(args);
-  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
-  const objects: Obj[] = [];
-  for (const doc of parseAllDocuments(r.stdout)) {
-    if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
-    const v = doc.toJS() as Obj | null;
-    if (v) objects.push(v);
-  }
-  return new Revision(options, objects);
-}
-
-function containerOf(workload: Obj, name: string): ContainerSpec {
-  const spec = workload.spec?.template?.spec ?? {};
-  const containers = (spec.containers ?? []) as Obj[];
-  const c = containers.find((x) => x.name === name);
-  if (!c) throw new Error(`${workload.kind}/${workload.metadata?.name} has no container "${name}"`);
-  const volumes = new Map<string, Obj>(((spec.volumes ?? []) as Obj[]).map((v) => [String(v.name), v]));
-  return { name, command: c.command ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe, lifecycle: c.lifecycle, volumes };
-}
-
-/** `: "${VAR:=/abs/path}"` defaults of lib.sh. */
-function libPathDefaults(lib: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const match of lib.matchAll(/^:\s+"\$\{([A-Z_]+):=(\/[^}"]*)\}"/gm)) m.set(match[1]!, match[2]!);
-  return m;
-}
-
-/** An in-container path (or a value that is one) -> the sandbox path, via the longest matching mount. */
-function mapPath(value: string, mounts: ReadonlyArray<[string, string]>): string {
-  for (const [mountPath, dir] of mounts) {
-    if (value === mountPath) return dir;
-    if (value.startsWith(`${mountPath}/`)) return dir + value.slice(mountPath.length);
-  }
-  return value;
+  const rendered = await renderChart(CHART_DIR, { release: options.release ?? 'rc', namespace: options.namespace ?? 'redis', values: options.values, set: options.set });
+  return new Revision(
+    options,
+    rendered.map((o) => o.object as Obj),
+  );
 }
 
 /** redis.conf runs unmodified here, so it must not depend on the pod's filesystem: start-node.sh writes every path. */
 function assertNoPaths(configMap: string, conf: string): void {
-  const bad = conf.split('\n').filter((l) => !l.trimStart().startsWith('#') && /(^|\s)"?\//.test(l));
+  const bad = confPathLines(conf);
   if (bad.length > 0)
     throw new Error(
       `redis.conf of ConfigMap ${configMap} names a path (${bad.map((l) => l.trim()).join('; ')}): start-node.sh must write every path (dir, cluster-config-file, TLS files) from its environment`,

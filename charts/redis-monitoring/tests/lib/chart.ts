@@ -1,30 +1,21 @@
 /** Renders charts/redis-monitoring with the real helm and picks the objects the tests look at. */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseManifests, type RenderedObject } from '@redis-gitops/manifests';
-import { runHelm } from 'redis-gitops/io/helm.ts';
+import type { RenderedObject } from '@redis-gitops/manifests';
+import { chartScenarios, ofKind, renderChart } from '@redis-gitops/redis-testkit';
+
+export { ofKind };
 
 export const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NAMESPACE = 'redis';
-export const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
-  .filter((f) => f.endsWith('-values.yaml'))
-  .sort();
+export const SCENARIOS = chartScenarios(CHART);
 
 export type Obj = Record<string, any>;
 
 export const scenario = (f: string): string[] => ['-f', path.join(CHART, 'ci', f)];
 
 /** `helm template rc <chart> --namespace redis <args>`, parsed; throws with helm's stderr on failure. */
-export async function render(args: string[] = [], release = 'rc'): Promise<RenderedObject[]> {
-  const r = await runHelm(['template', release, CHART, '--namespace', NAMESPACE, ...args]);
-  if (r.code !== 0) throw new Error(`helm template failed: ${r.stderr}`);
-  const { objects, problems } = parseManifests(r.stdout, { chart: 'redis-monitoring' });
-  if (problems.length) throw new Error(`unparsable render: ${JSON.stringify(problems)}`);
-  return objects;
-}
-
-export const ofKind = (objs: readonly RenderedObject[], kind: string): Obj[] => objs.filter((o) => o.kind === kind).map((o) => o.object as Obj);
+export const render = (args: string[] = [], release = 'rc'): Promise<RenderedObject[]> => renderChart(CHART, { release, namespace: NAMESPACE, args });
 
 export interface Rule {
   readonly group: string;

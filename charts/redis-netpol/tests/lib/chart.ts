@@ -1,18 +1,18 @@
 /** Renders charts/redis-netpol (and the Redis charts it protects) with the real helm, and loads the policies it must pass. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseManifests, type RenderedObject } from '@redis-gitops/manifests';
+import type { RenderedObject } from '@redis-gitops/manifests';
 import { loadPolicies, type PolicySet } from '@redis-gitops/policy';
-import { runHelm, type HelmResult } from 'redis-gitops/io/helm.ts';
+import { chartScenarios, ofKind, renderChart, templateChart, type HelmResult } from '@redis-gitops/redis-testkit';
+
+export { ofKind };
 import YAML from 'yaml';
 
 export const CHART = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO = path.resolve(CHART, '..', '..');
 export const NAMESPACE = 'redis-prod';
-export const SCENARIOS = readdirSync(path.join(CHART, 'ci'))
-  .filter((f) => f.endsWith('-values.yaml'))
-  .sort();
+export const SCENARIOS = chartScenarios(CHART);
 /** The namespace labels of a production environment, as the policy bindings select them. */
 export const PRODUCTION_LABELS = { 'redis-gitops.dev/tier': 'production', 'kubernetes.io/metadata.name': NAMESPACE };
 
@@ -24,32 +24,24 @@ export const scenarioValues = (f: string): Obj => (YAML.parse(readFileSync(path.
 
 /** `helm template <release> <chartDir> --namespace <ns> <args>` without throwing. */
 export function helmTemplate(chartDir: string, args: string[] = [], release = 'rc', namespace = NAMESPACE): Promise<HelmResult> {
-  return runHelm(['template', release, chartDir, '--namespace', namespace, ...args]);
+  return templateChart(chartDir, { release, namespace, args });
 }
 
 const renders = new Map<string, Promise<RenderedObject[]>>();
 
 /** Renders are deterministic, so each distinct render runs helm once per test file (callers never mutate the objects). */
-function renderChart(chart: string, args: string[], release: string, namespace: string): Promise<RenderedObject[]> {
+function renderCached(chart: string, args: string[], release: string, namespace: string): Promise<RenderedObject[]> {
   const key = JSON.stringify([chart, args, release, namespace]);
   let r = renders.get(key);
   if (!r) {
-    r = renderOnce(chart, args, release, namespace);
+    r = renderChart(path.join(REPO, 'charts', chart), { release, namespace, args });
     renders.set(key, r);
   }
   return r;
 }
 
-async function renderOnce(chart: string, args: string[], release: string, namespace: string): Promise<RenderedObject[]> {
-  const r = await helmTemplate(path.join(REPO, 'charts', chart), args, release, namespace);
-  if (r.code !== 0) throw new Error(`helm template ${chart} failed: ${r.stderr}`);
-  const { objects, problems } = parseManifests(r.stdout, { chart });
-  if (problems.length) throw new Error(`unparsable render of ${chart}: ${JSON.stringify(problems)}`);
-  return objects;
-}
-
 /** This chart, rendered as release `release` into `namespace`. */
-export const render = (args: string[] = [], release = 'rc', namespace = NAMESPACE): Promise<RenderedObject[]> => renderChart('redis-netpol', args, release, namespace);
+export const render = (args: string[] = [], release = 'rc', namespace = NAMESPACE): Promise<RenderedObject[]> => renderCached('redis-netpol', args, release, namespace);
 
 /** A Redis chart with its production scenario plus this chart pointed at it, both in one namespace (one environment). */
 export async function renderWithRedis(
@@ -59,13 +51,12 @@ export async function renderWithRedis(
   namespace = NAMESPACE,
 ): Promise<{ redis: RenderedObject[]; netpol: RenderedObject[]; all: RenderedObject[] }> {
   const [redis, netpol] = await Promise.all([
-    renderChart(chart, ['-f', path.join(REPO, 'charts', chart, 'ci/production-values.yaml')], redisRelease, namespace),
-    renderChart('redis-netpol', [...netpolArgs, '--set', `target.release=${redisRelease}`, '--set', `target.chart=${chart}`], `${redisRelease}-netpol`, namespace),
+    renderCached(chart, ['-f', path.join(REPO, 'charts', chart, 'ci/production-values.yaml')], redisRelease, namespace),
+    renderCached('redis-netpol', [...netpolArgs, '--set', `target.release=${redisRelease}`, '--set', `target.chart=${chart}`], `${redisRelease}-netpol`, namespace),
   ]);
   return { redis, netpol, all: [...redis, ...netpol] };
 }
 
-export const ofKind = (objs: readonly RenderedObject[], kind: string): Obj[] => objs.filter((o) => o.kind === kind).map((o) => o.object as Obj);
 export const byName = (objs: readonly RenderedObject[], name: string): Obj => {
   const found = objs.filter((o) => o.name === name);
   if (found.length !== 1) throw new Error(`expected one object named ${name}, got ${found.length}: ${objs.map((o) => o.name).join(', ')}`);

@@ -18,31 +18,25 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { runHelm } from 'redis-gitops/io/helm.ts';
-import type { Env, ExecResult, Job, PeriodicProbe, Pod, Sandbox } from '@redis-gitops/redis-testkit';
+import {
+  containerCommand,
+  containerEnv,
+  containerNames,
+  containerOf,
+  containerProcess,
+  emptyDirIn,
+  envValue,
+  mapConfPaths,
+  renderChart,
+  sandboxMounts,
+  secretRefOf,
+} from '@redis-gitops/redis-testkit';
+import type { ContainerProcess, ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sandbox, SecretKeyRef } from '@redis-gitops/redis-testkit';
 
 /** The chart under test; REDIS_SENTINEL_CHART_DIR points the harness at another copy (e.g. the previous scripts, to show a test fails there). */
 export const CHART_DIR = process.env.REDIS_SENTINEL_CHART_DIR ? path.resolve(process.env.REDIS_SENTINEL_CHART_DIR) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 type Obj = Record<string, any>;
-
-interface EnvVar {
-  readonly name: string;
-  readonly value?: string;
-  readonly valueFrom?: Obj;
-}
-
-export interface ContainerSpec {
-  readonly name: string;
-  readonly command: readonly string[];
-  readonly env: readonly EnvVar[];
-  readonly volumeMounts: ReadonlyArray<{ readonly name: string; readonly mountPath: string }>;
-  readonly ports: ReadonlyArray<{ readonly name: string; readonly containerPort: number }>;
-  readonly readinessProbe?: Obj;
-  readonly livenessProbe?: Obj;
-  readonly preStop?: readonly string[];
-}
 
 export interface RenderOptions {
   /** @default 'rs' */
@@ -65,6 +59,14 @@ const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls', 'ba
 /** The password the harness puts in Secret `name`, key `key`. */
 export function secretValue(name: string, key: string): string {
   return `pw-${name}-${key}`;
+}
+
+const secretStandIn = (ref: SecretKeyRef): string => secretValue(ref.name, ref.key);
+
+/** The harness's password for the Secret key an env variable of `c` reads. */
+function secretOf(c: ContainerSpec, env: string): string | undefined {
+  const ref = secretRefOf(c, env);
+  return ref ? secretStandIn(ref) : undefined;
 }
 
 export class RedisSentinelChart {
@@ -94,7 +96,6 @@ export class RedisSentinelChart {
   readonly restore: ContainerSpec | undefined;
   /** Every rendered object. */
   readonly objects: readonly Obj[];
-  private readonly pathDefaults: ReadonlyMap<string, string>;
   /** Per-pod env overrides a test applies on top of the rendered env (e.g. a shorter wait). */
   private readonly overrides = new Map<Pod, Env>();
   /** The TLS Secret's files (tls.crt, tls.key, ca.crt), shared by every pod like the Secret. */
@@ -129,10 +130,10 @@ export class RedisSentinelChart {
     this.sentinel = containerOf(sentinelSts, 'sentinel');
     this.objects = objects;
     const cron = objects.find((x) => x.kind === 'CronJob' && String(x.metadata?.name).endsWith('-backup'));
-    this.backup = cron ? containerOf({ kind: 'CronJob', metadata: cron.metadata, spec: cron.spec.jobTemplate.spec }, 'backup') : undefined;
-    this.restore = ((redisSts.spec.template.spec.initContainers ?? []) as Obj[]).some((c) => c.name === 'restore') ? containerOf(redisSts, 'restore', 'initContainers') : undefined;
+    this.backup = cron ? containerOf(cron, 'backup') : undefined;
+    this.restore = containerNames(redisSts, true).includes('restore') ? containerOf(redisSts, 'restore') : undefined;
     const literal = (c: ContainerSpec, name: string): string => {
-      const v = c.env.find((e) => e.name === name)?.value;
+      const v = envValue(c, name);
       if (v === undefined) throw new Error(`the ${c.name} container has no literal env ${name}`);
       return v;
     };
@@ -172,23 +173,17 @@ export class RedisSentinelChart {
       writeFileSync(file, text);
       chmodSync(file, 0o555);
     }
-    this.pathDefaults = libPathDefaults(this.scripts['lib.sh'] ?? '');
   }
 
   /** Renders the chart with the real helm and parses every object. */
   static async render(sandbox: Sandbox, options: RenderOptions = {}): Promise<RedisSentinelChart> {
     const namespace = options.namespace ?? 'redis';
-    const args = ['template', options.release ?? 'rs', CHART_DIR, '--namespace', namespace];
-    for (const s of options.set ?? []) args.push('--set', s);
-    const r = await runHelm(args);
-    if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}`);
-    const objects: Obj[] = [];
-    for (const doc of parseAllDocuments(r.stdout)) {
-      if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]!.message}`);
-      const v = doc.toJS() as Obj | null;
-      if (v) objects.push(v);
-    }
-    const chart = new RedisSentinelChart(sandbox, namespace, objects);
+    const objects = await renderChart(CHART_DIR, { release: options.release ?? 'rs', namespace, set: options.set });
+    const chart = new RedisSentinelChart(
+      sandbox,
+      namespace,
+      objects.map((o) => o.object as Obj),
+    );
     chart.kubelet = options.kubelet ?? false;
     return chart;
   }
@@ -252,10 +247,8 @@ export class RedisSentinelChart {
   }
 
   /** mountPath -> sandbox dir, longest path first. */
-  private mounts(pod: Pod): Array<[string, string]> {
-    return this.container(pod)
-      .volumeMounts.map((m) => [m.mountPath, this.volumeDir(pod, m.name)] as [string, string])
-      .sort((a, b) => b[0].length - a[0].length);
+  private mounts(pod: Pod): Mount[] {
+    return sandboxMounts(this.container(pod), { named: (volume) => this.volumeDir(pod, volume), harness: fileURLToPath(import.meta.url) });
   }
 
   /** The env of the pod's container at its current IP, in-container paths mapped to sandbox dirs. */
@@ -265,33 +258,18 @@ export class RedisSentinelChart {
     const confDir = this.volumeDir(pod, 'config');
     writeFileSync(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
     writeFileSync(path.join(confDir, 'sentinel.conf'), mapConfPaths(this.sentinelConf, mounts));
-    const env: Record<string, string> = {};
-    for (const e of c.env) {
-      if (e.value !== undefined) env[e.name] = mapPath(e.value, mounts);
-      else if (e.valueFrom?.fieldRef) {
-        const f = String(e.valueFrom.fieldRef.fieldPath);
-        const v = { 'status.podIP': pod.ip, 'metadata.name': pod.name, 'metadata.namespace': this.namespace }[f];
-        if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f} has no stand-in in the behaviour harness`);
-        env[e.name] = v;
-      } else if (e.valueFrom?.secretKeyRef) {
-        env[e.name] = secretValue(String(e.valueFrom.secretKeyRef.name), String(e.valueFrom.secretKeyRef.key));
-      } else {
-        throw new Error(`env ${e.name}: unsupported source ${JSON.stringify(e.valueFrom)}`);
-      }
-    }
-    for (const [name, def] of this.pathDefaults) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
-    // /proc/1/fd/1 is the container's stdout in a pod; here PID 1 is the machine's init.
-    if (env.PRESTOP_LOG_FILE?.startsWith('/proc/')) env.PRESTOP_LOG_FILE = path.join(pod.dir, 'prestop.log');
-    env.RESOLVE_CMD = this.sandbox.resolver;
+    const env = containerEnv(c, {
+      mounts,
+      pod: { ip: pod.ip, name: pod.name, namespace: this.namespace },
+      secret: secretStandIn,
+      scripts: [this.scripts['lib.sh']],
+      logDir: pod.dir,
+      resolver: this.sandbox.resolver,
+    });
     env.BIND_ADDRESS = pod.ip;
     if (!this.isSentinel(pod)) env.BIND_SOURCE_ADDR = pod.ip;
     if (!this.isSentinel(pod) && !env.DATA_DIR?.startsWith(this.sandbox.root)) throw new Error(`DATA_DIR of ${pod.name} is ${env.DATA_DIR ?? 'unset'}, not the pod's data dir`);
     return { ...env, ...(this.overrides.get(pod) ?? {}) };
-  }
-
-  private commandPath(pod: Pod | undefined, command: readonly string[] | undefined, what: string, mounts?: ReadonlyArray<[string, string]>): string {
-    if (command?.length !== 1) throw new Error(`${what}: expected a single-element command, got ${JSON.stringify(command)}`);
-    return mapPath(command[0]!, mounts ?? this.mounts(pod!));
   }
 
   /**
@@ -304,7 +282,7 @@ export class RedisSentinelChart {
     const port = this.isSentinel(pod) ? this.sentinelPort : Number(c.ports.find((p) => p.name === 'redis')?.containerPort ?? 6379);
     await pod.start({
       kind: 'command',
-      command: this.commandPath(pod, c.command, `${c.name} container`),
+      command: containerCommand(c.command, this.mounts(pod), `${c.name} container`),
       env: (p) => this.env(p),
       password: this.isSentinel(pod) ? this.sentinelPassword : this.redisPassword,
       port,
@@ -320,7 +298,7 @@ export class RedisSentinelChart {
   private ensureReadinessProbe(pod: Pod): void {
     if (this.probes.has(pod)) return;
     const p = this.redis.readinessProbe;
-    const command = this.commandPath(pod, p?.exec?.command as string[] | undefined, 'redis readinessProbe');
+    const command = containerCommand(p?.exec?.command as string[] | undefined, this.mounts(pod), 'redis readinessProbe');
     this.probes.set(
       pod,
       this.sandbox.startProbe(pod, { name: 'readiness', command, env: (x) => this.env(x), periodMs: Number(p?.periodSeconds ?? 10) * 1000, timeoutMs: Number(p?.timeoutSeconds ?? 1) * 1000 }),
@@ -341,7 +319,7 @@ export class RedisSentinelChart {
   runHook(pod: Pod, hook: 'readiness' | 'liveness' | 'preStop', timeoutMs = 60_000): Promise<ExecResult> {
     const c = this.container(pod);
     const command = hook === 'preStop' ? c.preStop : (hook === 'readiness' ? c.readinessProbe : c.livenessProbe)?.exec?.command;
-    return this.sandbox.exec(this.commandPath(pod, command, `${c.name} ${hook}`), { env: this.env(pod), cwd: pod.dir, timeoutMs });
+    return this.sandbox.exec(containerCommand(command, this.mounts(pod), `${c.name} ${hook}`), { env: this.env(pod), cwd: pod.dir, timeoutMs });
   }
 
   /** One run of the backup CronJob's Job: its container command (backup.sh) with the rendered env; `env` overrides for a test. */
@@ -350,108 +328,43 @@ export class RedisSentinelChart {
     if (!c) throw new Error('the rendered chart has no backup CronJob (backup.enabled)');
     this.backupRuns += 1;
     const runDir = path.join(this.sandbox.root, 'backup-runs', `${this.backupRuns}-${name}`);
-    const mounts = c.volumeMounts
-      .map((m) => {
-        if (m.name === 'tmp') {
-          const dir = path.join(runDir, 'volumes', 'tmp');
-          mkdirSync(dir, { recursive: true });
-          return [m.mountPath, dir] as [string, string];
-        }
-        if (m.name === 'scripts') return [m.mountPath, this.scriptsDir] as [string, string];
-        if (m.name === 'backup') {
-          if (!this.backupDir) throw new Error('set chart.backupDir to the backup volume dir first');
-          return [m.mountPath, this.backupDir] as [string, string];
-        }
-        if (m.name === 'tls' && this.tlsDir) return [m.mountPath, this.tlsDir] as [string, string];
-        throw new Error(`volume "${m.name}" of the backup container has no stand-in in the behaviour harness`);
-      })
-      .sort((a, b) => b[0].length - a[0].length);
+    const named = (volume: string): string | undefined => {
+      if (volume === 'scripts') return this.scriptsDir;
+      if (volume === 'backup') {
+        if (!this.backupDir) throw new Error('set chart.backupDir to the backup volume dir first');
+        return this.backupDir;
+      }
+      if (volume === 'tls' && this.tlsDir) return this.tlsDir;
+      if (volume === 'tmp') return emptyDirIn(runDir)(volume);
+      throw new Error(`volume "${volume}" of the backup container has no stand-in in the behaviour harness`);
+    };
     const podName = `${String(this.objects.find((x) => x.kind === 'CronJob')?.metadata?.name)}-${name}`;
-    return this.sandbox.startJob(name, this.commandPath(undefined, c.command, 'backup container', mounts), { env: { ...this.containerEnv(c, mounts, podName, '127.0.0.1'), ...env }, cwd: runDir });
+    const p = this.process(c, named, podName, '127.0.0.1');
+    return this.sandbox.startJob(name, p.command, { env: { ...p.env, ...env }, cwd: runDir });
   }
 
   /** The Redis pod's `restore` init container (restore.sh), run to completion before the pod's first start. */
   runRestore(pod: Pod, env: Env = {}, timeoutMs = 60_000): Promise<ExecResult> {
     const c = this.restore;
     if (!c) throw new Error('the rendered Redis pods have no restore init container (restore.fromSet)');
-    const mounts = c.volumeMounts.map((m) => [m.mountPath, this.volumeDir(pod, m.name)] as [string, string]).sort((a, b) => b[0].length - a[0].length);
-    const confDir = this.volumeDir(pod, 'config');
-    writeFileSync(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
-    return this.sandbox.exec(this.commandPath(undefined, c.command, 'restore init container', mounts), { env: { ...this.containerEnv(c, mounts, pod.name, pod.ip), ...env }, cwd: pod.dir, timeoutMs });
+    const p = this.process(c, (volume) => this.volumeDir(pod, volume), pod.name, pod.ip);
+    writeFileSync(path.join(this.volumeDir(pod, 'config'), 'redis.conf'), mapConfPaths(this.redisConf, p.mounts));
+    return this.sandbox.exec(p.command, { env: { ...p.env, ...env }, cwd: pod.dir, timeoutMs });
   }
 
-  /** The env of a container outside the two StatefulSets' main containers (backup, restore). */
-  private containerEnv(c: ContainerSpec, mounts: ReadonlyArray<[string, string]>, podName: string, ip: string): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const e of c.env) {
-      if (e.value !== undefined) env[e.name] = mapPath(e.value, mounts);
-      else if (e.valueFrom?.fieldRef) {
-        const f = String(e.valueFrom.fieldRef.fieldPath);
-        const v = { 'status.podIP': ip, 'metadata.name': podName, 'metadata.namespace': this.namespace }[f];
-        if (v === undefined) throw new Error(`env ${e.name}: fieldRef ${f} has no stand-in in the behaviour harness`);
-        env[e.name] = v;
-      } else if (e.valueFrom?.secretKeyRef) {
-        env[e.name] = secretValue(String(e.valueFrom.secretKeyRef.name), String(e.valueFrom.secretKeyRef.key));
-      } else {
-        throw new Error(`env ${e.name}: unsupported source ${JSON.stringify(e.valueFrom)}`);
-      }
-    }
-    // Path defaults of lib.sh, backup-lib.sh and the container's own script (e.g. BACKUP_DIR=/backup).
-    const own = path.basename(c.command[0] ?? '');
-    for (const text of [this.scripts['lib.sh'], this.scripts['backup-lib.sh'], this.scripts[own]]) {
-      for (const [name, def] of libPathDefaults(text ?? '')) if (env[name] === undefined && mapPath(def, mounts) !== def) env[name] = mapPath(def, mounts);
-    }
-    env.RESOLVE_CMD = this.sandbox.resolver;
-    return env;
+  /** A container outside the two StatefulSets' main containers (backup, restore) as a sandbox process; path defaults of lib.sh, backup-lib.sh and its own script (e.g. BACKUP_DIR=/backup). */
+  private process(c: ContainerSpec, named: (volume: string) => string | undefined, podName: string, ip: string): ContainerProcess {
+    return containerProcess(c, {
+      volumes: { named, harness: fileURLToPath(import.meta.url) },
+      pod: { ip, name: podName, namespace: this.namespace },
+      secret: secretStandIn,
+      scripts: [this.scripts['lib.sh'], this.scripts['backup-lib.sh'], this.scripts[path.basename(c.command[0] ?? '')]],
+      resolver: this.sandbox.resolver,
+    });
   }
 
   /** The runtime redis.conf start-redis.sh wrote for `pod` (what redis-server runs with). */
   runtimeConf(pod: Pod): string {
     return readFileSync(path.join(this.volumeDir(pod, 'runtime'), this.isSentinel(pod) ? 'sentinel.conf' : 'redis.conf'), 'utf8');
   }
-}
-
-function containerOf(workload: Obj, name: string, list: 'containers' | 'initContainers' = 'containers'): ContainerSpec {
-  const containers = (workload.spec?.template?.spec?.[list] ?? []) as Obj[];
-  const c = containers.find((x) => x.name === name);
-  if (!c) throw new Error(`${workload.kind}/${workload.metadata?.name} has no container "${name}"`);
-  return {
-    name,
-    command: c.command ?? [],
-    env: c.env ?? [],
-    volumeMounts: c.volumeMounts ?? [],
-    ports: c.ports ?? [],
-    readinessProbe: c.readinessProbe,
-    livenessProbe: c.livenessProbe,
-    preStop: c.lifecycle?.preStop?.exec?.command,
-  };
-}
-
-function secretOf(c: ContainerSpec, env: string): string | undefined {
-  const ref = c.env.find((e) => e.name === env)?.valueFrom?.secretKeyRef;
-  return ref ? secretValue(String(ref.name), String(ref.key)) : undefined;
-}
-
-/** `: "${VAR:=/abs/path}"` defaults of lib.sh. */
-function libPathDefaults(lib: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const match of lib.matchAll(/^:\s+"\$\{([A-Z_]+):=(\/[^}"]*)\}"/gm)) m.set(match[1]!, match[2]!);
-  return m;
-}
-
-/** An in-container path (or a value that is one) -> the sandbox path, via the longest matching mount. */
-function mapPath(value: string, mounts: ReadonlyArray<[string, string]>): string {
-  for (const [mountPath, dir] of mounts) {
-    if (value === mountPath) return dir;
-    if (value.startsWith(`${mountPath}/`)) return dir + value.slice(mountPath.length);
-  }
-  return value;
-}
-
-/** A config with every argument that is an in-container path mapped (e.g. `tls-cert-file /tls/tls.crt`). */
-function mapConfPaths(conf: string, mounts: ReadonlyArray<[string, string]>): string {
-  return conf
-    .split('\n')
-    .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/(^|\s)(\/[^\s"]*)/g, (_, pre: string, p: string) => pre + mapPath(p, mounts))))
-    .join('\n');
 }

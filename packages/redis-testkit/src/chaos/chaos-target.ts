@@ -8,7 +8,7 @@ import type { OperationLog } from './operation-log.ts';
 import type { History, Operation } from './operation.ts';
 
 export interface HealthObservation {
-  /** Full health by the chart's definition (FACTS.md for Redis Cluster), every readiness probe passing. */
+  /** Full health by the chart's definition (clusterHealth in cluster-health.ts for Redis Cluster), every readiness probe passing. */
   readonly healthy: boolean;
   readonly problems: readonly string[];
   /** "pod: output" of each readiness probe that says `not ready: waiting safely: ...`. */
