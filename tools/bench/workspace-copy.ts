@@ -52,7 +52,7 @@ export function createBenchWorkspace(repo: string, count: number, log: (line: st
   try {
     for (const entry of ENTRIES) {
       if (!existsSync(path.join(repo, entry))) continue;
-      cpSync(path.join(repo, entry), path.join(root, entry), { recursive: true, filter: (src) => !src.split(path.sep).includes('node_modules') });
+      cpSync(path.join(repo, entry), path.join(root, entry), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.split(path.sep).includes('node_modules') });
     }
     // Linked, not copied: the npm packages and the pinned helm (.tools/bin/helm) that `npm ci` installed.
     for (const link of ['node_modules', '.tools']) symlinkSync(path.join(repo, link), path.join(root, link));

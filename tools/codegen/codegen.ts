@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGenerator, type Config } from 'ts-json-schema-generator';
+import YAML from 'yaml';
 import { renderSpecDoc, renderValuesTable, renderValuesYaml, type JsonSchema } from './render.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,6 +78,32 @@ function spliceReadme(current: string, table: string, chart: string): string {
   return `${head}## Values\n\n${block}\n`;
 }
 
+/** Names of the charts charts/<chart>/Chart.yaml depends on (the redis-common library). */
+function chartDependencies(chart: string): string[] {
+  const meta = YAML.parse(readFileSync(path.join(root, 'charts', chart, 'Chart.yaml'), 'utf8')) as { dependencies?: { name: string }[] };
+  return (meta.dependencies ?? []).map((d) => d.name);
+}
+
+/**
+ * Helm adds an (empty) values key for every dependency, library charts included, before it checks
+ * the values against the schema; a schema without additional properties must allow that key. It
+ * is left out of values.yaml and the README: there is nothing to configure in it.
+ */
+function withDependencyKeys(schema: JsonSchema, dependencies: readonly string[]): JsonSchema {
+  if (!dependencies.length) return schema;
+  const properties: Record<string, JsonSchema> = { ...schema.properties };
+  for (const name of dependencies) {
+    properties[name] = {
+      type: 'object',
+      description: `Values of the ${name} library chart: helm adds the key, there is nothing to set.`,
+      maxProperties: 1,
+      properties: { global: { type: 'object' } },
+      additionalProperties: false,
+    };
+  }
+  return { ...schema, properties };
+}
+
 /** Computes every artifact: path -> content. Pure apart from reading sources. */
 export function computeArtifacts(): Map<string, string> {
   const out = new Map<string, string>();
@@ -88,7 +115,7 @@ export function computeArtifacts(): Map<string, string> {
   }
   for (const [chart, job] of Object.entries(CHART_VALUE_TYPES)) {
     const schema = schemaFor(job, `${chart} values`);
-    out.set(`charts/${chart}/values.schema.json`, json(schema));
+    out.set(`charts/${chart}/values.schema.json`, json(withDependencyKeys(schema, chartDependencies(chart))));
     const valuesYaml = renderValuesYaml(schema, `${job.file} (${job.type})`);
     out.set(`charts/${chart}/values.yaml`, valuesYaml);
     const readmePath = path.join(root, 'charts', chart, 'README.md');

@@ -17,6 +17,7 @@ export interface JsonSchema {
   minimum?: number;
   maximum?: number;
   minItems?: number;
+  maxProperties?: number;
   additionalProperties?: boolean | JsonSchema;
   anyOf?: JsonSchema[];
   [key: string]: unknown;

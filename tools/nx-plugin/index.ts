@@ -7,6 +7,7 @@
  *   the spec/generator code or the environment itself marks it affected (and nothing else does).
  * - charts/<chart>/Chart.yaml -> project `<chart>` with `lint` (helm lint --strict on every
  *   ci/ scenario, then shellcheck on its scripts/) and `test` (jest tests in charts/<chart>/tests) targets.
+ *   It depends on the charts its Chart.yaml lists (the redis-common library).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,19 +51,34 @@ function environmentProject(file: string, ctx: Context): CreateNodesResult {
   };
 }
 
-function chartProject(file: string): CreateNodesResult {
+/** The chart's type and the charts it depends on (its Chart.yaml `dependencies`: the redis-common library). */
+function chartMeta(file: string, ctx: Context): { library: boolean; dependencies: string[] } {
+  try {
+    const meta = parse(readFileSync(path.join(ctx.workspaceRoot, file), 'utf8')) as { type?: string; dependencies?: { name?: string }[] } | null;
+    const dependencies = (meta?.dependencies ?? []).map((d) => d.name).filter((n): n is string => typeof n === 'string');
+    return { library: meta?.type === 'library', dependencies };
+  } catch {
+    return { library: false, dependencies: [] }; // helm lint reports a broken Chart.yaml with its position
+  }
+}
+
+function chartProject(file: string, ctx: Context): CreateNodesResult {
   const root = path.dirname(file);
   const name = path.basename(root);
+  const { library, dependencies } = chartMeta(file, ctx);
   return {
     projects: {
       [root]: {
         name,
         root,
         projectType: 'library',
-        tags: ['type:chart'],
+        tags: [library ? 'type:chart-library' : 'type:chart'],
+        // A change to the library (its templates or its shared scripts) affects every chart that
+        // links it in, and through them every environment.
+        implicitDependencies: dependencies,
         targets: {
           lint: { command: `node packages/cli/bin/redis-gitops.js lint-chart ${name} && bash tools/lint/shellcheck.sh ${root}` },
-          test: { command: `NODE_OPTIONS=--experimental-vm-modules jest --config ${root}/tests/jest.config.js` },
+          test: { command: `NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' jest --config ${root}/tests/jest.config.js` },
         },
       },
     },
@@ -71,5 +87,5 @@ function chartProject(file: string): CreateNodesResult {
 
 export const createNodes = [
   '{environments/*/environment.yaml,charts/*/Chart.yaml}',
-  (files: readonly string[], _options: unknown, ctx: Context) => files.map((f) => [f, f.startsWith('charts/') ? chartProject(f) : environmentProject(f, ctx)] as const),
+  (files: readonly string[], _options: unknown, ctx: Context) => files.map((f) => [f, f.startsWith('charts/') ? chartProject(f, ctx) : environmentProject(f, ctx)] as const),
 ] as const;

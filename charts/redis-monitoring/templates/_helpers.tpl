@@ -1,52 +1,10 @@
 {{/*
-redis-monitoring.name: the chart name part of object names and of the app.kubernetes.io/name
-label. Exists so that nameOverride is honoured in one place.
-*/}}
-{{- define "redis-monitoring.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-redis-monitoring.fullname: the prefix of every object name. Exists so that every object agrees
-on one name, with fullnameOverride and the release name handled once (DNS-label limit 63).
-*/}}
-{{- define "redis-monitoring.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
-{{- end }}
-
-{{/*
-redis-monitoring.chart: the helm.sh/chart label value. Exists to keep "+" (illegal in label
-values) out of versions such as 1.0.0+build.
-*/}}
-{{- define "redis-monitoring.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
 redis-monitoring.labels: labels of every object of this chart. Exists so that every object
 carries the same recommended labels plus commonLabels. component "monitoring" keeps these
 objects apart from the Redis pods' "redis" and "sentinel".
 */}}
 {{- define "redis-monitoring.labels" -}}
-app.kubernetes.io/name: {{ include "redis-monitoring.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: monitoring
-app.kubernetes.io/part-of: redis-gitops
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-helm.sh/chart: {{ include "redis-monitoring.chart" . }}
-{{- with .Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
+{{ include "redis-common.labels" (dict "root" . "component" "monitoring") }}
 {{- end }}
 
 {{/*

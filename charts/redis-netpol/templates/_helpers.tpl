@@ -1,43 +1,10 @@
 {{/*
-redis-netpol.name: the chart name part of object names and of the app.kubernetes.io/name label.
-Exists so that nameOverride is honoured in one place.
-*/}}
-{{- define "redis-netpol.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-redis-netpol.fullname: the prefix of every object name. Exists so that every object agrees on one
-name, with fullnameOverride and the release name handled once (DNS-label limit 63).
-*/}}
-{{- define "redis-netpol.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
-{{- end }}
-
-{{/*
 redis-netpol.policyName: the name of one NetworkPolicy, "<fullname>-<what it admits>", from
 (dict "root" $ "suffix" "clients"). Exists so that `kubectl get networkpolicy` reads as a list of
 purposes. NetworkPolicy names are DNS subdomains (253 characters), so the suffix always fits.
 */}}
 {{- define "redis-netpol.policyName" -}}
-{{- printf "%s-%s" (include "redis-netpol.fullname" .root) .suffix }}
-{{- end }}
-
-{{/*
-redis-netpol.chart: the helm.sh/chart label value. Exists to keep "+" (illegal in label values)
-out of versions such as 1.0.0+build.
-*/}}
-{{- define "redis-netpol.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" (include "redis-common.fullname" .root) .suffix }}
 {{- end }}
 
 {{/*
@@ -46,17 +13,8 @@ the same recommended labels plus commonLabels. component "netpol" keeps these ob
 the Redis pods' "redis", "sentinel", "bootstrap" and "backup".
 */}}
 {{- define "redis-netpol.labels" -}}
-app.kubernetes.io/name: {{ include "redis-netpol.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: netpol
-app.kubernetes.io/part-of: redis-gitops
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-helm.sh/chart: {{ include "redis-netpol.chart" . }}
+{{ include "redis-common.labels" (dict "root" . "component" "netpol") }}
 redis-gitops.dev/target-release: {{ include "redis-netpol.targetRelease" . }}
-{{- with .Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
 {{- end }}
 
 {{/*
@@ -244,12 +202,12 @@ spelling: 0.0.0.0/0, ::/0, 10.0.0.0/0) and never every port.
 {{- end }}
 
 {{/*
-redis-netpol.validate: fails the render with every problem of the values at once (clients,
-backup egress, the Prometheus and DNS selectors). Exists so that nothing that would admit everyone
-is ever rendered, whichever template helm renders first. Included by the default deny, which is
-always rendered.
+redis-netpol.problems: every problem of the values (clients, backup egress, the Prometheus and
+DNS selectors), as a JSON list; redis-common.validate fails the render once with all of them.
+Exists so that nothing that would admit everyone is ever rendered, whichever template helm renders
+first. The default deny, which is always rendered, includes the check.
 */}}
-{{- define "redis-netpol.validate" -}}
+{{- define "redis-netpol.problems" -}}
 {{- $errs := concat (include "redis-netpol.clientProblems" . | fromJsonArray) (include "redis-netpol.backupProblems" . | fromJsonArray) }}
 {{- if .Values.monitoring.enabled }}
 {{- with include "redis-netpol.selectorProblem" (dict "sel" .Values.monitoring.podSelector "at" "monitoring.podSelector" "means" (printf "every pod of namespace %s" .Values.monitoring.namespace)) }}
@@ -259,9 +217,7 @@ always rendered.
 {{- with include "redis-netpol.selectorProblem" (dict "sel" .Values.dns.podSelector "at" "dns.podSelector" "means" (printf "every pod of namespace %s" .Values.dns.namespace)) }}
 {{- $errs = append $errs . }}
 {{- end }}
-{{- if $errs }}
-{{- fail (printf "redis-netpol: %d problem(s) in the values; nothing was rendered:\n  - %s" (len $errs) (join "\n  - " $errs)) }}
-{{- end }}
+{{- toJson $errs }}
 {{- end }}
 
 {{/*

@@ -1,27 +1,4 @@
-{{/*
-redis-sentinel.name: the chart name part of object names and of the app.kubernetes.io/name
-label. Exists so that nameOverride is honoured in one place.
-*/}}
-{{- define "redis-sentinel.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
-{{- end }}
 
-{{/*
-redis-sentinel.fullname: the prefix of every object name. Exists so that every object agrees on
-one name, with fullnameOverride and the release name handled once.
-*/}}
-{{- define "redis-sentinel.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
-{{- end }}
 
 {{/*
 redis-sentinel.nodeName: the Redis StatefulSet, "<fullname>-node"; its pods are
@@ -30,7 +7,7 @@ controller-revision-hash label ("<name>-<10 chars>" within 63), so it is kept to
 and the scripts (REDIS_STATEFULSET), the Services and NOTES must agree on it.
 */}}
 {{- define "redis-sentinel.nodeName" -}}
-{{- printf "%s-node" (include "redis-sentinel.fullname" . | trunc 47 | trimSuffix "-") }}
+{{- include "redis-common.suffixedName" (dict "root" . "suffix" "node" "limit" 52) }}
 {{- end }}
 
 {{/*
@@ -39,7 +16,7 @@ redis-sentinel.sentinelName: the Sentinel StatefulSet and the Sentinel client Se
 are told this Service name.
 */}}
 {{- define "redis-sentinel.sentinelName" -}}
-{{- printf "%s-sentinel" (include "redis-sentinel.fullname" . | trunc 43 | trimSuffix "-") }}
+{{- include "redis-common.suffixedName" (dict "root" . "suffix" "sentinel" "limit" 52) }}
 {{- end }}
 
 {{/*
@@ -48,7 +25,7 @@ stable name <pod>.<headless>. Exists because the StatefulSet's serviceName, the 
 HEADLESS_SERVICE and the Service itself must agree.
 */}}
 {{- define "redis-sentinel.headlessName" -}}
-{{- printf "%s-headless" (include "redis-sentinel.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- include "redis-common.suffixedName" (dict "root" . "suffix" "headless" "limit" 63) }}
 {{- end }}
 
 {{/*
@@ -70,47 +47,11 @@ scripts must build exactly the names the Sentinels and replicas announce.
 {{- end }}
 
 {{/*
-redis-sentinel.chart: the helm.sh/chart label value. Exists to keep "+" (illegal in label
-values) out of versions such as 1.0.0+build.
-*/}}
-{{- define "redis-sentinel.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-redis-sentinel.selectorLabelsFor: selector labels of one component, from (dict "root" $
-"component" "redis"|"sentinel"). Exists so that the Redis pods and the Sentinel pods never
-select each other (Services, PodDisruptionBudgets, anti-affinity). These labels are immutable
-in a StatefulSet selector: never add a changing value here.
-*/}}
-{{- define "redis-sentinel.selectorLabelsFor" -}}
-app.kubernetes.io/name: {{ include "redis-sentinel.name" .root }}
-app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
-{{- end }}
-
-{{/*
-redis-sentinel.labelsFor: all labels of an object of one component, from (dict "root" $
-"component" "redis"|"sentinel"). Exists so that every object carries the same recommended labels
-plus commonLabels.
-*/}}
-{{- define "redis-sentinel.labelsFor" -}}
-{{ include "redis-sentinel.selectorLabelsFor" . }}
-helm.sh/chart: {{ include "redis-sentinel.chart" .root }}
-app.kubernetes.io/version: {{ .root.Values.image.tag | default .root.Chart.AppVersion | trunc 63 | trimAll "-_." | quote }}
-app.kubernetes.io/managed-by: {{ .root.Release.Service }}
-app.kubernetes.io/part-of: redis-gitops
-{{- with .root.Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
-{{- end }}
-
-{{/*
 redis-sentinel.selectorLabels: selector labels of the Redis pods (StatefulSet selector, Redis
 Services, PodDisruptionBudget, anti-affinity). Exists as the short form used everywhere.
 */}}
 {{- define "redis-sentinel.selectorLabels" -}}
-{{ include "redis-sentinel.selectorLabelsFor" (dict "root" . "component" "redis") }}
+{{ include "redis-common.selectorLabels" (dict "root" . "component" "redis") }}
 {{- end }}
 
 {{/*
@@ -118,7 +59,7 @@ redis-sentinel.labels: labels of the Redis objects (and of the shared ConfigMaps
 short form used everywhere.
 */}}
 {{- define "redis-sentinel.labels" -}}
-{{ include "redis-sentinel.labelsFor" (dict "root" . "component" "redis") }}
+{{ include "redis-common.labels" (dict "root" . "component" "redis") }}
 {{- end }}
 
 {{/*
@@ -126,14 +67,14 @@ redis-sentinel.sentinelSelectorLabels: selector labels of the Sentinel pods. Exi
 form for the Sentinel StatefulSet, its Services, budget and anti-affinity.
 */}}
 {{- define "redis-sentinel.sentinelSelectorLabels" -}}
-{{ include "redis-sentinel.selectorLabelsFor" (dict "root" . "component" "sentinel") }}
+{{ include "redis-common.selectorLabels" (dict "root" . "component" "sentinel") }}
 {{- end }}
 
 {{/*
 redis-sentinel.sentinelLabels: labels of the Sentinel objects. Exists as the short form.
 */}}
 {{- define "redis-sentinel.sentinelLabels" -}}
-{{ include "redis-sentinel.labelsFor" (dict "root" . "component" "sentinel") }}
+{{ include "redis-common.labels" (dict "root" . "component" "sentinel") }}
 {{- end }}
 
 {{/*
@@ -141,33 +82,7 @@ redis-sentinel.image: the Redis image reference (the Sentinels run the same imag
 that both StatefulSets run one image.
 */}}
 {{- define "redis-sentinel.image" -}}
-{{- include "redis-sentinel.imageRef" .Values.image }}
-{{- end }}
-
-{{/*
-redis-sentinel.imageRef: the reference for any image dict (registry, repository, tag, digest):
-"registry/repository@digest" when a digest is set, else "registry/repository:tag". Exists so that
-the Redis image and the exporter sidecar image follow the same pinning rules; a registry may carry
-a port (registry.local:5000): it is only ever joined with "/".
-*/}}
-{{- define "redis-sentinel.imageRef" -}}
-{{- $repo := .repository }}
-{{- with .registry }}
-{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}
-{{- end }}
-{{- if .digest }}
-{{- printf "%s@%s" $repo .digest }}
-{{- else }}
-{{- printf "%s:%s" $repo .tag }}
-{{- end }}
-{{- end }}
-
-{{/*
-redis-sentinel.authSecretName: the Secret that holds the Redis password. Exists because the
-chart never creates it: auth.existingSecret, or "<fullname>-auth" by convention.
-*/}}
-{{- define "redis-sentinel.authSecretName" -}}
-{{- default (printf "%s-auth" (include "redis-sentinel.fullname" .)) .Values.auth.existingSecret }}
+{{- include "redis-common.imageRef" .Values.image }}
 {{- end }}
 
 {{/*
@@ -176,7 +91,7 @@ defaults to the Redis auth Secret, and the Redis pods (which ask the Sentinels b
 start) and the Sentinel pods must read the same one.
 */}}
 {{- define "redis-sentinel.sentinelSecretName" -}}
-{{- default (include "redis-sentinel.authSecretName" .) .Values.sentinel.auth.existingSecret }}
+{{- default (include "redis-common.authSecretName" .) .Values.sentinel.auth.existingSecret }}
 {{- end }}
 
 {{/*
@@ -188,15 +103,6 @@ or auth.passwordKey. Exists for the same reason as sentinelSecretName.
 {{- end }}
 
 {{/*
-redis-sentinel.tlsSecretName: the Secret with tls.crt, tls.key and ca.crt. Exists so that a
-TLS setup without a named Secret fails at render time instead of leaving pods stuck in
-ContainerCreating.
-*/}}
-{{- define "redis-sentinel.tlsSecretName" -}}
-{{- required "tls.enabled is true: set tls.existingSecret to a Secret holding tls.crt, tls.key and ca.crt" .Values.tls.existingSecret }}
-{{- end }}
-
-{{/*
 redis-sentinel.redisNodes: the number of Redis pods, 1 master + replication.replicas. Exists
 because the StatefulSet, the scripts (REDIS_NODES) and NOTES must agree.
 */}}
@@ -205,17 +111,20 @@ because the StatefulSet, the scripts (REDIS_NODES) and NOTES must agree.
 {{- end }}
 
 {{/*
-redis-sentinel.validate: cross-field checks the schema cannot express. Exists so that a Sentinel
-group that could never authorise a failover fails in CI and in `helm template`, not during the
-first outage. A failover needs `quorum` Sentinels to agree the master is down AND a majority of
-all Sentinels to elect a leader.
+redis-sentinel.problems: every problem of the values the schema cannot express, as a JSON list
+(memory, TLS, the Sentinel quorum). redis-common.validate fails the render once with all of them.
+A failover needs `quorum` Sentinels to agree the master is down AND a majority of all Sentinels to
+elect a leader, so a quorum above the count could never fail over: that must fail in CI and in
+`helm template`, not during the first outage.
 */}}
-{{- define "redis-sentinel.validate" -}}
+{{- define "redis-sentinel.problems" -}}
+{{- $errs := concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) }}
 {{- $count := int .Values.sentinel.count }}
 {{- $quorum := int .Values.sentinel.quorum }}
 {{- if gt $quorum $count }}
-{{- fail (printf "sentinel.quorum (%d) is larger than sentinel.count (%d): the Sentinels could never agree that the master is down; use a quorum of at most %d (a majority, %d, is usual)" $quorum $count $count (add (div $count 2) 1)) }}
+{{- $errs = append $errs (printf "sentinel.quorum (%d) is larger than sentinel.count (%d): the Sentinels could never agree that the master is down; use a quorum of at most %d (a majority, %d, is usual)" $quorum $count $count (add (div $count 2) 1)) }}
 {{- end }}
+{{- toJson $errs }}
 {{- end }}
 
 {{/*
@@ -230,43 +139,6 @@ block every node drain forever).
 {{- $needed := max (int .Values.sentinel.quorum) (add (div $count 2) 1) }}
 {{- $spare := sub $count $needed }}
 {{- max 1 (min (int .Values.podDisruptionBudget.maxUnavailable) $spare) }}
-{{- end }}
-
-{{/*
-redis-sentinel.memoryBytes: bytes of a Kubernetes memory quantity (plain bytes, k/K, M, G, T,
-Ki, Mi, Gi, Ti, m; decimals allowed). Exists because maxmemory must be derived from the
-container's memory limit, and templates have no quantity parser.
-*/}}
-{{- define "redis-sentinel.memoryBytes" -}}
-{{- $q := toString . }}
-{{- $m := regexFindAll "^([0-9]+(?:\\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|K|M|G|T|m)?$" $q -1 }}
-{{- if not $m }}
-{{- fail (printf "cannot parse memory quantity %q: use bytes or a suffix Ki, Mi, Gi, Ti, K, M, G or T" $q) }}
-{{- end }}
-{{- $num := regexReplaceAll "(Ki|Mi|Gi|Ti|k|K|M|G|T|m)$" $q "" }}
-{{- $suffix := trimPrefix $num $q }}
-{{- $mult := get (dict "" 1.0 "m" 0.001 "k" 1000.0 "K" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0) $suffix }}
-{{- printf "%.0f" (floor (mulf (float64 $num) $mult)) }}
-{{- end }}
-
-{{/*
-redis-sentinel.maxmemory: Redis maxmemory in bytes = resources.limits.memory x
-redis.maxmemoryRatio. Exists so that Redis evicts (or refuses writes) before the kernel
-OOM-kills the container: the rest of the limit is headroom for fork copy-on-write during
-BGSAVE/AOF rewrite and full resyncs, replication buffers and allocator overhead.
-*/}}
-{{- define "redis-sentinel.maxmemory" -}}
-{{- $limit := "" }}
-{{- with .Values.resources.limits }}{{ $limit = .memory | default "" }}{{ end }}
-{{- if not $limit }}
-{{- fail "resources.limits.memory is required: redis-sentinel derives Redis maxmemory from it (maxmemory = limits.memory x redis.maxmemoryRatio), and a Redis without a memory limit is OOM-killed instead of refusing writes" }}
-{{- end }}
-{{- $bytes := include "redis-sentinel.memoryBytes" $limit | float64 }}
-{{- $max := floor (mulf $bytes .Values.redis.maxmemoryRatio) }}
-{{- if lt $max 16777216.0 }}
-{{- fail (printf "resources.limits.memory %s x redis.maxmemoryRatio gives maxmemory %.0f bytes, below 16Mi: Redis cannot run in that (and 'm' means milli-bytes; use Mi)" $limit $max) }}
-{{- end }}
-{{- printf "%.0f" $max }}
 {{- end }}
 
 {{/*
@@ -286,18 +158,6 @@ seccompProfile:
 sysctls:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- end }}
-
-{{/*
-redis-sentinel.containerSecurityContext: the securityContext of every container (Redis,
-Sentinel, exporter). Exists so that no container can be added without the same hardening.
-*/}}
-{{- define "redis-sentinel.containerSecurityContext" -}}
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-runAsNonRoot: true
-capabilities:
-  drop: ["ALL"]
 {{- end }}
 
 {{/*
@@ -369,7 +229,7 @@ Sentinels ask the Redis pods.
 - name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "redis-sentinel.authSecretName" . }}
+      name: {{ include "redis-common.authSecretName" . }}
       key: {{ .Values.auth.passwordKey }}
 {{- end }}
 {{- if .Values.sentinel.auth.enabled }}
@@ -418,79 +278,10 @@ Sentinels ask the Redis pods.
 {{- end }}
 
 {{/*
-redis-sentinel.backupName: the backup CronJob's name, "<fullname>-backup", also the name of the
-backup PVC the chart creates. Exists because a CronJob name is limited to 52 characters (its Jobs
-append 11), and because the Redis StatefulSet's redis-gitops.dev/backup-cronjob annotation, the
-CronJob and the PVC must agree on it.
+redis-sentinel.restoreEnv: the script environment of the restore init container (see
+redis-common.restoreInitContainers): the same contract as the Redis container (scriptEnv), since
+restore.sh seeds pod 0's EMPTY data volume before start-redis.sh runs.
 */}}
-{{- define "redis-sentinel.backupName" -}}
-{{- printf "%s-backup" (include "redis-sentinel.fullname" . | trunc 45 | trimSuffix "-") }}
-{{- end }}
-
-{{/*
-redis-sentinel.backupClaimName: the PVC that holds the backup sets: backup.existingClaim, or the
-chart's own "<fullname>-backup". Exists because the backup CronJob writes it and the restore init
-container reads it, and both must name the same claim.
-*/}}
-{{- define "redis-sentinel.backupClaimName" -}}
-{{- default (include "redis-sentinel.backupName" .) .Values.backup.existingClaim }}
-{{- end }}
-
-{{/*
-redis-sentinel.restoreInitContainers: the `restore` init container of the Redis pods (a list, or
-nothing when restore.fromSet is empty). Exists so that the StatefulSet template carries one include
-line for it: scripts/restore.sh seeds pod 0's EMPTY data volume from a backup set before
-start-redis.sh runs (see the chart README, "Backup and restore").
-*/}}
-{{- define "redis-sentinel.restoreInitContainers" -}}
-{{- if .Values.restore.fromSet }}
-initContainers:
-  - name: restore
-    image: {{ include "redis-sentinel.image" . | quote }}
-    imagePullPolicy: {{ .Values.image.pullPolicy }}
-    command: ["/scripts/restore.sh"]
-    env:
-      {{- include "redis-sentinel.scriptEnv" . | nindent 6 }}
-      - name: RESTORE_SET
-        value: {{ .Values.restore.fromSet | quote }}
-    resources:
-      {{- toYaml .Values.backup.resources | nindent 6 }}
-    securityContext:
-      {{- include "redis-sentinel.containerSecurityContext" . | nindent 6 }}
-    volumeMounts:
-      - name: data
-        mountPath: /data
-      - name: tmp
-        mountPath: /tmp
-      - name: config
-        mountPath: /etc/redis-base
-        readOnly: true
-      - name: scripts
-        mountPath: /scripts
-        readOnly: true
-      - name: backup
-        mountPath: /backup
-        readOnly: true
-      {{- if .Values.tls.enabled }}
-      - name: tls
-        mountPath: /tls
-        readOnly: true
-      {{- end }}
-{{- end }}
-{{- end }}
-
-{{/*
-redis-sentinel.restoreVolumes: the backup claim as a read-only volume of the Redis pods, only while
-restore.fromSet is set. Exists as the one-line counterpart of restoreInitContainers in the
-StatefulSet's volumes.
-*/}}
-{{- define "redis-sentinel.restoreVolumes" -}}
-{{- if .Values.restore.fromSet }}
-# The backup sets, read-only, for the restore init container. With a ReadWriteOnce claim every
-# Redis pod must run on the node that has it attached (see the README).
-- name: backup
-  persistentVolumeClaim:
-    claimName: {{ include "redis-sentinel.backupClaimName" . }}
-    readOnly: true
-{{- end }}
+{{- define "redis-sentinel.restoreEnv" -}}
+{{- include "redis-sentinel.scriptEnv" . }}
 {{- end }}

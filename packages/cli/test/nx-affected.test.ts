@@ -24,8 +24,8 @@ const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: root,
 
 beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-nx-'));
-  for (const entry of ['nx.json', 'package.json', 'tsconfig.base.json', 'jest.preset.js', 'packages', 'charts', 'environments', 'tools']) {
-    cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true, filter: (src) => !src.includes('node_modules') });
+  for (const entry of ['nx.json', 'package.json', 'tsconfig.base.json', 'jest.preset.js', 'packages', 'charts', 'environments', 'policies', 'argocd', 'tools']) {
+    cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.includes('node_modules') });
   }
   symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'));
   writeFileSync(path.join(root, '.gitignore'), 'node_modules\n.nx\n');
@@ -58,7 +58,7 @@ describe('nx affected -t validate', () => {
   });
 
   it('selects every environment that uses a changed chart', () => {
-    const undo = touch('charts/redis-cluster/templates/service.yaml', '# touched\n');
+    const undo = touch('charts/redis-cluster/templates/redis/service.yaml', '# touched\n');
     try {
       expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86']);
     } finally {
@@ -68,6 +68,45 @@ describe('nx affected -t validate', () => {
 
   it('selects every environment, sentinel ones included, when the netpol chart changes', () => {
     const undo = touch('charts/redis-netpol/templates/NOTES.txt', '# touched\n');
+    try {
+      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
+    } finally {
+      undo();
+    }
+  });
+
+  it('selects every environment when the shared redis-common library changes, though no chart file did', () => {
+    const undo = touch('charts/redis-common/templates/_labels.tpl', '{{/* touched */}}\n');
+    try {
+      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
+    } finally {
+      undo();
+    }
+  });
+
+  it('selects every environment when a policy changes (validate evaluates every policy bound to its tier)', () => {
+    const undo = touch('policies/resource-limits/resource-limits.yaml', '# touched\n');
+    try {
+      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
+    } finally {
+      undo();
+    }
+  });
+
+  it('selects every environment when clusters.yaml changes (arch and resource profile come from it)', () => {
+    const undo = touch('environments/clusters.yaml', '# touched\n');
+    try {
+      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
+    } finally {
+      undo();
+    }
+  });
+
+  it.each([
+    ['the chart values types', 'packages/generator/src/values/common-values.ts', '// touched\n'],
+    ['the codegen renderer', 'tools/codegen/render.ts', '// touched\n'],
+  ])('selects every environment when a codegen input changes: %s', (_what, file, text) => {
+    const undo = touch(file, text);
     try {
       expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
     } finally {

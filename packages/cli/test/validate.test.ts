@@ -50,14 +50,14 @@ describe('validate', () => {
   });
 
   it('catches an unknown field in a rendered object and points at the template', async () => {
-    const restore = edit('charts/redis-cluster/templates/service.yaml', (t) => t.replace(/^spec:\n/m, 'spec:\n  publishNotReady: true\n'));
+    const restore = edit('charts/redis-cluster/templates/redis/service.yaml', (t) => t.replace(/^spec:\n/m, 'spec:\n  publishNotReady: true\n'));
     try {
       const r = await fx.run('validate', '--env', 'prod-x86', '--json');
       expect(r.code).toBe(1);
       const findings = JSON.parse(r.stdout).environments[0].findings;
       expect(findings).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ environment: 'prod-x86', chart: 'redis-cluster', kind: 'Service', source: 'redis-cluster/templates/service.yaml', path: 'spec.publishNotReady' }),
+          expect.objectContaining({ environment: 'prod-x86', chart: 'redis-cluster', kind: 'Service', source: 'redis-cluster/templates/redis/service.yaml', path: 'spec.publishNotReady' }),
         ]),
       );
     } finally {
@@ -70,7 +70,7 @@ describe('render', () => {
   it('prints the manifests of one environment with their sources', async () => {
     const r = await fx.run('render', '--env', 'edge-pi4');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/# Source: redis-cluster\/templates\/statefulset\.yaml/);
+    expect(r.stdout).toMatch(/# Source: redis-cluster\/templates\/redis\/statefulset\.yaml/);
     expect(r.stdout).toMatch(/kubernetes\.io\/arch: arm64/);
   });
 });

@@ -26,7 +26,7 @@ export interface Fixture {
 export function makeFixture(): Fixture {
   const root = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-cli-'));
   cpSync(path.join(REPO, 'environments'), path.join(root, 'environments'), { recursive: true });
-  cpSync(path.join(REPO, 'charts'), path.join(root, 'charts'), { recursive: true });
+  cpSync(path.join(REPO, 'charts'), path.join(root, 'charts'), { recursive: true, verbatimSymlinks: true });
   cpSync(path.join(REPO, 'policies'), path.join(root, 'policies'), { recursive: true });
   cpSync(path.join(REPO, 'argocd'), path.join(root, 'argocd'), { recursive: true });
   return {

@@ -56,7 +56,7 @@ export const ALERT_RULES = [
     for: '10m',
     summary: 'No metrics from Redis release <% .Release.Namespace %>/<% $release %>',
     description:
-      'Prometheus has no redis_up series for release <% $release %> in namespace <% .Release.Namespace %>: either every Redis pod is gone, or monitoring is blind (the PodMonitor selects no pod, the exporter sidecar or its port <% quote .Values.scrape.port %> is missing, or a NetworkPolicy blocks Prometheus on port 9121). Check: kubectl -n <% .Release.Namespace %> get pods -l app.kubernetes.io/instance=<% $release %>; kubectl -n <% .Release.Namespace %> get podmonitor <% include "redis-monitoring.fullname" . %> -o yaml; the Prometheus targets page.',
+      'Prometheus has no redis_up series for release <% $release %> in namespace <% .Release.Namespace %>: either every Redis pod is gone, or monitoring is blind (the PodMonitor selects no pod, the exporter sidecar or its port <% quote .Values.scrape.port %> is missing, or a NetworkPolicy blocks Prometheus on port 9121). Check: kubectl -n <% .Release.Namespace %> get pods -l app.kubernetes.io/instance=<% $release %>; kubectl -n <% .Release.Namespace %> get podmonitor <% include "redis-common.fullname" . %> -o yaml; the Prometheus targets page.',
   },
   {
     alert: 'RedisPodsMissing',

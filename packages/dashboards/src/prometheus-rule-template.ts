@@ -97,7 +97,7 @@ export function prometheusRuleTemplate(rules: readonly AlertRule[] = ALERT_RULES
     'apiVersion: monitoring.coreos.com/v1',
     'kind: PrometheusRule',
     'metadata:',
-    '  name: {{ include "redis-monitoring.fullname" . }}',
+    '  name: {{ include "redis-common.fullname" . }}',
     '  namespace: {{ .Release.Namespace }}',
     '  labels:',
     '    {{- include "redis-monitoring.labels" . | nindent 4 }}',

@@ -15,7 +15,7 @@ export interface Finding {
   readonly hint?: string;
   readonly environment?: string;
   readonly chart?: string;
-  /** Template that produced the object, from helm's `# Source:` comment, e.g. `redis-cluster/templates/statefulset.yaml`. */
+  /** Template that produced the object, from helm's `# Source:` comment, e.g. `redis-cluster/templates/redis/statefulset.yaml`. */
   readonly source?: string;
   /** 1-based line in the rendered stream (the object's first line, or the syntax error's line). */
   readonly line?: number;

@@ -2,7 +2,7 @@ import type { Finding } from './finding.ts';
 
 /**
  * One line of text, e.g.
- * `StatefulSet redis/prod-redis-cluster (redis-cluster/templates/statefulset.yaml) spec.template.spec.containers[0].resource: unknown field — did you mean "resources"?`.
+ * `StatefulSet redis/prod-redis-cluster (redis-cluster/templates/redis/statefulset.yaml) spec.template.spec.containers[0].resource: unknown field — did you mean "resources"?`.
  * Problems without an object (YAML syntax errors) name the rendered line instead: `line 12 (chart/templates/x.yaml): ...`.
  * The environment, when known, leads in brackets: `[prod-x86] StatefulSet ...`.
  */

@@ -6,7 +6,7 @@ export interface RenderedObject {
   readonly name: string;
   /** `metadata.namespace`; undefined when the template leaves it to the release namespace (or for cluster-scoped kinds). */
   readonly namespace: string | undefined;
-  /** Template path from helm's `# Source:` comment, e.g. `redis-cluster/templates/statefulset.yaml`. */
+  /** Template path from helm's `# Source:` comment, e.g. `redis-cluster/templates/redis/statefulset.yaml`. */
   readonly source: string | undefined;
   /** 1-based line in the rendered stream where the object's content starts. */
   readonly line: number;

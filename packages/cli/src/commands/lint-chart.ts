@@ -9,7 +9,7 @@ import type { Output } from '../output.ts';
 
 export async function runLintChart(opts: { charts: readonly string[] }, out: Output): Promise<number> {
   const root = findRoot();
-  const all = listCharts(root);
+  const all = listCharts(root, { type: 'all' });
   for (const c of opts.charts) {
     if (!all.includes(c)) {
       const guess = closestMatch(c, all);

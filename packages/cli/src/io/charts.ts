@@ -34,12 +34,27 @@ export function loadChart(root: string, name: string): ChartInfo {
   return info;
 }
 
-/** The charts of the workspace at root: every charts/<name>/ with a Chart.yaml, sorted. */
-export function listCharts(root: string): string[] {
+/** What helm calls the chart's type: an application renders objects, a library only shares named templates. */
+export type ChartType = 'application' | 'library';
+
+/** The chart's `type` from its Chart.yaml (helm's default is application). */
+export function chartType(root: string, name: string): ChartType {
+  const meta = YAML.parse(readFileSync(path.join(root, 'charts', name, 'Chart.yaml'), 'utf8')) as { type?: string } | null;
+  return meta?.type === 'library' ? 'library' : 'application';
+}
+
+/**
+ * The charts of the workspace at root: every charts/<name>/ with a Chart.yaml, sorted. By default
+ * the application charts only (the ones helm can render, publish and Argo CD deploys); the library
+ * chart (redis-common) travels inside each of them. `{ type: 'all' }` lists the library too.
+ */
+export function listCharts(root: string, opts: { type?: ChartType | 'all' } = {}): string[] {
   const dir = path.join(root, 'charts');
+  const want = opts.type ?? 'application';
   return existsSync(dir)
     ? readdirSync(dir)
         .filter((c) => existsSync(path.join(dir, c, 'Chart.yaml')))
+        .filter((c) => want === 'all' || chartType(root, c) === want)
         .sort()
     : [];
 }

@@ -28,8 +28,9 @@ let baseEnv: NodeJS.ProcessEnv | undefined;
  * process.env for each of hundreds of renders is measurable.
  *
  * GOGC=400 (unless set): a render is a short-lived process with a small heap (about 55 MB peak);
- * collecting less often cuts helm's CPU time per render by about a fifth (measured on 2 cores,
- * tools/bench) for about 5 MB more memory. The output is the same.
+ * collecting less often cut helm's CPU time per render by about a fifth for about 5 MB more memory
+ * in a one-off measurement on 2 cores (docs/benchmarks.md, "One-off experiments"). The output is
+ * the same.
  */
 function helmEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (!baseEnv) {
@@ -45,6 +46,18 @@ function helmEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return extra ? { ...baseEnv, ...extra } : baseEnv;
 }
 
+/**
+ * helm's note that it followed a link (one line per link, every run). The charts link the shared
+ * redis-common library and scripts in on purpose (helm packages the linked files as ordinary
+ * ones), so the note says nothing to the user and is dropped from what we show.
+ */
+const SYMLINK_NOTE = /^level=INFO msg="found symbolic link in path[^\n]*\n?/gm;
+
+/** helm's stderr without the symbolic-link notes. */
+export function helmStderr(stderr: string): string {
+  return stderr.replace(SYMLINK_NOTE, '');
+}
+
 /** Runs helm with `args`; `input` goes to stdin (used for `-f -`). Never throws on a non-zero exit. */
 export function runHelm(args: readonly string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<HelmResult> {
   const bin = helmBinaryPath();
@@ -57,7 +70,7 @@ export function runHelm(args: readonly string[], opts: { input?: string; cwd?: s
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: performance.now() - started }));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: helmStderr(Buffer.concat(err).toString('utf8')), ms: performance.now() - started }));
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -11,8 +11,11 @@ export interface ImageValues {
   /** Image repository. @default "redis" */
   repository: string;
   /**
-   * Exact image tag, never `latest`.
+   * Exact image tag, never `latest` (the schema refuses it, as the images-pinned policy does: a
+   * moving tag lets two pods of one StatefulSet run different Redis versions).
    * @pattern ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$
+   * @if {"const": "latest"}
+   * @then {"const": "an exact version, not latest (e.g. 7.4.2)"}
    * @default "7.4.2"
    */
   tag: string;
@@ -242,4 +245,61 @@ export interface RestoreValues {
    * @default ""
    */
   fromSet: string;
+}
+
+/** A namespaced sysctl. */
+export interface Sysctl {
+  /** Sysctl name, e.g. `net.ipv4.tcp_keepalive_time`. */
+  name: string;
+  /** Value. */
+  value: string;
+}
+
+/** Names and labels, the first keys of every Redis chart's values (read by redis-common.fullname and redis-common.labels). */
+export interface ChartNamingValues {
+  /** Override the chart name part of object names. @default "" */
+  nameOverride: string;
+  /** Override the full object name prefix. @default "" */
+  fullnameOverride: string;
+  /** Labels added to every object. @default {} */
+  commonLabels: MatchLabels;
+}
+
+/**
+ * The values both Redis charts (redis-cluster, redis-sentinel) take alike after their own
+ * topology: TLS, memory, volumes, resources, scheduling, exporter, backups and pod extras. The
+ * charts read these keys through the same redis-common templates. A chart's values type is
+ * `RedisPodValues & <its own keys> & ChartNamingValues`: the schema generator lists the members of
+ * the last operand first, so its values.yaml and README table read names, the chart's own keys,
+ * then these.
+ */
+export interface RedisPodValues {
+  /** TLS. */
+  tls: TlsValues;
+  /** Redis memory and configuration. */
+  redis: RedisTuningValues;
+  /** Per-pod data volumes. */
+  persistence: PersistenceValues;
+  /**
+   * Redis container resources. `limits.memory` sizes `maxmemory`.
+   * @default {"requests":{"cpu":"100m","memory":"512Mi"},"limits":{"memory":"512Mi"}}
+   */
+  resources: ResourceValues;
+  /** Scheduling: arch, anti-affinity, tolerations. */
+  scheduling: SchedulingValues;
+  /** redis_exporter sidecar. */
+  metrics: MetricsValues;
+  /** Scheduled RDB backups (CronJob + backup volume). */
+  backup: BackupValues;
+  /** Seed empty volumes from a backup set. */
+  restore: RestoreValues;
+  /** Extra pod annotations. @default {} */
+  podAnnotations: { [key: string]: string };
+  /** Extra pod labels. @default {} */
+  podLabels: MatchLabels;
+  /**
+   * Namespaced sysctls set through the pod securityContext (only ones the kubelet allows).
+   * @default []
+   */
+  sysctls: Sysctl[];
 }

@@ -2,21 +2,8 @@
  * Values of `charts/redis-cluster`. Source of truth for the chart's `values.schema.json`,
  * its documented `values.yaml` and its README table (`npm run codegen` writes all three).
  */
-import type { Int, MatchLabels, SlotRanges } from '@redis-gitops/spec';
-import type {
-  AuthValues,
-  BackupValues,
-  ImageValues,
-  MetricsValues,
-  PdbValues,
-  PersistenceValues,
-  RedisTuningValues,
-  RestoreValues,
-  ResourceValues,
-  SchedulingValues,
-  ServiceValues,
-  TlsValues,
-} from './common-values.ts';
+import type { Int, SlotRanges } from '@redis-gitops/spec';
+import type { AuthValues, ChartNamingValues, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServiceValues } from './common-values.ts';
 
 /** Cluster shape. */
 export interface ClusterShapeValues {
@@ -73,51 +60,18 @@ export interface BootstrapValues {
   resources: ResourceValues;
 }
 
-/** A namespaced sysctl. */
-export interface Sysctl {
-  /** Sysctl name, e.g. `net.ipv4.tcp_keepalive_time`. */
-  name: string;
-  /** Value. */
-  value: string;
-}
-
-/** Values of the redis-cluster chart. */
-export interface RedisClusterValues {
-  /** Override the chart name part of object names. @default "" */
-  nameOverride: string;
-  /** Override the full object name prefix. @default "" */
-  fullnameOverride: string;
-  /** Labels added to every object. @default {} */
-  commonLabels: MatchLabels;
+/** The keys only the redis-cluster chart has (see RedisClusterValues). */
+export interface RedisClusterOwnValues {
   /** Redis image (official multi-arch `redis`). */
   image: ImageValues;
   /** Cluster shape and slot layout. */
   cluster: ClusterShapeValues;
   /** Password from an existing Secret. */
   auth: AuthValues;
-  /** TLS. */
-  tls: TlsValues;
-  /** Redis memory and configuration. */
-  redis: RedisTuningValues;
-  /** Per-pod data volumes. */
-  persistence: PersistenceValues;
-  /**
-   * Redis container resources. `limits.memory` sizes `maxmemory`.
-   * @default {"requests":{"cpu":"100m","memory":"512Mi"},"limits":{"memory":"512Mi"}}
-   */
-  resources: ResourceValues;
-  /** Scheduling: arch, anti-affinity, tolerations. */
-  scheduling: SchedulingValues;
   /** PodDisruptionBudget. */
   podDisruptionBudget: PdbValues;
   /** Client Service. */
   service: ServiceValues;
-  /** redis_exporter sidecar. */
-  metrics: MetricsValues;
-  /** Scheduled RDB backups (CronJob + backup volume). */
-  backup: BackupValues;
-  /** Seed empty volumes from a backup set. */
-  restore: RestoreValues;
   /** The hook Jobs that create, repair and scale the cluster (bootstrap, scale-in). */
   bootstrap: BootstrapValues;
   /**
@@ -126,13 +80,7 @@ export interface RedisClusterValues {
    * @default 60
    */
   terminationGracePeriodSeconds: Int;
-  /** Extra pod annotations. @default {} */
-  podAnnotations: { [key: string]: string };
-  /** Extra pod labels. @default {} */
-  podLabels: MatchLabels;
-  /**
-   * Namespaced sysctls set through the pod securityContext (only ones the kubelet allows).
-   * @default []
-   */
-  sysctls: Sysctl[];
 }
+
+/** Values of the redis-cluster chart. */
+export type RedisClusterValues = RedisPodValues & RedisClusterOwnValues & ChartNamingValues;

@@ -2,22 +2,8 @@
  * Values of `charts/redis-sentinel`: one Redis master with replicas, watched by a group of
  * Sentinels. Source of truth for the chart's `values.schema.json`, `values.yaml` and README table.
  */
-import type { Int, MatchLabels } from '@redis-gitops/spec';
-import type {
-  AuthValues,
-  BackupValues,
-  ImageValues,
-  MetricsValues,
-  PdbValues,
-  PersistenceValues,
-  RedisTuningValues,
-  RestoreValues,
-  ResourceValues,
-  SchedulingValues,
-  ServiceValues,
-  TlsValues,
-} from './common-values.ts';
-import type { Sysctl } from './redis-cluster-values.ts';
+import type { Int } from '@redis-gitops/spec';
+import type { AuthValues, ChartNamingValues, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServiceValues } from './common-values.ts';
 
 /** Redis replication. */
 export interface ReplicationValues {
@@ -91,14 +77,8 @@ export interface SentinelValues {
   port: Int;
 }
 
-/** Values of the redis-sentinel chart. */
-export interface RedisSentinelValues {
-  /** Override the chart name part of object names. @default "" */
-  nameOverride: string;
-  /** Override the full object name prefix. @default "" */
-  fullnameOverride: string;
-  /** Labels added to every object. @default {} */
-  commonLabels: MatchLabels;
+/** The keys only the redis-sentinel chart has (see RedisSentinelValues). */
+export interface RedisSentinelOwnValues {
   /** Redis image (official multi-arch `redis`; also runs `redis-sentinel`). */
   image: ImageValues;
   /** Master and replicas. */
@@ -113,42 +93,17 @@ export interface RedisSentinelValues {
   announceHostnames: boolean;
   /** Redis password from an existing Secret. */
   auth: AuthValues;
-  /** TLS. */
-  tls: TlsValues;
-  /** Redis memory and configuration. */
-  redis: RedisTuningValues;
-  /** Per-pod data volumes. */
-  persistence: PersistenceValues;
-  /**
-   * Redis container resources. `limits.memory` sizes `maxmemory`.
-   * @default {"requests":{"cpu":"100m","memory":"512Mi"},"limits":{"memory":"512Mi"}}
-   */
-  resources: ResourceValues;
-  /** Scheduling: arch, anti-affinity, tolerations. */
-  scheduling: SchedulingValues;
   /** PodDisruptionBudget for the Redis pods (the Sentinels get their own with the same settings). */
   podDisruptionBudget: PdbValues;
   /** Client Service for Sentinel discovery (port 26379) and a Service for the Redis pods (6379). */
   service: ServiceValues;
-  /** redis_exporter sidecar. */
-  metrics: MetricsValues;
-  /** Scheduled RDB backups (CronJob + backup volume). */
-  backup: BackupValues;
-  /** Seed empty volumes from a backup set. */
-  restore: RestoreValues;
   /**
    * Seconds a pod gets to fail over (master) and flush before it is killed.
    * @minimum 10
    * @default 60
    */
   terminationGracePeriodSeconds: Int;
-  /** Extra pod annotations. @default {} */
-  podAnnotations: { [key: string]: string };
-  /** Extra pod labels. @default {} */
-  podLabels: MatchLabels;
-  /**
-   * Namespaced sysctls set through the pod securityContext (only ones the kubelet allows).
-   * @default []
-   */
-  sysctls: Sysctl[];
 }
+
+/** Values of the redis-sentinel chart. */
+export type RedisSentinelValues = RedisPodValues & RedisSentinelOwnValues & ChartNamingValues;
