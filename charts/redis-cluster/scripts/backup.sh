@@ -23,6 +23,12 @@
 # Any failure exits non-zero BEFORE step 6 and removes its own `.partial` folder: a failed run
 # never deletes or replaces a good set (the CronJob's Job retries, up to its backoffLimit).
 #
+# What every backup run does the same way in both Redis charts (the settings checks, the failure
+# trap, step 1, one `redis-cli --rdb` and its check, writing SHA256SUMS and manifest.json, the
+# rename, step 6) lives once in backup-lib.sh (charts/redis-common/scripts, linked here). This file
+# keeps what is cluster-only: the slot map, one dump per shard, the shard objects and cluster fields
+# of the manifest.
+#
 # Extra environment (see lib.sh for the shared contract: RESOLVE_CMD, REDIS_PASSWORD, REDIS_TLS,
 # TLS_DIR, REDIS_CLI, REDIS_PORT, HEADLESS_SERVICE, STATEFULSET, SHARDS, REPLICAS_PER_SHARD):
 #   BACKUP_DIR           /backup   the backup volume
@@ -40,47 +46,8 @@ SCRIPT_NAME=backup
 set -f  # slot fields like "[93->-<id>]" must never glob
 
 : "${BACKUP_DIR:=/backup}"
-: "${BACKUP_RETENTION:=7}"
 : "${BACKUP_SEEDS:=}"
-: "${BACKUP_DUMP_TIMEOUT:=1800}"
-: "${REDIS_CHECK_RDB=redis-check-rdb}"
-
-PARTIAL=""   # the folder this run writes; removed on failure
-STARTED=$SECONDS
-
-{ is_uint "$BACKUP_RETENTION" && (( BACKUP_RETENTION >= 1 )); } || die "BACKUP_RETENTION='$BACKUP_RETENTION' must be a whole number >= 1 (complete sets to keep)"
-is_uint "$BACKUP_DUMP_TIMEOUT" || die "BACKUP_DUMP_TIMEOUT='$BACKUP_DUMP_TIMEOUT' must be a whole number of seconds"
-
-on_exit() {
-  local rc=$?
-  if (( rc != 0 )) && [[ -n "$PARTIAL" && -d "$PARTIAL" ]]; then
-    rm -rf -- "$PARTIAL"
-    log "removed the incomplete set $(basename "$PARTIAL") (this run failed; existing sets are untouched)"
-  fi
-  (( rc == 0 )) || log "FAILED after $(( SECONDS - STARTED ))s (exit $rc); no set was added and none was deleted"
-}
-trap on_exit EXIT
-trap 'exit 143' TERM INT  # so that on_exit runs when the Job is stopped (activeDeadlineSeconds)
-
-# ---- the backup volume ------------------------------------------------------------------------
-prepare_volume() {
-  [[ -d "$BACKUP_DIR" ]] || die "backup volume $BACKUP_DIR does not exist (is the backup PVC mounted?)"
-  [[ -w "$BACKUP_DIR" ]] || die "backup volume $BACKUP_DIR is not writable by uid $(id -u)"
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>"$BACKUP_DIR/.backup.lock"
-    flock -n 9 || die "another backup holds the lock $BACKUP_DIR/.backup.lock; two dumps never share a volume"
-  else
-    log "no flock on PATH: relying on the CronJob's concurrencyPolicy Forbid alone"
-  fi
-  local - d
-  set +f
-  for d in "$BACKUP_DIR"/*.partial; do
-    [[ -d "$d" ]] || continue
-    rm -rf -- "$d"
-    log "deleted stale $(basename "$d") (left by a run that was killed; it never became a set)"
-  done
-  log "backup volume $BACKUP_DIR: $(df -Pk "$BACKUP_DIR" | awk 'NR == 2 { printf "%d MiB free of %d MiB", $4 / 1024, $2 / 1024 }'); $(complete_sets | wc -l) complete set(s) before this run"
-}
+backup_begin  # BACKUP_RETENTION, BACKUP_DUMP_TIMEOUT, REDIS_CHECK_RDB; the EXIT trap
 
 # ---- the slot map -----------------------------------------------------------------------------
 # read_slot_map : fills M_ID M_ADDR M_HOST M_SLOTS M_IP (masters that own slots, ordered by first
@@ -144,44 +111,15 @@ parse_nodes() {
 
 layout_text() { local i out=""; for i in "${!M_SLOTS[@]}"; do out+="${out:+ | }shard $i: ${M_SLOTS[i]} on ${M_HOST[i]:-${M_IP[i]}}"; done; echo "$out"; }
 
-# ---- dumps ------------------------------------------------------------------------------------
-# dump FILE HOST : `redis-cli --rdb` of HOST into FILE (password via REDISCLI_AUTH); output in FILE.log.
-dump() {
-  local file="$1" host="$2"
-  local -a args=(-h "$host" -p "$REDIS_PORT") envs=()
-  if [[ "$REDIS_TLS" == "yes" ]]; then
-    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  fi
-  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
-  # --foreground keeps timeout (and redis-cli) in this script's process group, so stopping the
-  # script stops the dump too; 9>&- keeps the volume lock out of the child.
-  env "${envs[@]}" timeout --foreground "$BACKUP_DUMP_TIMEOUT" "$REDIS_CLI" --no-auth-warning "${args[@]}" --rdb "$file" > "$file.log" 2>&1 9>&-
-}
-
-# check_rdb FILE : prints why FILE is not a complete RDB, or nothing.
-check_rdb() {
-  local file="$1" magic out
-  [[ -s "$file" ]] || { echo "is empty"; return 0; }
-  magic="$(head -c 5 "$file")"
-  [[ "$magic" == REDIS ]] || { echo "does not start with the RDB magic REDIS"; return 0; }
-  if [[ -n "$REDIS_CHECK_RDB" ]] && command -v "$REDIS_CHECK_RDB" >/dev/null 2>&1; then
-    out="$("$REDIS_CHECK_RDB" "$file" 2>&1)" || { echo "fails $REDIS_CHECK_RDB: $(grep -A1 'RDB ERROR DETECTED' <<<"$out" | tail -n 1 | grep . || tail -n 1 <<<"$out")"; return 0; }
-  fi
-  return 0
-}
-
+# ---- the run ----------------------------------------------------------------------------------
 main() {
   prepare_volume
   read_slot_map || die "no seed gave a whole, settled view of the cluster (see above); nothing was written"
-  local n=${#M_ID[@]} i set created file
+  local n=${#M_ID[@]} i file
   (( n == SHARDS )) || log "note: $n masters own slots, cluster.shards is $SHARDS (a scaling in progress?); backing up the $n that exist"
   log "slot map from $SEED_NAME: $n shard(s): $(layout_text)"
 
-  set="$(date -u '+%Y%m%dT%H%M%SZ')"
-  while [[ -e "$BACKUP_DIR/$set" || -e "$BACKUP_DIR/$set.partial" ]]; do sleep 1; set="$(date -u '+%Y%m%dT%H%M%SZ')"; done
-  created="$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
-  PARTIAL="$BACKUP_DIR/$set.partial"
-  mkdir "$PARTIAL"
+  new_set
 
   local -a version=() keys=() pids=() took=()
   local info t0=$SECONDS
@@ -216,50 +154,20 @@ main() {
     [[ "${before_id[i]}" == "${M_ID[i]}" ]] || log "note: shard $i changed master during the dump (${before_id[i]} -> ${M_ID[i]}, a failover); the dump is the old master's complete snapshot"
   done
 
-  local sha bytes lines=""
+  local lines=""
   for (( i = 0; i < n; i++ )); do
     file="shard-$i.rdb"
     rm -f "$PARTIAL/$file.log"
-    sha="$(sha256sum "$PARTIAL/$file" | awk '{ print $1 }')"
-    bytes="$(stat -c %s "$PARTIAL/$file")"
-    printf '%s  %s\n' "$sha" "$file" >> "$PARTIAL/SHA256SUMS"
-    lines+="${lines:+,$'\n'}    {\"index\": $i, \"nodeId\": $(json_str "${before_id[i]}"), \"address\": $(json_str "${M_ADDR[i]}"), \"host\": $(json_str "${M_HOST[i]}"), \"slots\": $(json_str "${before[i]}"), \"file\": $(json_str "$file"), \"bytes\": $bytes, \"sha256\": $(json_str "$sha"), \"redisVersion\": $(json_str "${version[i]}"), \"keys\": ${keys[i]}}"
+    sum_file "$file"
+    lines+="${lines:+,$'\n'}    {\"index\": $i, \"nodeId\": $(json_str "${before_id[i]}"), \"address\": $(json_str "${M_ADDR[i]}"), \"host\": $(json_str "${M_HOST[i]}"), \"slots\": $(json_str "${before[i]}"), \"file\": $(json_str "$file"), \"bytes\": $FILE_BYTES, \"sha256\": $(json_str "$FILE_SHA"), \"redisVersion\": $(json_str "${version[i]}"), \"keys\": ${keys[i]}}"
   done
-  {
-    printf '{\n'
-    printf '  "format": 1,\n'
-    printf '  "mode": "cluster",\n'
-    printf '  "set": %s,\n' "$(json_str "$set")"
-    printf '  "createdAt": %s,\n' "$(json_str "$created")"
-    printf '  "completedAt": %s,\n' "$(json_str "$(date -u '+%Y-%m-%dT%H:%M:%SZ')")"
-    printf '  "statefulset": %s,\n' "$(json_str "$STATEFULSET")"
-    printf '  "redisVersion": %s,\n' "$(json_str "${version[0]}")"
-    printf '  "slotLayout": %s,\n' "$(json_str "$(IFS=';'; echo "${before[*]}")")"
-    printf '  "shards": [\n%s\n  ]\n' "$lines"
-    printf '}\n'
-  } > "$PARTIAL/manifest.json.tmp"
-  mv "$PARTIAL/manifest.json.tmp" "$PARTIAL/manifest.json"
-  sync -f "$PARTIAL/manifest.json" 2>/dev/null || sync
-  mv "$PARTIAL" "$BACKUP_DIR/$set"
-  PARTIAL=""
-  log "set $set complete: $n shard(s), $(du -sk "$BACKUP_DIR/$set" | awk '{ print $1 }') KiB, dumps took ${took[*]/%/s} (all at once), $(( SECONDS - STARTED ))s in total"
+  finish_set cluster "$lines" \
+    statefulset "$(json_str "$STATEFULSET")" \
+    redisVersion "$(json_str "${version[0]}")" \
+    slotLayout "$(json_str "$(IFS=';'; echo "${before[*]}")")"
+  log "set $SET_NAME complete: $n shard(s), $(du -sk "$BACKUP_DIR/$SET_NAME" | awk '{ print $1 }') KiB, dumps took ${took[*]/%/s} (all at once), $(( SECONDS - STARTED ))s in total"
 
   prune
-}
-
-prune() {
-  local -a sets=()
-  mapfile -t sets < <(complete_sets)
-  local count=${#sets[@]} i
-  if (( count <= BACKUP_RETENTION )); then
-    log "retention: $count complete set(s), keeping up to $BACKUP_RETENTION; nothing to prune"
-    return 0
-  fi
-  for (( i = 0; i < count - BACKUP_RETENTION; i++ )); do
-    rm -rf -- "${BACKUP_DIR:?}/${sets[i]}"
-    log "retention: deleted set ${sets[i]} (older than the newest $BACKUP_RETENTION)"
-  done
-  log "retention: kept ${sets[*]: -BACKUP_RETENTION}"
 }
 
 main "$@"

@@ -154,8 +154,8 @@ field() { awk -F: -v k="$2" '$1 == k { sub(/^[^:]*:/, ""); print; exit }' <<<"$1
 # ---- slot layout ----------------------------------------------------------------------------
 # even_layout N : the even split of the 16384 slots over N shards, one "first-last" line per shard
 # in shard order; the split of redis-cli --cluster create: shard s ends at round((s+1)*16384/N) - 1.
-# The one shell copy: bootstrap.sh and backup-lib.sh use it, and tests/slot-split.test.ts holds it
-# equal to evenSlotSplit() of the spec package.
+# The one shell copy: bootstrap.sh and cluster_layout (restore.sh) use it, and
+# tests/slot-split.test.ts holds it equal to evenSlotSplit() of the spec package.
 even_layout() {
   local n="$1" s first=0 last
   for (( s = 0; s < n; s++ )); do
@@ -164,6 +164,33 @@ even_layout() {
     printf '%s-%s\n' "$first" "$last"
     first=$(( last + 1 ))
   done
+}
+
+# normalize_ranges FIELD... : slot fields "0-5460 5461" or "0-100,200" -> "0-5461" / "0-100,200-200":
+# ranges a-b, sorted, contiguous ones merged, joined by ",". The one form backup.sh (the slot map
+# it records) and restore.sh (the layout it checks a set against) compare.
+normalize_ranges() {
+  local arg f
+  for arg in "$@"; do
+    for f in ${arg//,/ }; do
+      if [[ "$f" == *-* ]]; then printf '%s %s\n' "$(( 10#${f%-*} ))" "$(( 10#${f#*-} ))"; else printf '%s %s\n' "$(( 10#$f ))" "$(( 10#$f ))"; fi
+    done
+  done | sort -n -k1,1 | awk '
+    NR == 1 { a = $1; b = $2; next }
+    $1 == b + 1 { b = $2; next }
+    { out = out (out ? "," : "") a "-" b; a = $1; b = $2 }
+    END { if (NR) { out = out (out ? "," : "") a "-" b }; print out }'
+}
+
+# cluster_layout : the layout the bootstrap gives this release, one normalized entry per shard in
+# shard order: SLOTS (cluster.slots joined by ";", validated by the chart at render time) or the
+# even split over SHARDS.
+cluster_layout() {
+  local entry
+  local -a entries=()
+  if [[ -z "$SLOTS" ]]; then even_layout "$SHARDS"; return; fi
+  IFS=';' read -ra entries <<<"$SLOTS"
+  for entry in "${entries[@]}"; do normalize_ranges "${entry// /}"; done
 }
 
 # ---- names and addresses -----------------------------------------------------------------

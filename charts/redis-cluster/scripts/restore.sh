@@ -25,6 +25,11 @@
 #      slots that hold keys ("I have keys for unassigned slot"); the bootstrap assigns the rest of
 #      the shard's range and builds the cluster.
 #
+# What a restore does the same way in both Redis charts (step 1, opening the set in step 3, the
+# file checks, staged copy, placement and marker of step 5) lives once in backup-lib.sh and
+# data-lib.sh (charts/redis-common/scripts, linked here). This file keeps what is cluster-only: the
+# formed-cluster check, the slot layout, which pod gets which shard.
+#
 # Extra environment (see lib.sh for the shared contract: DATA_DIR, CONF_DIR, POD_NAME, SHARDS,
 # REPLICAS_PER_SHARD, HEADLESS_SERVICE, STATEFULSET, RESOLVE_CMD, REDIS_PASSWORD, REDIS_TLS):
 #   RESTORE_SET           ""        the set to restore (restore.fromSet); empty: nothing to do
@@ -35,40 +40,16 @@ set -euo pipefail
 SCRIPT_NAME=restore
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=data-lib.sh
+. "$(dirname "$0")/data-lib.sh"
 # shellcheck source-path=SCRIPTDIR source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
-set -f
+set -f  # slot lists are split unquoted (normalize_ranges), never globbed
 
 : "${RESTORE_SET:=}"
 : "${BACKUP_DIR:=/backup}"
 : "${SLOTS:=}"
 : "${RESTORE_PEER_TIMEOUT:=2}"
-
-# conf_value KEY DEFAULT : the last value of KEY in the base redis.conf (unquoted), else DEFAULT.
-conf_value() {
-  local v=""
-  [[ -r "$CONF_DIR/redis.conf" ]] && v="$(awk -v k="$1" 'tolower($1) == k { $1 = ""; v = $0 } END { print v }' "$CONF_DIR/redis.conf")"
-  v="${v#"${v%%[![:space:]]*}"}"; v="${v%"${v##*[![:space:]]}"}"; v="${v#\"}"; v="${v%\"}"
-  printf '%s\n' "${v:-$2}"
-}
-
-APPENDONLY="$(conf_value appendonly no)"
-AOF_DIR="$(conf_value appenddirname appendonlydir)"
-AOF_NAME="$(conf_value appendfilename appendonly.aof)"
-DB_FILE="$(conf_value dbfilename dump.rdb)"
-MARKER="$DATA_DIR/restored-from"
-STAGE="$DATA_DIR/.restore-staging"
-
-# existing_data : what on the volume is data (nothing when the volume is empty).
-existing_data() {
-  local found=()
-  [[ -e "$DATA_DIR/nodes.conf" ]] && found+=("nodes.conf")
-  [[ -e "$DATA_DIR/$DB_FILE" ]] && found+=("$DB_FILE")
-  [[ -d "$DATA_DIR/$AOF_DIR" ]] && [[ -n "$(ls -A "$DATA_DIR/$AOF_DIR" 2>/dev/null)" ]] && found+=("$AOF_DIR/")
-  [[ -e "$DATA_DIR/appendonly.aof" ]] && found+=("appendonly.aof")
-  [[ -e "$MARKER" ]] && found+=("restored-from ($(head -n 1 "$MARKER"))")
-  printf '%s\n' "${found[*]}"
-}
 
 # formed_cluster_peer : "<name> (<ip>): N nodes, M slots" of a peer in a formed cluster, or fails.
 formed_cluster_peer() {
@@ -90,43 +71,26 @@ formed_cluster_peer() {
 cluster_slots_value() { awk 'NF { printf "%s\"%s\"", (n++ ? "," : "["), $1 } END { print "]" }'; }
 
 main() {
-  [[ -n "$RESTORE_SET" ]] || { log "RESTORE_SET is empty: nothing to restore"; exit 0; }
-  [[ "$RESTORE_SET" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ && "$RESTORE_SET" != *..* ]] || die "restore.fromSet '$RESTORE_SET' is not a set name (a folder name on the backup volume, e.g. 20261125T021700Z)"
+  restore_begin
   local ordinal="${POD_NAME##*-}"
   is_uint "$ordinal" || die "POD_NAME '$POD_NAME' does not end in a StatefulSet ordinal"
   ordinal=$(( 10#$ordinal ))
   local group shard
   group="$(group_size)"; shard=$(( ordinal / group ))
 
-  local data
-  data="$(existing_data)"
-  if [[ -n "$data" ]]; then
-    log "the data volume already holds data ($data): never overwritten; not restoring set $RESTORE_SET"
-    exit 0
-  fi
+  keep_existing_data nodes.conf
   local peer
   if peer="$(formed_cluster_peer)"; then
     log "this volume is empty but peer $peer is in a formed cluster: the pod lost its volume, the deployment is not new; not restoring set $RESTORE_SET (it joins the cluster as a new node). Remove restore.fromSet once a restore is done"
     exit 0
   fi
 
-  local dir="$BACKUP_DIR/$RESTORE_SET" manifest
-  manifest="$dir/manifest.json"
-  if [[ ! -s "$manifest" ]]; then
-    local sets
-    sets="$(complete_sets | tail -n 10 | paste -sd ' ' -)"
-    [[ -d "$dir.partial" ]] && die "set $RESTORE_SET is incomplete ($RESTORE_SET.partial: a backup that did not finish); choose a complete set: ${sets:-none on $BACKUP_DIR}"
-    [[ -d "$dir" ]] && die "set $RESTORE_SET has no manifest.json: not a complete backup set; complete sets: ${sets:-none on $BACKUP_DIR}"
-    die "no backup set $RESTORE_SET on $BACKUP_DIR; the newest complete sets: ${sets:-none}"
-  fi
-  local mode
-  mode="$(manifest_field "$manifest" mode)"
-  [[ "$mode" == cluster ]] || die "set $RESTORE_SET is a backup of a ${mode:-unknown}-mode deployment, not of a Redis Cluster: restore it with the chart it came from"
+  open_set cluster "a Redis Cluster"
 
   # The set's layout against this release's layout.
   local -a set_slots=() set_rows=() ours=()
   local row
-  while read -r row; do set_rows+=("$row"); set_slots+=("${row%% *}"); done < <(manifest_shards "$manifest")
+  while read -r row; do set_rows+=("$row"); set_slots+=("${row%% *}"); done < <(manifest_shards "$SET_MANIFEST" slots file bytes sha256 nodeId address)
   mapfile -t ours < <(cluster_layout)
   local needs
   needs="cluster.shards=${#set_slots[@]} and cluster.slots=$(printf '%s\n' "${set_slots[@]}" | cluster_slots_value)"
@@ -157,35 +121,9 @@ main() {
     read -r slots file bytes sha node addr <<<"$row"
     [[ "$slots" == "${ours[shard]}" ]] && break
   done
-  [[ "$file" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "manifest.json of set $RESTORE_SET names the file '$file' for shard $shard: not a plain file name"
-  local src="$dir/$file"
-  [[ -s "$src" ]] || die "set $RESTORE_SET: $file (shard $shard, slots $slots) is missing or empty"
-  local have
-  have="$(stat -c %s "$src")"
-  [[ "$have" == "$bytes" ]] || die "set $RESTORE_SET: $file has $have bytes, the manifest says $bytes: the set is damaged"
+  check_set_file "$file" "$bytes" "for shard $shard" "shard $shard, slots $slots"
   log "pod $POD_NAME is the first master of shard $shard (slots $slots): seeding it from set $RESTORE_SET, $file ($bytes bytes, taken from node $node at $addr)"
-
-  rm -rf -- "$STAGE"
-  mkdir -p "$STAGE"
-  local t0=$SECONDS got
-  cp "$src" "$STAGE/restore.rdb"
-  got="$(sha256sum "$STAGE/restore.rdb" | awk '{ print $1 }')"
-  [[ "$got" == "$sha" ]] || die "sha256 of the copy of $file is $got, the manifest says $sha: the set (or the copy) is damaged; nothing was restored"
-  if [[ "$APPENDONLY" == yes ]]; then
-    mkdir "$STAGE/$AOF_DIR"
-    mv "$STAGE/restore.rdb" "$STAGE/$AOF_DIR/$AOF_NAME.1.base.rdb"
-    printf 'file %s.1.base.rdb seq 1 type b\n' "$AOF_NAME" > "$STAGE/$AOF_DIR/$AOF_NAME.manifest"
-    sync
-    mv "$STAGE/$AOF_DIR" "$DATA_DIR/$AOF_DIR"
-    log "appendonly yes: the RDB is the AOF base $AOF_DIR/$AOF_NAME.1.base.rdb (with an AOF manifest); redis loads it at start"
-  else
-    sync
-    mv "$STAGE/restore.rdb" "$DATA_DIR/$DB_FILE"
-    log "appendonly no: the RDB is $DB_FILE; redis loads it at start"
-  fi
-  printf '%s shard %s slots %s file %s sha256 %s restored %s\n' "$RESTORE_SET" "$shard" "$slots" "$file" "$sha" "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" > "$MARKER"
-  rm -rf -- "$STAGE"
-  log "done in $(( SECONDS - t0 ))s: shard $shard seeded from set $RESTORE_SET (sha256 verified)"
+  seed_rdb "$file" "$sha" "shard $shard" "shard $shard slots $slots"
 }
 
 main "$@"

@@ -41,6 +41,8 @@ set -euo pipefail
 SCRIPT_NAME="start-node"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=data-lib.sh
+. "$(dirname "$0")/data-lib.sh"  # dataset_kind
 
 : "${BIND_ADDRESS:=* -::*}"
 : "${BIND_SOURCE_ADDR:=}"
@@ -261,21 +263,7 @@ has_dataset() {
   return 1
 }
 
-# dataset_kind : what redis-server would load, and how current it is:
-#   aof   the append-only file (appendonly yes): every write this node applied before it died
-#         (redis writes the AOF before it replies, so a killed process loses nothing acknowledged);
-#   rdb   only an RDB: a snapshot from the past (a save, or the copy a REPLICA keeps of its last full
-#         sync), which a replica that stayed connected has outrun;
-#   none  nothing.
-dataset_kind() {
-  if grep -qiE '^[[:space:]]*appendonly[[:space:]]+"?yes' "$CONF_DIR/redis.conf" 2>/dev/null && compgen -G "$DATA_DIR/appendonlydir/*.manifest" >/dev/null; then
-    echo aof
-  elif [[ -s "$DATA_DIR/dump.rdb" ]]; then
-    echo rdb
-  else
-    echo none
-  fi
-}
+# dataset_kind (data-lib.sh) : aof, rdb or none: what redis-server would load, and how current it is.
 
 # rdb_offset : the replication offset recorded in dump.rdb (a full sync's RDB carries it), or 0.
 rdb_offset() {

@@ -45,6 +45,8 @@ set -euo pipefail
 SCRIPT_NAME="start-redis"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=data-lib.sh
+. "$(dirname "$0")/data-lib.sh"  # dataset_kind
 
 : "${BIND_ADDRESS:=* -::*}"
 : "${BIND_SOURCE_ADDR:=}"
@@ -96,17 +98,8 @@ peer_with_data() {
   return 1
 }
 
-# dataset_kind : aof (the append-only file: every write this pod applied before it died), rdb (only
-# an RDB snapshot, possibly older than what a replica holds) or none.
-dataset_kind() {
-  if grep -qiE '^[[:space:]]*appendonly[[:space:]]+"?yes' "$CONF_DIR/redis.conf" 2>/dev/null && compgen -G "$DATA_DIR/appendonlydir/*.manifest" >/dev/null; then
-    echo aof
-  elif [[ -s "$DATA_DIR/dump.rdb" ]]; then
-    echo rdb
-  else
-    echo none
-  fi
-}
+# dataset_kind (data-lib.sh) : aof (the append-only file: every write this pod applied before it
+# died), rdb (only an RDB snapshot, possibly older than what a replica holds) or none.
 
 # sentinels_know_replicas : a reachable Sentinel lists at least one replica of the master set, i.e.
 # it has someone to promote.
