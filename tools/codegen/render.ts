@@ -140,8 +140,11 @@ function constraints(s: JsonSchema): string {
   if (s.minimum !== undefined) c.push(`>= ${s.minimum}`);
   if (s.maximum !== undefined) c.push(`<= ${s.maximum}`);
   if (s.minItems !== undefined) c.push(`at least ${s.minItems} item(s)`);
-  const pattern = s.pattern ?? s.items?.pattern;
-  if (pattern) c.push(`pattern \`${pattern}\``);
+  const node = s.pattern ? s : s.items?.pattern ? s.items : undefined;
+  if (node) {
+    const examples = Array.isArray(node.examples) ? node.examples.map((e) => `\`${String(e)}\``).join(', ') : '';
+    c.push(`${examples ? `e.g. ${examples}; ` : ''}pattern \`${node.pattern}\``);
+  }
   return c.join(', ');
 }
 
@@ -166,6 +169,22 @@ export function renderSpecDoc(schema: JsonSchema): string {
     '',
     'Each environment lives in `environments/<name>/environment.yaml`. Unknown fields are errors.',
     'Fields whose default says "from the cluster profile" take it from `profile` of the target cluster in `environments/clusters.yaml`.',
+    '',
+    '## File format',
+    '',
+    'The file must be named exactly `environment.yaml`: an `environment.yml` (or other spelling) in an environment folder is an error, not silently ignored.',
+    'It must be UTF-8: the first byte that is not is reported with its line and column. A UTF-8 byte-order mark is accepted and dropped,',
+    'and Windows (CRLF) line endings are accepted and read as LF, so positions in messages are the same either way.',
+    'YAML indents with spaces only: a tab in the indentation is reported once, at the tab, without the errors that follow from it.',
+    'Strings that YAML would read as a number or boolean (`version: 7.4`) must be quoted (`version: "7.4.2"`).',
+    '',
+    '## Quantities',
+    '',
+    'Memory and volume sizes take binary units (`512Mi`, `2Gi`). `512m` (milli: 0.512 bytes), decimal units (`2G` is 2,000,000,000 bytes, not 2Gi)',
+    'and sizes below 1Mi are refused; to mean decimal bytes, write the number of bytes out. CPU takes cores (`1`, `0.5`) or millicores (`250m`).',
+    'A request above its limit is refused, also when one of the two comes from the cluster profile.',
+    '',
+    '## Fields',
     '',
     '| Field | Type | Required | Default | Description | Constraints |',
     '|-------|------|----------|---------|-------------|-------------|',

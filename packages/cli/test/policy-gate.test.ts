@@ -134,7 +134,7 @@ describe('the same mistakes in the spec', () => {
       const r = await fx.run('validate', '--env', 'prod-x86');
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/spec\.auth\.password: unknown field "password" — passwords never go in git/);
-      expect(r.stderr).toMatch(/spec\.redis\.version: must match .* \(got "latest"\)/);
+      expect(r.stderr).toMatch(/spec\.redis\.version: must look like "[^"]+".* \(got "latest"\)/);
     } finally {
       undo();
     }

@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
-import { quantityValue } from '@redis-gitops/quantity';
 import { resolveEnvironment, type ResolvedEnvironment } from './resolve.ts';
+import { checkQuantityFields, checkRequestsWithinLimits } from './quantities.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { checkSlotLayout } from './slots.ts';
 import type { ClusterList, RedisEnvironment } from './types.ts';
@@ -78,11 +78,7 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
   if (s.tls?.enabled && !s.tls.existingSecret) {
     add(['spec', 'tls'], 'enabled without existingSecret', 'name a Secret holding tls.crt, tls.key and ca.crt in spec.tls.existingSecret');
   }
-  const req = s.resources?.requests?.memory;
-  const lim = s.resources?.limits?.memory;
-  if (req && lim && (quantityValue(req) ?? 0) > (quantityValue(lim) ?? Infinity)) {
-    add(['spec', 'resources', 'requests', 'memory'], `must be <= limits.memory ${lim} (got ${req})`, 'Kubernetes rejects a request larger than its limit');
-  }
+  out.push(...checkRequestsWithinLimits(env, src, clusters));
   return out;
 }
 
@@ -94,7 +90,9 @@ export function parseEnvironment(text: string, file: string, clusters: ClusterLi
   const { source, diagnostics } = parseYamlSource(text, file);
   if (!source) throw new InputError(diagnostics);
   const schemaProblems = checkAgainstSchema(environmentSchema, source.value, source);
-  if (schemaProblems.length) throw new InputError(schemaProblems);
+  // Quantity traps (512m, 2G, < 1Mi) are checked beside the schema, so both are reported at once.
+  const quantityProblems = checkQuantityFields(source, new Set(schemaProblems.map((d) => d.path)));
+  if (schemaProblems.length || quantityProblems.length) throw new InputError([...schemaProblems, ...quantityProblems]);
   const spec = source.value as RedisEnvironment;
   const m = /(?:^|\/)environments\/([^/]+)\/environment\.ya?ml$/.exec(file);
   const problems = semanticChecks(spec, source, clusters, m?.[1]);

@@ -1,8 +1,11 @@
 export type * from './types.ts';
+export * from './decode.ts';
 export * from './yaml-source.ts';
 export * from './schema-check.ts';
 export * from './slots.ts';
+export * from './quantities.ts';
 export * from './profiles.ts';
 export * from './resolve.ts';
 export * from './clusters.ts';
 export * from './environment.ts';
+export * from './tier-safety.ts';

@@ -9,6 +9,9 @@ import { formatPath, type PathSegment, type Position } from './yaml-source.ts';
 interface SchemaNode {
   description?: string;
   properties?: Record<string, SchemaNode>;
+  pattern?: string;
+  examples?: unknown;
+  default?: unknown;
   [key: string]: unknown;
 }
 
@@ -45,9 +48,64 @@ export interface Locator {
   readonly file: string;
   positionOf(path: readonly PathSegment[]): Position;
   keyPositionOf(path: readonly PathSegment[]): Position;
+  /**
+   * The scalar at `path` as written in the file. Only a locator for the YAML the value was read
+   * from has it; with it, type errors explain how YAML read the text (`7.4` is a number).
+   */
+  sourceTextOf?(path: readonly PathSegment[]): string | undefined;
 }
 
-function describe(e: ErrorObject, where: readonly PathSegment[]): { path: PathSegment[]; message: string; hint?: string; atKey: boolean } {
+/** The string `examples` of a schema node (from `@examples` in types.ts). */
+function examplesOf(node: SchemaNode): string[] {
+  return Array.isArray(node.examples) ? node.examples.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** `"a"`, `"a" or "b"`, `"a", "b" or "c"`. */
+function orList(values: readonly string[]): string {
+  const quoted = values.map((v) => JSON.stringify(v));
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '');
+}
+
+/**
+ * The string to suggest for a field that YAML read as a number or boolean: an example that starts
+ * with what was written (`7.4` -> "7.4.2"), else what was written when it is valid, else the first example.
+ */
+function suggestString(node: SchemaNode, written: string): string {
+  const examples = examplesOf(node);
+  const longer = examples.find((x) => x.startsWith(written));
+  if (longer !== undefined) return longer;
+  if (!node.pattern || new RegExp(node.pattern, 'u').test(written)) return written;
+  return examples[0] ?? written;
+}
+
+/** A type error, explained in terms of how YAML read the text when the file's text is known. */
+function typeMismatch(expected: string, got: unknown, written: string | undefined, node: SchemaNode): { message: string; hint?: string } {
+  const plain = { message: `must be ${expected} (got ${show(got)})`, hint: node.description };
+  if (written === undefined) return plain;
+  if (expected === 'string' && (typeof got === 'number' || typeof got === 'boolean')) {
+    const kind = typeof got;
+    const reads = written === String(got) ? `YAML reads ${written} as a ${kind}` : `YAML reads ${written} as the ${kind} ${String(got)}`;
+    return { message: `must be a string (got the ${kind} ${String(got)}): ${reads}`, hint: `write ${JSON.stringify(suggestString(node, written))} in quotes` };
+  }
+  if (got === null) {
+    const example = examplesOf(node)[0] ?? (typeof node.default === 'string' ? node.default : undefined);
+    const what = written ? `YAML reads ${written} as nothing (null)` : 'the value is empty';
+    return {
+      message: `must be ${expected === 'string' ? 'a string' : expected} (got nothing): ${what}`,
+      hint: example !== undefined ? `give it a value, e.g. ${JSON.stringify(example)}, or remove the line` : 'give it a value, or remove the line',
+    };
+  }
+  if (typeof got === 'string' && (expected === 'integer' || expected === 'number') && got.trim() !== '' && Number.isFinite(Number(got))) {
+    return { ...plain, hint: `write ${got.trim()} without quotes: quoted, YAML reads it as a string` };
+  }
+  if (typeof got === 'string' && expected === 'boolean') {
+    const b = /^(true|yes|on|y)$/i.test(got) ? 'true' : /^(false|no|off|n)$/i.test(got) ? 'false' : undefined;
+    if (b) return { ...plain, hint: `write ${b} without quotes: YAML reads only true and false (unquoted) as booleans` };
+  }
+  return plain;
+}
+
+function describe(e: ErrorObject, where: readonly PathSegment[], locator: Locator): { path: PathSegment[]; message: string; hint?: string; atKey: boolean } {
   const parent = (e.parentSchema ?? {}) as SchemaNode;
   const got = e.data;
   const p = e.params as Record<string, unknown>;
@@ -67,8 +125,10 @@ function describe(e: ErrorObject, where: readonly PathSegment[]): { path: PathSe
       }
       return { path: [...where, name], message: `unknown field "${name}"`, hint, atKey: true };
     }
-    case 'type':
-      return { path: [...where], message: `must be ${String(p.type)} (got ${show(got)})`, hint: parent.description, atKey: false };
+    case 'type': {
+      const { message, hint } = typeMismatch(String(p.type), got, locator.sourceTextOf?.(where), parent);
+      return { path: [...where], message, hint, atKey: false };
+    }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -86,8 +146,13 @@ function describe(e: ErrorObject, where: readonly PathSegment[]): { path: PathSe
     }
     case 'const':
       return { path: [...where], message: `must be ${show(p.allowedValue)} (got ${show(got)})`, hint: parent.description, atKey: false };
-    case 'pattern':
-      return { path: [...where], message: `must match ${String(p.pattern)} (got ${show(got)})`, hint: parent.description, atKey: false };
+    case 'pattern': {
+      // Show valid values, never the regex. Every pattern in the spec schemas has @examples (a
+      // test checks); a chart schema without them falls back to the pattern.
+      const examples = examplesOf(parent);
+      const expected = examples.length ? `look like ${orList(examples)}` : `match ${String(p.pattern)}`;
+      return { path: [...where], message: `must ${expected} (got ${show(got)})`, hint: parent.description, atKey: false };
+    }
     case 'minItems':
     case 'maxItems':
       return { path: [...where], message: `must have ${e.keyword === 'minItems' ? 'at least' : 'at most'} ${String(p.limit)} item(s)`, hint: parent.description, atKey: false };
@@ -104,7 +169,7 @@ export function checkAgainstSchema(schema: object, value: unknown, locator: Loca
   const out: Diagnostic[] = [];
   for (const e of validate.errors ?? []) {
     if (e.keyword === 'if') continue;
-    const d = describe(e, pointerToPath(e.instancePath));
+    const d = describe(e, pointerToPath(e.instancePath), locator);
     const pos = d.atKey ? locator.keyPositionOf(d.path) : locator.positionOf(d.path);
     const diag: Diagnostic = { file: locator.file, line: pos.line, col: pos.col, path: formatPath(d.path), message: d.message, ...(d.hint ? { hint: d.hint } : {}) };
     const key = `${diag.path}|${diag.message}`;

@@ -6,12 +6,28 @@
  * `packages/spec/schema/environment.schema.json`, which ajv enforces and the
  * docs are generated from. Defaults are applied by `resolveEnvironment()` in
  * `resolve.ts`; a test checks that every `@default` here matches it.
+ *
+ * Every `@pattern` needs `@examples` (on the type, or on the field when the type is shared with
+ * the chart values types): error messages show the examples, never the regex (a test checks).
  */
 
 /** A Kubernetes resource quantity such as `250m`, `512Mi` or `2Gi`.
  * @pattern ^([0-9]+(\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$
  */
 export type Quantity = string;
+
+/**
+ * An amount of bytes (memory or volume size) in binary units: `512Mi`, `2Gi`. The schema accepts any
+ * quantity; the spec checks refuse the traps (`512m` is milli-bytes, `2G` is decimal, below 1Mi).
+ * @examples ["512Mi", "2Gi"]
+ */
+export type ByteQuantity = Quantity;
+
+/**
+ * CPU in cores (`1`, `0.5`) or millicores (`250m`).
+ * @examples ["250m", "1"]
+ */
+export type CpuQuantity = Quantity;
 
 /** A whole number.
  * @asType integer
@@ -24,6 +40,7 @@ export type Int = number;
 export type DnsLabel = string;
 
 /** A five-field cron schedule, e.g. `0 2 * * *`.
+ * @examples ["17 2 * * *", "0 3 * * 0"]
  * @pattern ^\s*(\S+\s+){4}\S+\s*$
  */
 export type CronSchedule = string;
@@ -40,9 +57,9 @@ export type TopologyMode = 'cluster' | 'sentinel';
 /** A CPU and memory pair. */
 export interface ResourceAmounts {
   /** CPU, e.g. `250m`. */
-  readonly cpu?: Quantity;
+  readonly cpu?: CpuQuantity;
   /** Memory, e.g. `1Gi`. */
-  readonly memory?: Quantity;
+  readonly memory?: ByteQuantity;
 }
 
 /** Container resources for the Redis server. Omitted amounts come from the cluster's profile. */
@@ -80,7 +97,7 @@ export interface Topology {
    * Omit for an even split.
    * @minItems 1
    */
-  readonly slots?: SlotRanges[];
+  readonly slots?: ShardSlotRanges[];
   /** Sentinel settings (sentinel mode only). */
   readonly sentinel?: SentinelSettings;
 }
@@ -89,6 +106,11 @@ export interface Topology {
  * @pattern ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$
  */
 export type SlotRanges = string;
+
+/** Comma-separated slot ranges owned by one shard, e.g. `0-5000` or `0-99,200-5000`.
+ * @examples ["0-5460", "0-99,200-5000"]
+ */
+export type ShardSlotRanges = SlotRanges;
 
 /** Sentinel quorum settings. */
 export interface SentinelSettings {
@@ -118,6 +140,7 @@ export interface RedisSettings {
   /**
    * Redis version: the image tag. Must be an exact version, never `latest`.
    * @pattern ^[0-9]+\.[0-9]+\.[0-9]+([-.][A-Za-z0-9.]+)?$
+   * @examples ["7.4.2", "7.2.7"]
    * @default "7.4.2"
    */
   readonly version?: string;
@@ -129,6 +152,7 @@ export interface RedisSettings {
   /**
    * Image digest (`sha256:...`). When set, the image is pulled by digest.
    * @pattern ^sha256:[a-f0-9]{64}$
+   * @examples ["sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
    */
   readonly digest?: string;
   /**
@@ -166,10 +190,11 @@ export interface Persistence {
    * RDB snapshot schedule in `redis.conf` `save` syntax (`"<seconds> <changes> ..."`); empty disables RDB snapshots.
    * Default: from the cluster profile (rarer on SD-card profiles).
    * @pattern ^([0-9]+ [0-9]+( [0-9]+ [0-9]+)*)?$
+   * @examples ["3600 1 300 100", "900 1"]
    */
   readonly rdbSave?: string;
   /** Volume size per pod. Default: from the cluster profile. */
-  readonly size?: Quantity;
+  readonly size?: ByteQuantity;
   /** StorageClass name; omit for the cluster default. */
   readonly storageClass?: string;
 }
@@ -191,7 +216,7 @@ export interface Backup {
    */
   readonly retention?: Int;
   /** Backup volume size. Default: memory limit x shards x (retention + 1): every kept set plus the one being written. */
-  readonly size?: Quantity;
+  readonly size?: ByteQuantity;
   /** StorageClass of the backup volume; omit for the cluster default. */
   readonly storageClass?: string;
 }
@@ -220,6 +245,7 @@ export interface Monitoring {
   readonly dashboards?: boolean;
   /**
    * Namespace where Prometheus runs; only it may scrape port 9121.
+   * @examples ["monitoring"]
    * @default "monitoring"
    */
   readonly namespace?: DnsLabel;
@@ -227,7 +253,10 @@ export interface Monitoring {
 
 /** One kind of client allowed to reach Redis on 6379 (and Sentinel on 26379). */
 export interface AllowedClient {
-  /** Clients in this namespace (by name). Omit to mean the environment's own namespace. */
+  /**
+   * Clients in this namespace (by name). Omit to mean the environment's own namespace.
+   * @examples ["apps-prod"]
+   */
   readonly namespace?: DnsLabel;
   /** Clients in namespaces carrying these labels. */
   readonly namespaceSelector?: MatchLabels;
@@ -246,7 +275,10 @@ export interface Network {
 
 /** Authentication. Passwords never appear in git: only a reference to a Secret. */
 export interface Auth {
-  /** Name of an existing Secret in the namespace that holds the Redis password. */
+  /**
+   * Name of an existing Secret in the namespace that holds the Redis password.
+   * @examples ["redis-auth"]
+   */
   readonly existingSecret: DnsLabel;
   /**
    * Key of the password inside the Secret.
@@ -262,7 +294,10 @@ export interface Tls {
    * @default false
    */
   readonly enabled?: boolean;
-  /** Secret of type kubernetes.io/tls with `tls.crt`, `tls.key` and `ca.crt`. */
+  /**
+   * Secret of type kubernetes.io/tls with `tls.crt`, `tls.key` and `ca.crt`.
+   * @examples ["redis-tls"]
+   */
   readonly existingSecret?: DnsLabel;
 }
 
@@ -270,7 +305,10 @@ export interface Tls {
 export interface EnvironmentSpec {
   /** Target cluster, by name from `environments/clusters.yaml`. It fixes the arch and resource profile. */
   readonly cluster: string;
-  /** Namespace that holds the Redis objects. */
+  /**
+   * Namespace that holds the Redis objects.
+   * @examples ["redis-prod"]
+   */
   readonly namespace: DnsLabel;
   /** Tier: `production` gets every policy as Deny. */
   readonly tier: Tier;
@@ -299,6 +337,7 @@ export interface EnvironmentMetadata {
   /**
    * Environment name. Must equal the folder name under `environments/`.
    * @pattern ^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$
+   * @examples ["prod-x86", "dev-arm"]
    */
   readonly name: string;
   /** Free-form labels copied onto generated Argo CD objects. */
@@ -328,6 +367,7 @@ export interface ClusterEntry {
   /**
    * Cluster name, referenced by `spec.cluster`.
    * @pattern ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$
+   * @examples ["x86-prod"]
    */
   readonly name: string;
   /** Argo CD destination server URL, e.g. `https://prod-x86.example.internal:6443`. */
@@ -353,6 +393,7 @@ export interface DeliverySettings {
   readonly chartRepo: string;
   /**
    * Namespace Argo CD runs in.
+   * @examples ["argocd"]
    * @default "argocd"
    */
   readonly argocdNamespace?: DnsLabel;

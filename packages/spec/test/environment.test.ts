@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from '@redis-gitops/diagnostics';
-import { FILE, parse, problems, ROOT, VALID } from './helpers.ts';
+import { FILE, parse, positionIn, problems, ROOT, VALID } from './helpers.ts';
 
 describe('parseEnvironment: the example environments', () => {
   const names = readdirSync(path.join(ROOT, 'environments'), { withFileTypes: true })
@@ -32,10 +32,11 @@ describe('parseEnvironment: bad input gets file:line:col, path, expectation and 
     expect(d!.file).toBe(FILE);
   });
 
-  it('reports a duplicate key as invalid YAML', () => {
-    const [d] = problems(VALID.replace('  tier: dev', '  tier: dev\n  tier: production'));
-    expect(d!.message).toMatch(/invalid YAML/);
-    expect(d!.line).toBe(9);
+  it('reports a duplicate key by name, with the line of the first one', () => {
+    const text = VALID.replace('  tier: dev', '  tier: dev\n  tier: production');
+    const [d, ...rest] = problems(text);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ ...positionIn(text, 'tier: production'), path: 'spec.tier', message: `duplicate key "tier" (also on line ${positionIn(text, 'tier: dev').line})` });
   });
 
   it('reports a wrong type with what was found', () => {

@@ -37,3 +37,11 @@ export function problems(text: string, file = FILE): Diagnostic[] {
   }
   throw new Error('expected the spec to be rejected, but it parsed');
 }
+
+/** 1-based line and column of the first occurrence of `marker` in `text` (plus `offset` characters). */
+export function positionIn(text: string, marker: string, offset = 0): { line: number; col: number } {
+  const i = text.indexOf(marker);
+  if (i < 0) throw new Error(`marker ${JSON.stringify(marker)} not in the text`);
+  const before = text.slice(0, i + offset);
+  return { line: before.split('\n').length, col: before.length - before.lastIndexOf('\n') };
+}

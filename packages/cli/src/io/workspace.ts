@@ -4,7 +4,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { checkUniqueNames, parseClusters, parseEnvironment, parseYamlSource, type ClusterList, type ParsedEnvironment } from '@redis-gitops/spec';
+import { checkUniqueNames, decodeSpecBytes, parseClusters, parseEnvironment, parseYamlSource, type ClusterList, type ParsedEnvironment } from '@redis-gitops/spec';
 import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 
 export class UsageError extends Error {
@@ -35,10 +35,14 @@ export function findRoot(from: string = process.cwd()): string {
   }
 }
 
-/** Reads a file as UTF-8, turning any failure into a Diagnostic. */
+/**
+ * Reads a spec file as strict UTF-8 (a BOM dropped, CRLF read as LF: decodeSpecBytes), turning any
+ * failure, bytes that are not UTF-8 included, into a Diagnostic.
+ */
 export function readInput(root: string, rel: string): { text?: string; diagnostic?: Diagnostic } {
+  let bytes: Uint8Array;
   try {
-    return { text: readFileSync(path.join(root, rel), 'utf8') };
+    bytes = readFileSync(path.join(root, rel));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why: Record<string, string> = {
@@ -48,7 +52,11 @@ export function readInput(root: string, rel: string): { text?: string; diagnosti
     };
     return { diagnostic: { file: rel, line: 0, col: 0, path: '', message: `cannot read: ${why[err.code ?? ''] ?? err.message}`, hint: 'make it a readable YAML file' } };
   }
+  const decoded = decodeSpecBytes(bytes, rel);
+  return decoded.text === undefined ? { diagnostic: decoded.diagnostics[0] } : { text: decoded.text };
 }
+
+const SPEC_FILE = 'environment.yaml';
 
 /** Folder names under environments/ that hold an environment.yaml. */
 export function listEnvironments(root: string): string[] {
@@ -56,9 +64,55 @@ export function listEnvironments(root: string): string[] {
   return readdirSync(dir)
     .filter((name) => {
       const p = path.join(dir, name);
-      return statSync(p).isDirectory() && exists(path.join(p, 'environment.yaml'));
+      return statSync(p).isDirectory() && exists(path.join(p, SPEC_FILE));
     })
     .sort();
+}
+
+/**
+ * Files in environments/<name>/ that look like the spec but are not read: `environment.yml`, or
+ * `Environment.yaml` and other case variants. Only `environment.yaml` is read, so such a file is an
+ * environment that silently does not exist, or (beside environment.yaml) edits that silently do
+ * nothing. Both are errors.
+ */
+export function misnamedSpecFiles(root: string): { name: string; diagnostic: Diagnostic }[] {
+  const dir = path.join(root, 'environments');
+  const out: { name: string; diagnostic: Diagnostic }[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const folder = path.join(dir, name);
+    if (!statSync(folder).isDirectory()) continue;
+    let files: string[];
+    try {
+      files = readdirSync(folder);
+    } catch {
+      continue; // an unreadable folder is reported when its environment.yaml is read
+    }
+    const hasSpec = files.includes(SPEC_FILE);
+    for (const f of files.filter((x) => x !== SPEC_FILE && /^environment\.ya?ml$/i.test(x)).sort()) {
+      const file = `environments/${name}/${f}`;
+      out.push({
+        name,
+        diagnostic: hasSpec
+          ? {
+              file,
+              line: 0,
+              col: 0,
+              path: '',
+              message: `is not read: environments/${name}/${SPEC_FILE} is, and changes made here do nothing`,
+              hint: `move what you need into ${SPEC_FILE} and delete ${f}`,
+            }
+          : {
+              file,
+              line: 0,
+              col: 0,
+              path: '',
+              message: `is not read: only ${SPEC_FILE} is, so environments/${name}/ has no environment`,
+              hint: `rename it to ${SPEC_FILE}`,
+            },
+      });
+    }
+  }
+  return out;
 }
 
 /** True for files, folders and broken links alike (a broken link is reported as unreadable, not ignored). */
@@ -74,17 +128,23 @@ function exists(p: string): boolean {
 /** Loads clusters.yaml and the selected environments (all when `only` is empty). Throws InputError or UsageError. */
 export function loadWorkspace(root: string, only: readonly string[] = []): Workspace {
   const all = listEnvironments(root);
+  const misnamed = misnamedSpecFiles(root);
   for (const name of only) {
-    if (!all.includes(name)) {
+    if (!all.includes(name) && !misnamed.some((m) => m.name === name)) {
       const guess = closestMatch(name, all);
       throw new UsageError(`unknown environment "${name}"${guess ? ` — did you mean "${guess}"?` : ''} (known: ${all.join(', ') || 'none'})`);
     }
   }
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = misnamed.filter((m) => !only.length || only.includes(m.name)).map((m) => m.diagnostic);
   const clustersFile = 'environments/clusters.yaml';
   const c = readInput(root, clustersFile);
-  if (c.diagnostic) throw new InputError([c.diagnostic]);
-  const clusters = parseClusters(c.text!, clustersFile);
+  if (c.diagnostic) throw new InputError([...diagnostics, c.diagnostic]);
+  let clusters: ClusterList;
+  try {
+    clusters = parseClusters(c.text!, clustersFile);
+  } catch (e) {
+    throw e instanceof InputError ? new InputError([...diagnostics, ...e.diagnostics]) : e;
+  }
   const environments: ParsedEnvironment[] = [];
   const everything: ParsedEnvironment[] = [];
   const names: { name: string; file: string; line: number; col: number }[] = [];
