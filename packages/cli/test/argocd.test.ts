@@ -3,10 +3,12 @@
  * each ApplicationSet expands (Go-template style, missingkey=error) the generated app inputs into
  * valid Applications, and arm64 environments can only ever reach arm64 clusters.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { checkObjects, parseManifests, type RenderedObject } from '@redis-gitops/manifests';
 import YAML from 'yaml';
+import { runHelm } from '../src/io/helm.ts';
 import { REPO } from './workspace-fixture.ts';
 
 type Obj = Record<string, any>;
@@ -89,5 +91,32 @@ describe('Argo CD objects', () => {
     );
     expect(waves['redis-netpol']).toBeLessThan(waves['redis-cluster']);
     expect(waves['redis-cluster']).toBeLessThan(waves['redis-monitoring']);
+  });
+
+  it("puts each environment's metadata.labels on its Applications (the templatePatch, run by a real Go template engine)", async () => {
+    // Argo CD evaluates templatePatch with Go text/template and sprig; helm's tpl is the same engine.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'argocd-patch-'));
+    try {
+      mkdirSync(path.join(dir, 'templates'));
+      writeFileSync(path.join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: patch\nversion: 0.1.0\n');
+      writeFileSync(path.join(dir, 'templates', 'out.yaml'), '{{ tpl .Values.patch .Values.input }}\n');
+      const sets = argoObjects().filter((o) => o.kind === 'ApplicationSet');
+      expect(sets.length).toBeGreaterThan(0);
+      let checked = 0;
+      for (const input of appInputs()) {
+        const set = sets.find((s) => (s.object as Obj).spec.generators[0].selector.matchLabels.arch === input.arch)!;
+        const patch = (set.object as Obj).spec.templatePatch as string;
+        writeFileSync(path.join(dir, 'values.yaml'), YAML.stringify({ patch, input }));
+        const r = await runHelm(['template', 'r', dir]);
+        expect(r.stderr).toBe('');
+        const labels = (YAML.parse(r.stdout.replace(/^---\n# Source:.*\n/m, '')) as Obj).metadata.labels as Record<string, string>;
+        const spec = YAML.parse(read(`environments/${input.environment}/environment.yaml`)) as Obj;
+        expect(labels).toEqual({ ...(spec.metadata.labels ?? {}), 'redis-gitops.dev/environment': input.environment });
+        checked++;
+      }
+      expect(checked).toBe(appInputs().length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -40,6 +40,14 @@ export function projectName(arch: Arch): string {
 
 export const POLICIES_PROJECT = 'redis-policies';
 
+/** The ApplicationSet templatePatch that puts an environment's metadata.labels on its Applications. */
+export const APP_LABELS_PATCH = `metadata:
+  labels:
+  {{- range $key, $value := .labels }}
+    {{ $key }}: {{ $value | quote }}
+  {{- end }}
+`;
+
 function yamlFile(header: string, docs: unknown[]): string {
   return `${header}\n${docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join('---\n')}`;
 }
@@ -62,6 +70,10 @@ export function appInput(env: ResolvedEnvironment, cv: ChartValues, chartVersion
     release: cv.release,
     valuesFile: `environments/${env.name}/generated/${cv.chart}.values.yaml`,
     syncWave: String(SYNC_WAVES[cv.chart] ?? 2),
+    // metadata.labels of the spec, for the Application (templatePatch of the ApplicationSet); the
+    // environment label is always there, so the patch is never empty. Labels under redis-gitops.dev/
+    // are ours (routing, waves): a spec label there never overrides them.
+    labels: { ...Object.fromEntries(Object.entries(env.labels).filter(([k]) => !k.startsWith('redis-gitops.dev/'))), 'redis-gitops.dev/environment': env.name },
   };
   return { path: `generated/apps/${cv.chart}.yaml`, content: `${header}\n${YAML.stringify(input)}` };
 }
@@ -151,6 +163,9 @@ export function argocdWorkspaceFiles(clusters: ClusterList, envs: readonly Resol
             ],
           },
         },
+        // Copies metadata.labels of the environment spec onto each Application (Go template over the
+        // input file's labels map; the template's own labels above stay, the patch only adds).
+        templatePatch: APP_LABELS_PATCH,
       },
     };
     files.push({ path: `argocd/generated/applicationsets/${projectName(arch)}.yaml`, content: yamlFile(WORKSPACE_HEADER, [appset]) });
