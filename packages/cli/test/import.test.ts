@@ -43,7 +43,9 @@ describe('importBitnami (pure mapping)', () => {
     expect(JSON.stringify(r.spec)).not.toContain('hunter2');
     expect(r.unmapped.find((u) => u.key === 'auth.password')!.reason).toMatch(/inline passwords are never imported/);
     expect(r.unmapped.find((u) => u.key === 'replica.persistence.size')!.reason).toMatch(/same volume settings/);
-    expect(r.unmapped.find((u) => u.key === 'commonConfiguration')!.reason).toBe('no redis-gitops equivalent');
+    expect(r.unmapped.find((u) => u.key === 'auth.password')!.value).toBe('(hidden)');
+    expect(r.mapped).toContainEqual({ from: 'commonConfiguration: appendonly yes', to: 'spec.persistence.aof' });
+    expect(r.spec.spec).toMatchObject({ persistence: { aof: true } });
     expect(r.notes.join('\n')).toMatch(/allowExternal admitted every pod/);
     expect(r.notes.join('\n')).toMatch(/create that Secret/);
   });
@@ -75,7 +77,54 @@ describe('redis-gitops import bitnami', () => {
     writeFileSync(bad, 'cluster:\n  nodes: 4\n  replicas: 1\nexistingSecret: s\n');
     const r = await fx.run('import', 'bitnami', bad, '--name', 'tiny', '--cluster', 'x86-dev');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/spec\.topology\.shards: must be >= 3 \(got 2\)/);
+    // Cited in the input file, at the key the field came from (the environment file was never written).
+    expect(r.stderr).toMatch(/two-nodes\.yaml:2:3 cluster\.nodes: would become spec\.topology\.shards, which must be >= 3 \(got 2\) — .*adjust cluster\.nodes in /);
+    expect(r.stderr).not.toMatch(/environments\/tiny\/environment\.yaml/);
     expect(existsSync(fx.file('environments/tiny'))).toBe(false);
+  });
+
+  it('says when cluster.nodes does not divide into shards, at that line, and writes nothing', async () => {
+    const odd = fx.file('odd.yaml');
+    writeFileSync(odd, 'existingSecret: s\ncluster:\n  replicas: 1\n  nodes: 7\n');
+    const r = await fx.run('import', 'bitnami', odd, '--name', 'odd', '--cluster', 'x86-dev');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/odd\.yaml:4:3 cluster\.nodes: 7 nodes do not divide into shards of 1 master \+ 1 replica\(s\) \(cluster\.replicas\): 7 is not a multiple of 2 — set cluster\.nodes to a multiple of 2 \(e\.g\. 6 or 8\)/);
+    expect(existsSync(fx.file('environments/odd'))).toBe(false);
+  });
+
+  it('maps appendonly, save and maxmemory-policy lines, lists what became what, and never prints a secret', async () => {
+    const values = fx.file('config.yaml');
+    const secret = 'pa55-w0rd-never-shown';
+    writeFileSync(
+      values,
+      [
+        'architecture: replication',
+        'auth:',
+        `  password: "${secret}"`,
+        '  existingSecret: orders-auth',
+        'sentinel:',
+        '  enabled: true',
+        'commonConfiguration: |-',
+        '  appendonly no',
+        '  save 900 1',
+        '  save 300 10',
+        '  maxmemory-policy allkeys-lru',
+        `  requirepass ${secret}`,
+        '  latency-tracking no',
+        '',
+      ].join('\n'),
+    );
+    const r = await fx.run('import', 'bitnami', values, '--name', 'cfg', '--cluster', 'x86-dev');
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    const spec = YAML.parse(readFileSync(fx.file('environments/cfg/environment.yaml'), 'utf8')) as { spec: { persistence: Record<string, unknown>; redis: Record<string, unknown> } };
+    expect(readFileSync(fx.file('environments/cfg/environment.yaml'), 'utf8')).not.toContain(secret);
+    expect(spec.spec.persistence).toMatchObject({ aof: false, rdbSave: '900 1 300 10' });
+    expect(spec.spec.redis).toMatchObject({ maxmemoryPolicy: 'allkeys-lru' });
+    expect(r.stdout).toMatch(/key\(s\) imported:\n\s+key\s+became\n/);
+    expect(r.stdout).toMatch(/^\s+commonConfiguration: maxmemory-policy allkeys-lru\s+spec\.redis\.maxmemoryPolicy$/m);
+    expect(r.stdout).toMatch(/^\s+auth\.existingSecret\s+spec\.auth\.existingSecret$/m);
+    expect(r.stdout).toMatch(/^\s+commonConfiguration: latency-tracking no\s+no redis-gitops equivalent for this Redis setting$/m);
+    expect(r.stdout).toMatch(/^\s+auth\.password\s+\(hidden\)\s+inline passwords are never imported/m);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Bitnami `redis` / `redis-cluster` values -> a RedisEnvironment spec. Pure.
  *
- * Every leaf key of the input is either consumed by a mapping rule or reported as unmapped with a
- * reason, so nothing is dropped silently. Inline passwords are never imported.
+ * Every leaf key of the input is either mapped (and listed with the spec field it became) or
+ * reported as unmapped with a reason, so nothing is dropped silently. Inline passwords are never
+ * imported and never shown: a secret's value is reported as hidden. Values that cannot make a
+ * valid environment are problems that name the input key, so errors point into the input file.
  */
 
 export interface BitnamiImportOptions {
@@ -14,8 +16,23 @@ export interface BitnamiImportOptions {
 
 export interface UnmappedKey {
   readonly key: string;
+  /** The value as shown to the user: "(hidden)" for anything that may be a secret. */
   readonly value: string;
   readonly reason: string;
+}
+
+export interface MappedKey {
+  /** The input key, e.g. `cluster.nodes`, or `commonConfiguration: appendonly yes` for a config line. */
+  readonly from: string;
+  /** The spec field it became, e.g. `spec.topology.shards`. */
+  readonly to: string;
+}
+
+export interface ImportProblem {
+  /** The input key at fault (dotted). */
+  readonly key: string;
+  readonly message: string;
+  readonly hint: string;
 }
 
 export interface BitnamiImport {
@@ -23,9 +40,16 @@ export interface BitnamiImport {
   readonly source: 'redis' | 'redis-cluster';
   readonly spec: Record<string, unknown>;
   readonly unmapped: UnmappedKey[];
+  /** What was imported, and to which spec field. */
+  readonly mapped: MappedKey[];
+  /** Values that cannot make a valid environment: nothing may be written. */
+  readonly problems: ImportProblem[];
   /** Decisions worth telling the user (e.g. standalone became sentinel with 0 replicas). */
   readonly notes: string[];
 }
+
+/** Keys whose values may be secrets: never shown, never imported. */
+const SECRET_KEY = /(^|\.)(password|passwords|secret|token|credentials?|requirepass|masterauth|usePasswordFiles)$/i;
 
 type Obj = Record<string, unknown>;
 
@@ -54,9 +78,49 @@ function get(v: Obj, dotted: string): unknown {
   return dotted.split('.').reduce<unknown>((o, k) => (isObj(o) ? o[k] : undefined), v);
 }
 
-function show(v: unknown): string {
+function show(key: string, v: unknown): string {
+  if (SECRET_KEY.test(key) && v !== '' && v !== undefined && v !== null) return '(hidden)';
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/** The Redis config lines of commonConfiguration / configuration that have a spec field. */
+function mapConfig(key: string, text: string, persistence: Obj, redis: Obj, mapped: MappedKey[], unmapped: UnmappedKey[]): void {
+  const saves: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [directive = '', ...rest] = line.split(/\s+/);
+    const arg = rest.join(' ').replace(/^"(.*)"$/, '$1');
+    const from = `${key}: ${line}`;
+    switch (directive.toLowerCase()) {
+      case 'appendonly':
+        if (arg === 'yes' || arg === 'no') {
+          persistence.aof = arg === 'yes';
+          mapped.push({ from, to: 'spec.persistence.aof' });
+          continue;
+        }
+        break;
+      case 'save':
+        if (/^(\d+ \d+( \d+ \d+)*)?$/.test(arg)) {
+          if (arg) saves.push(arg);
+          else persistence.rdbSave = '';
+          mapped.push({ from, to: 'spec.persistence.rdbSave' });
+          continue;
+        }
+        break;
+      case 'maxmemory-policy':
+        redis.maxmemoryPolicy = arg;
+        mapped.push({ from, to: 'spec.redis.maxmemoryPolicy' });
+        continue;
+      case 'requirepass':
+      case 'masterauth':
+        unmapped.push({ key: `${key}: ${directive} (hidden)`, value: '(hidden)', reason: 'inline passwords are never imported: put the password in a Secret and set spec.auth.existingSecret' });
+        continue;
+    }
+    unmapped.push({ key: from, value: '', reason: directive.toLowerCase() === 'maxmemory' ? 'maxmemory follows the memory limit (spec.redis.maxmemoryRatio)' : 'no redis-gitops equivalent for this Redis setting' });
+  }
+  if (saves.length) persistence.rdbSave = saves.join(' ');
 }
 
 export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiImport {
@@ -67,6 +131,13 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
     return get(values, key);
   };
   const refuse = (key: string, reason: string) => consumed.set(key, reason);
+  const mapped: MappedKey[] = [];
+  const problems: ImportProblem[] = [];
+  const unmapped: UnmappedKey[] = [];
+  /** Records key -> spec field when the key is in the input. */
+  const mapTo = (key: string, to: string) => {
+    if (get(values, key) !== undefined) mapped.push({ from: key, to });
+  };
 
   const isCluster = isObj(values.cluster) && ('nodes' in values.cluster || 'replicas' in values.cluster);
   const source: BitnamiImport['source'] = isCluster ? 'redis-cluster' : 'redis';
@@ -77,8 +148,16 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
     const nodes = Number(use('cluster.nodes') ?? 6);
     const replicas = Number(use('cluster.replicas') ?? 1);
     const shards = Math.floor(nodes / (replicas + 1));
-    if (nodes % (replicas + 1) !== 0) notes.push(`cluster.nodes ${nodes} is not a multiple of replicas+1 (${replicas + 1}): using ${shards} shards`);
+    if (nodes % (replicas + 1) !== 0) {
+      const lower = shards * (replicas + 1);
+      problems.push({
+        key: 'cluster.nodes',
+        message: `${nodes} nodes do not divide into shards of 1 master + ${replicas} replica(s) (cluster.replicas): ${nodes} is not a multiple of ${replicas + 1}`,
+        hint: `set cluster.nodes to a multiple of ${replicas + 1} (e.g. ${Math.max(lower, 3 * (replicas + 1))} or ${lower + replicas + 1}), or change cluster.replicas`,
+      });
+    }
     spec.topology = { mode: 'cluster', shards, replicasPerShard: replicas };
+    mapped.push({ from: 'cluster.nodes', to: 'spec.topology.shards' }, { from: 'cluster.replicas', to: 'spec.topology.replicasPerShard' });
   } else {
     const arch = use('architecture') ?? 'replication';
     const sentinel = use('sentinel.enabled') === true;
@@ -92,12 +171,21 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
       topology.sentinel = { ...(quorum !== undefined ? { quorum: Number(quorum) } : {}), ...(down !== undefined ? { downAfterMilliseconds: Number(down) } : {}) };
     }
     spec.topology = topology;
+    mapTo('architecture', 'spec.topology.mode');
+    mapTo('sentinel.enabled', 'spec.topology.mode');
+    mapTo('replica.replicaCount', 'spec.topology.replicasPerShard');
+    mapTo('sentinel.quorum', 'spec.topology.sentinel.quorum');
+    mapTo('sentinel.downAfterMilliseconds', 'spec.topology.sentinel.downAfterMilliseconds');
   }
 
   // Image: Bitnami images were withdrawn; only the Redis version carries over.
   const tag = use('image.tag');
   const version = typeof tag === 'string' ? /^(\d+\.\d+\.\d+)/.exec(tag)?.[1] : undefined;
-  if (version) spec.redis = { version };
+  const redis: Obj = {};
+  if (version) {
+    redis.version = version;
+    mapped.push({ from: 'image.tag', to: 'spec.redis.version' });
+  }
   for (const k of ['image.registry', 'image.repository', 'image.digest', 'global.imageRegistry']) {
     refuse(k, 'Bitnami images are no longer published; redis-gitops runs the official multi-arch redis image');
   }
@@ -114,6 +202,8 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
     existingSecret: typeof existingSecret === 'string' && existingSecret ? existingSecret : `${opts.name}-redis-auth`,
     ...(typeof passwordKey === 'string' && passwordKey ? { passwordKey } : {}),
   };
+  mapTo(`${authRoot}existingSecret`, 'spec.auth.existingSecret');
+  mapTo(`${authRoot}existingSecretPasswordKey`, 'spec.auth.passwordKey');
   if (!existingSecret) notes.push(`no existingSecret in the values: spec.auth.existingSecret set to "${opts.name}-redis-auth"; create that Secret`);
 
   // Persistence
@@ -130,7 +220,17 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
       if (get(values, k) !== undefined) refuse(k, 'replicas use the same volume settings as the master in redis-gitops (spec.persistence)');
     }
   }
+  mapTo(`${pRoot}.enabled`, 'spec.persistence.enabled');
+  mapTo(`${pRoot}.size`, 'spec.persistence.size');
+  mapTo(`${pRoot}.storageClass`, 'spec.persistence.storageClass');
+
+  // Redis configuration lines: appendonly, save and maxmemory-policy have a spec field.
+  for (const key of isCluster ? ['redis.configmap', 'commonConfiguration'] : ['commonConfiguration', 'master.configuration']) {
+    const text = use(key);
+    if (typeof text === 'string') mapConfig(key, text, persistence, redis, mapped, unmapped);
+  }
   if (Object.keys(persistence).length) spec.persistence = persistence;
+  if (Object.keys(redis).length) spec.redis = redis;
 
   // Resources
   const rRoot = isCluster ? 'redis' : 'master';
@@ -139,9 +239,13 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   if (isObj(resources) && Object.keys(resources).length) {
     spec.resources = resources;
     for (const [k] of leaves(resources, `${rRoot}.resources`)) consumed.set(k, '');
+    mapped.push({ from: `${rRoot}.resources`, to: 'spec.resources' });
   } else if (typeof preset === 'string' && preset !== 'none') {
     const p = BITNAMI_PRESETS[preset];
-    if (p) spec.resources = { requests: { ...p.requests }, limits: { ...p.limits } };
+    if (p) {
+      spec.resources = { requests: { ...p.requests }, limits: { ...p.limits } };
+      mapped.push({ from: `${rRoot}.resourcesPreset`, to: 'spec.resources' });
+    }
     else refuse(`${rRoot}.resourcesPreset`, `unknown preset "${preset}"`);
   }
   if (!isCluster) {
@@ -154,6 +258,9 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   const rule = use('metrics.prometheusRule.enabled');
   if (metrics !== undefined || sm !== undefined || rule !== undefined) {
     spec.monitoring = { enabled: metrics !== false, ...(sm !== undefined ? { serviceMonitor: sm === true } : {}), alerts: rule !== false };
+    mapTo('metrics.enabled', 'spec.monitoring.enabled');
+    mapTo('metrics.serviceMonitor.enabled', 'spec.monitoring.serviceMonitor');
+    mapTo('metrics.prometheusRule.enabled', 'spec.monitoring.alerts');
   }
   refuse('metrics.prometheusRule.rules', 'redis-gitops ships its own tested alert set (redis-monitoring chart)');
 
@@ -168,25 +275,33 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   if (isObj(nsLabels) && Object.keys(nsLabels).length) {
     clients.push({ namespaceSelector: nsLabels, ...(isObj(podLabels) && Object.keys(podLabels).length ? { podSelector: podLabels } : {}) });
   }
-  if (clients.length) spec.network = { allowedClients: clients };
+  if (clients.length) {
+    spec.network = { allowedClients: clients };
+    mapTo('networkPolicy.ingressNSMatchLabels', 'spec.network.allowedClients[0].namespaceSelector');
+    mapTo('networkPolicy.ingressNSPodMatchLabels', 'spec.network.allowedClients[0].podSelector');
+  }
 
   // TLS
   const tlsEnabled = use('tls.enabled');
   const tlsSecret = use('tls.existingSecret') ?? use('tls.certificatesSecret');
-  if (tlsEnabled === true) spec.tls = { enabled: true, ...(typeof tlsSecret === 'string' && tlsSecret ? { existingSecret: tlsSecret } : {}) };
+  if (tlsEnabled === true) {
+    spec.tls = { enabled: true, ...(typeof tlsSecret === 'string' && tlsSecret ? { existingSecret: tlsSecret } : {}) };
+    mapTo('tls.enabled', 'spec.tls.enabled');
+  }
   refuse('tls.autoGenerated', 'certificates come from an existing Secret (e.g. cert-manager), never generated by the chart');
 
-  // Everything not consumed is reported.
-  const unmapped: UnmappedKey[] = [];
+  // Everything not consumed is reported; a secret's value is never shown.
   for (const [key, value] of leaves(values)) {
     const hit = [...consumed.entries()].find(([k]) => key === k || key.startsWith(`${k}.`));
     if (hit && hit[1] === '') continue;
-    unmapped.push({ key, value: show(value), reason: hit?.[1] || 'no redis-gitops equivalent' });
+    unmapped.push({ key, value: show(key, value), reason: hit?.[1] || (SECRET_KEY.test(key) ? 'inline secrets are never imported: reference a Secret instead' : 'no redis-gitops equivalent') });
   }
   return {
     source,
     spec: { apiVersion: 'redis-gitops.dev/v1alpha1', kind: 'RedisEnvironment', metadata: { name: opts.name }, spec },
     unmapped,
+    mapped,
+    problems,
     notes,
   };
 }
