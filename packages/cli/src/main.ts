@@ -1,5 +1,6 @@
 /**
- * redis-gitops command line. Exit codes: 0 ok, 1 violations found, 2 bad input or usage.
+ * redis-gitops command line. Exit codes: 0 ok, 1 violations found, 2 bad input or usage; the bin
+ * script turns an unexpected exception into 3 (internal error).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatDiagnostic, InputError } from '@redis-gitops/diagnostics';
@@ -45,20 +46,41 @@ Options:
   },
   validate: {
     summary: 'check specs, generated drift, helm renders and Kubernetes schemas',
-    usage: 'redis-gitops validate [--env NAME]... [--json | --markdown] [--concurrency N]',
+    usage: 'redis-gitops validate [--env NAME]... [--json | --markdown] [--base REF] [--published DIR] [--concurrency N]',
     details: `For each environment: parse and check the spec, generate in memory and compare with the
 committed generated/ files, render every chart with the real helm, and check every rendered
 object against the Kubernetes and CRD schemas (unknown fields included), then run the
 policies in policies/ (ValidatingAdmissionPolicies evaluated offline, as bound to the
-environment's tier) and the manifest-set checks. Exit 1 on any error (a Deny violation).
+environment's tier) and the manifest-set checks. Then each chart the environments use is
+packaged and compared with the package of the same version in the published chart repository:
+a chart changed without a version bump is an error, because Argo CD installs the published
+package. The report ends with what was checked. Exit 1 on any error (a Deny violation).
 
 Options:
   -e, --env NAME     only this environment (repeatable); default: all
   --json             machine-readable report on stdout
   --markdown         the report as Markdown, for a pull-request comment
+  --base REF         also compare each environment's objects with git REF: objects added,
+                     changed and removed, and updates Kubernetes refuses (a StatefulSet's
+                     volumeClaimTemplates, selector, serviceName, podManagementPolicy; a
+                     Job's template) as warnings with the RUNBOOK procedure
+  --published DIR    the published chart repository, e.g. a gh-pages checkout (default:
+                     dist/charts, where publish writes). When DIR does not exist the chart
+                     versions are not checked, and the report says so.
   --concurrency N    helm processes at once (default: number of CPU cores)`,
-    options: { env: envOption, json: jsonOption, markdown: { type: 'boolean' }, concurrency: { type: 'string' } },
-    run: (v, out) => runValidate({ envs: (v.env as string[]) ?? [], json: Boolean(v.json), markdown: Boolean(v.markdown), concurrency: parseConcurrency(v.concurrency) }, out),
+    options: { env: envOption, json: jsonOption, markdown: { type: 'boolean' }, base: { type: 'string' }, published: { type: 'string' }, concurrency: { type: 'string' } },
+    run: (v, out) =>
+      runValidate(
+        {
+          envs: (v.env as string[]) ?? [],
+          json: Boolean(v.json),
+          markdown: Boolean(v.markdown),
+          ...(v.base ? { base: v.base as string } : {}),
+          published: (v.published as string) ?? 'dist/charts',
+          concurrency: parseConcurrency(v.concurrency),
+        },
+        out,
+      ),
   },
   render: {
     summary: 'print the rendered Kubernetes manifests of one environment',
@@ -159,7 +181,7 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run "redis-gitops <command> --help" for a command's options.
-Exit codes: 0 ok, 1 violations found, 2 bad input or usage.
+Exit codes: 0 ok, 1 violations found, 2 bad input or usage, 3 internal error (a bug: please report it).
 `;
 }
 

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { argocdWorkspaceFiles, checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
 import { checkObjects, parseManifests, type Finding, type RenderedObject } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate, type PolicySet } from '@redis-gitops/policy';
-import type { ParsedEnvironment } from '@redis-gitops/spec';
+import { checkTierSafety, type ParsedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { FileChange } from './io/atomic-write.ts';
-import { loadChart, type ChartInfo } from './io/charts.ts';
+import { listCharts, loadChart, type ChartInfo } from './io/charts.ts';
 import { helmTemplate, pool, type TemplateRequest } from './io/helm.ts';
 import type { Workspace } from './io/workspace.ts';
 
@@ -22,12 +22,7 @@ export interface Plan {
 
 /** Versions of the charts in charts/, pinned into the generated Argo CD inputs. */
 export function chartVersions(root: string): Record<string, string> {
-  const dir = path.join(root, 'charts');
-  return Object.fromEntries(
-    readdirSync(dir)
-      .filter((c) => existsSync(path.join(dir, c, 'Chart.yaml')))
-      .map((c) => [c, loadChart(root, c).version]),
-  );
+  return Object.fromEntries(listCharts(root).map((c) => [c, loadChart(root, c).version]));
 }
 
 /** Generates every selected environment in memory. Throws InputError when a chart rejects generated values. */
@@ -68,14 +63,19 @@ function filesUnder(root: string, rel: string): string[] {
     .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join('/'));
 }
 
-/** Workspace-wide generated files (argocd/generated/), compared with disk. Computed from every environment. */
-export function findWorkspaceDrift(ws: Workspace): Drift[] {
-  const expected = new Map(
+/** Workspace-wide generated files (argocd/generated/): path -> content. Computed from every environment. */
+export function workspaceFiles(ws: Workspace): Map<string, string> {
+  return new Map(
     argocdWorkspaceFiles(
       ws.clusters,
       ws.all.map((e) => e.resolved),
     ).map((f) => [f.path, f.content]),
   );
+}
+
+/** Workspace-wide generated files (argocd/generated/), compared with disk. */
+export function findWorkspaceDrift(ws: Workspace): Drift[] {
+  const expected = workspaceFiles(ws);
   const drift: Drift[] = [];
   for (const rel of filesUnder(ws.root, 'argocd/generated')) {
     if (!expected.has(rel)) drift.push({ environment: '', file: rel, expected: null, actual: readFileSync(path.join(ws.root, rel), 'utf8') });
@@ -203,8 +203,20 @@ export function checkPolicies(set: PolicySet, p: Plan, render: EnvironmentRender
   const env = p.env.resolved;
   const objects = render.charts.flatMap((c) => c.objects);
   const origin = { environment: env.name };
-  return [...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }), ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace })].map((f) => ({
+  return [...tierFindings(p), ...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }), ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace })].map((f) => ({
     ...origin,
     ...f,
+  }));
+}
+
+/** The tier rules of the spec (production keeps replicas, persistence and backups), as findings that point at the spec field. */
+export function tierFindings(p: Plan): Finding[] {
+  return checkTierSafety(p.env).map((f) => ({
+    severity: f.severity,
+    code: `tier-safety/${f.rule}`,
+    source: `${f.file}:${f.line}:${f.col}`,
+    path: f.path,
+    message: f.message,
+    hint: f.hint,
   }));
 }

@@ -92,6 +92,22 @@ describe('diff', () => {
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/^-\s+storage: "?1Gi"?$/m);
       expect(r.stdout).toMatch(/^\+\s+storage: "?3Gi"?$/m);
+      // Objects by name, the summary first, and the update Kubernetes refuses with its procedure.
+      expect(r.stdout.split('\n')[0]).toMatch(/^diff dev-x86 against HEAD: 0 added, 1 changed, 0 removed; 1 update\(s\) Kubernetes will refuse$/);
+      expect(r.stdout).toMatch(/^ {2}changed {2}StatefulSet redis-dev\/dev-x86-redis-cluster: spec\.volumeClaimTemplates$/m);
+      expect(r.stdout).toMatch(/^ {4}! refused update of spec\.volumeClaimTemplates: .*Do instead: RUNBOOK "Grow the data volumes": check the StorageClass allows expansion .*--cascade=orphan/m);
+      expect(r.stdout).toMatch(/^--- HEAD: StatefulSet redis-dev\/dev-x86-redis-cluster$/m);
+      // validate --base: the PR comment leads with the verdict and the per-environment summary.
+      const md = await fx.run('validate', '--env', 'dev-x86', '--base', 'HEAD', '--markdown');
+      expect(md.code).toBe(0);
+      const mdLines = md.stdout.split('\n');
+      expect(mdLines[0]).toMatch(/^### ✅ redis-gitops validate passed, 1 warning\(s\) · ⚠️ 1 update\(s\) Kubernetes will refuse$/);
+      expect(md.stdout).toMatch(/^\| ✅ `dev-x86` \| dev \| x86-dev \(amd64\) \| 0 \/ 1 \/ 0 \| 0 \| 1 \|$/m);
+      expect(md.stdout).toMatch(/^- `dev-x86` StatefulSet redis-dev\/dev-x86-redis-cluster `spec\.volumeClaimTemplates`: do instead: RUNBOOK "Grow the data volumes"/m);
+      expect(mdLines.indexOf('<details><summary>Objects changed</summary>')).toBeGreaterThan(mdLines.findIndex((l) => l.startsWith('**Updates Kubernetes will refuse**')));
+      const json = JSON.parse((await fx.run('validate', '--env', 'dev-x86', '--base', 'HEAD', '--json')).stdout) as { environments: { diff: { added: number; changed: number; removed: number }; findings: { code: string; path?: string }[] }[] };
+      expect(json.environments[0]!.diff).toMatchObject({ added: 0, changed: 1, removed: 0 });
+      expect(json.environments[0]!.findings.filter((f) => f.code === 'refused-update').map((f) => f.path)).toEqual(['spec.volumeClaimTemplates']);
       const same = await fx.run('diff', '--env', 'prod-x86', '--base', 'HEAD', '--exit-code');
       expect(same.code).toBe(0);
       expect(same.stderr).toMatch(/no manifest changes in prod-x86/);

@@ -140,6 +140,33 @@ volumes): pods seed their empty data volume from the set before Redis starts. Se
 \`environment.yaml\` before keeping data here you cannot rebuild.
 {{/if}}
 
+## Grow the data volumes
+
+A StatefulSet's \`volumeClaimTemplates\` cannot change after it is created, so a new
+\`spec.persistence.size\` is an update Kubernetes refuses: Argo CD's sync fails on it
+(\`redis-gitops diff\` and \`validate --base\` flag it as a refused update). Grow the volumes in
+place instead, then let Argo CD create the StatefulSet again:
+
+\`\`\`sh
+SEL='app.kubernetes.io/instance={{release}},app.kubernetes.io/component=redis'
+# 1. The StorageClass must allow expansion (prints true):
+kubectl get storageclass "$(kubectl -n $NS get pvc -l "$SEL" -o jsonpath='{.items[0].spec.storageClassName}')" -o jsonpath='{.allowVolumeExpansion}'
+# 2. Patch every data volume to the new size (the value you set in spec.persistence.size):
+NEW=20Gi
+for pvc in $(kubectl -n $NS get pvc -l "$SEL" -o name); do
+  kubectl -n $NS patch "$pvc" -p "{\\"spec\\":{\\"resources\\":{\\"requests\\":{\\"storage\\":\\"$NEW\\"}}}}"
+done
+kubectl -n $NS get pvc -l "$SEL"          # CAPACITY shows the new size once the driver is done
+# 3. Delete the StatefulSet but not its pods (they keep serving):
+kubectl -n $NS delete $(kubectl -n $NS get statefulset -l "$SEL" -o name) --cascade=orphan
+# 4. Merge the change to spec.persistence.size and sync: the new StatefulSet adopts the pods.
+{{#each apps}}argocd app sync {{this}}
+{{/each}}\`\`\`
+
+The same delete-with-orphan, then sync, applies to the other fields Kubernetes never updates in
+place on a StatefulSet (\`selector\`, \`serviceName\`, \`podManagementPolicy\`); \`diff\` names
+the field.
+
 ## Uninstall
 
 Remove the Argo CD Applications (Argo CD prunes the objects), or with plain Helm:

@@ -5,3 +5,4 @@ export * from './parse-manifests.ts';
 export * from './check-objects.ts';
 export * from './find-duplicates.ts';
 export * from './model-registry.ts';
+export * from './manifest-diff.ts';

@@ -12,3 +12,4 @@ export * from './label-selector.ts';
 export * from './resource-rules.ts';
 export * from './admission-request.ts';
 export { TARGET_CEL_MINOR } from './kubernetes-cel-names.ts';
+export * from './bound-policies.ts';

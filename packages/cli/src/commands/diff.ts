@@ -1,13 +1,14 @@
-/** `redis-gitops diff --env E --base REF`: rendered manifests at REF vs now, as a unified diff. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+/**
+ * `redis-gitops diff --env E --base REF`: what the change does to the environment's objects. A
+ * summary (added, changed, removed), then each changed object by kind and namespace/name with the
+ * fields that differ and the updates Kubernetes would refuse (with the RUNBOOK procedure), then a
+ * unified diff per object.
+ */
 import { createTwoFilesPatch } from 'diff';
 import YAML from 'yaml';
-import { releaseName, valuesFileName } from '@redis-gitops/generator';
-import { checkoutPaths } from '../io/git.ts';
-import { helmTemplate } from '../io/helm.ts';
-import { findRoot, loadWorkspace, UsageError } from '../io/workspace.ts';
+import { diffManifests, summarizeChanges, type ObjectChange } from '@redis-gitops/manifests';
+import { renderAtRef } from '../io/base-render.ts';
+import { findRoot, loadWorkspace } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
 import { plan, renderPlans } from '../pipeline.ts';
 
@@ -17,50 +18,35 @@ export interface DiffOptions {
   readonly exitCode: boolean;
 }
 
-/** Renders the environment as committed at the base ref: its generated values with the charts of that ref. */
-async function renderBase(root: string, env: string, ref: string): Promise<Map<string, string>> {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-diff-'));
-  try {
-    await checkoutPaths(root, ref, ['charts', `environments/${env}`], tmp).catch((e: Error) => {
-      throw new UsageError(e.message);
-    });
-    const out = new Map<string, string>();
-    const gen = path.join(tmp, 'environments', env, 'generated');
-    if (!existsSync(gen)) return out;
-    const spec = YAML.parse(readFileSync(path.join(tmp, 'environments', env, 'environment.yaml'), 'utf8')) as { spec?: { namespace?: string } };
-    for (const f of readdirSync(gen)
-      .filter((n) => n.endsWith('.values.yaml'))
-      .sort()) {
-      const chart = f.slice(0, -'.values.yaml'.length);
-      const r = await helmTemplate({
-        release: releaseName(env, chart),
-        namespace: spec.spec?.namespace ?? 'default',
-        chartDir: path.join(tmp, 'charts', chart),
-        values: readFileSync(path.join(gen, f), 'utf8'),
-      });
-      out.set(chart, r.code === 0 ? r.stdout : `# helm template failed at ${ref}: ${r.stderr.trim()}\n`);
-    }
-    return out;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+/** One object as YAML, for its diff hunk (keys as rendered). */
+function objectText(c: ObjectChange, side: 'before' | 'after'): string {
+  const o = c[side];
+  return o ? YAML.stringify(o.object, { lineWidth: 0 }) : '';
+}
+
+/** The summary and per-object lines of a diff (also used in the validate report). */
+export function formatChanges(env: string, base: string, changes: readonly ObjectChange[]): string {
+  const s = summarizeChanges(changes);
+  const lines = [`diff ${env} against ${base}: ${s.added} added, ${s.changed} changed, ${s.removed} removed${s.refused ? `; ${s.refused} update(s) Kubernetes will refuse` : ''}`];
+  for (const c of changes) {
+    lines.push(`  ${c.change.padEnd(7)}  ${c.id}${c.fields.length ? `: ${c.fields.join(', ')}` : ''}`);
+    for (const r of c.refused) lines.push(`    ! refused update of ${r.field}: ${r.why}. Do instead: ${r.procedure}`);
   }
+  return `${lines.join('\n')}\n`;
 }
 
 export async function runDiff(opts: DiffOptions, out: Output): Promise<number> {
   const root = findRoot();
   const plans = plan(loadWorkspace(root, [opts.env]));
   const [current] = await renderPlans(root, plans, { concurrency: 2, check: false });
-  const base = await renderBase(root, opts.env, opts.base);
-  const charts = [...new Set([...base.keys(), ...current!.charts.map((c) => c.chart)])].sort();
-  let changed = 0;
-  for (const chart of charts) {
-    const before = base.get(chart) ?? '';
-    const after = current!.charts.find((c) => c.chart === chart)?.manifest ?? '';
-    if (before === after) continue;
-    changed++;
-    const label = `environments/${opts.env} ${chart} (${valuesFileName(chart)})`;
-    out.stdout(createTwoFilesPatch(`${opts.base}:${label}`, `working tree:${label}`, before, after, undefined, undefined, { context: 3 }));
+  const base = await renderAtRef(root, opts.env, opts.base);
+  const namespace = plans[0]!.env.resolved.namespace;
+  const changes = diffManifests(base.objects, current!.charts.flatMap((c) => c.objects), namespace);
+  out.stdout(formatChanges(opts.env, opts.base, changes));
+  for (const c of changes) {
+    out.stdout('\n');
+    out.stdout(createTwoFilesPatch(`${opts.base}: ${c.id}`, `working tree: ${c.id}`, objectText(c, 'before'), objectText(c, 'after'), undefined, undefined, { context: 3 }));
   }
-  if (!changed) out.stderr(`diff: no manifest changes in ${opts.env} against ${opts.base}\n`);
-  return changed && opts.exitCode ? 1 : 0;
+  if (!changes.length) out.stderr(`diff: no manifest changes in ${opts.env} against ${opts.base}\n`);
+  return changes.length && opts.exitCode ? 1 : 0;
 }

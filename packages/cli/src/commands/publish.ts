@@ -4,11 +4,10 @@
  * version is already there with different content is refused (bump the version), and an identical
  * one is left untouched, so publishing is idempotent.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chartDigest } from '../publish/chart-digest.ts';
-import { loadChart } from '../io/charts.ts';
+import { packageCharts } from '../io/chart-packages.ts';
 import { runHelm } from '../io/helm.ts';
 import { findRoot } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
@@ -33,19 +32,15 @@ export async function runPublish(opts: PublishOptions, out: Output): Promise<num
   const staging = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-publish-'));
   const results: PublishedChart[] = [];
   try {
-    for (const chart of listCharts(root)) {
-      const r = await runHelm(['package', path.join(root, 'charts', chart), '--destination', staging]);
-      if (r.code !== 0) throw new Error(`helm package ${chart} failed: ${r.stderr.trim()}`);
-      const file = `${chart}-${loadChart(root, chart).version}.tgz`;
-      const fresh = readFileSync(path.join(staging, file));
-      const published = path.join(dest, file);
-      if (existsSync(published)) {
-        const same = chartDigest(readFileSync(published)) === chartDigest(fresh);
-        results.push(
-          same ? { chart, file, status: 'unchanged' } : { chart, file, status: 'refused', reason: `${file} is already published with different content: bump version in charts/${chart}/Chart.yaml` },
-        );
-      } else results.push({ chart, file, status: 'added' });
-      out.progress(`publish: ${chart}: ${results.at(-1)!.status}`);
+    for (const p of await packageCharts(root, listCharts(root), staging, dest)) {
+      results.push(
+        p.status === 'new'
+          ? { chart: p.chart, file: p.file, status: 'added' }
+          : p.status === 'published'
+            ? { chart: p.chart, file: p.file, status: 'unchanged' }
+            : { chart: p.chart, file: p.file, status: 'refused', reason: `${p.file} is already published with different content: bump version in charts/${p.chart}/Chart.yaml` },
+      );
+      out.progress(`publish: ${p.chart}: ${results.at(-1)!.status}`);
     }
     const refused = results.filter((r) => r.status === 'refused');
     if (!refused.length) {
