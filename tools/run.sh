@@ -5,6 +5,8 @@
 #   tools/run.sh test              the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=tools/log-env.sh
+. tools/log-env.sh
 
 ensure_npm() {
   # npm ci when node_modules is missing or older than the lockfile.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the behaviour tests run, from Debian's archive:
 #   redis-server, redis-sentinel, redis-cli (7.0), promtool + prometheus, redis_exporter, and
-#   shellcheck (the chart scripts' lint).
+#   the shellcheck linter (the chart scripts' lint).
 # Idempotent: when every package is present it says so and changes nothing.
 # Leaves no service running: the tests start their own processes on 127.0.0.x.
 set -euo pipefail
@@ -45,14 +45,9 @@ for s in "${SERVICES[@]}"; do
     "${SUDO[@]:-}" service "$s" stop >/dev/null 2>&1 || true
   fi
 done
-if command -v ss >/dev/null 2>&1; then
-  for port in "${PORTS[@]}"; do
-    if ss -Hltn "sport = :$port" | grep -q .; then
-      echo "setup: warning: something listens on port $port:" >&2
-      ss -Hltnp "sport = :$port" >&2 || true
-    fi
-  done
-fi
+# shellcheck source=tools/setup/ports.sh
+. "$(dirname "$0")/setup/ports.sh"
+check_ports "${PORTS[@]}"
 
 # arm64 Redis under qemu-user: Debian's redis-server:arm64/redis-tools:arm64 and their shared
 # libraries extracted into one sysroot inside the repo's ignored .tools/ (nothing is installed

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { makeFixture, type Fixture } from './workspace-fixture.ts';
 
 let fx: Fixture;
@@ -21,7 +22,7 @@ describe('generate', () => {
     await fx.run('generate');
     const first = fx.snapshot();
     const again = await fx.run('generate');
-    expect(again.stdout).toMatch(/0 file\(s\) changed/);
+    expect(again.stdout).toMatch(/: 0 created, 0 updated, 0 removed, \d+ unchanged$/m);
     expect(fx.snapshot()).toEqual(first);
     const other = makeFixture();
     try {
@@ -30,6 +31,25 @@ describe('generate', () => {
     } finally {
       other.cleanup();
     }
+  });
+
+  it('counts what it did when a new environment appears: created, updated, removed and unchanged add up to the files it owns', async () => {
+    await fx.run('generate');
+    cpSync(fx.file('environments/dev-x86/environment.yaml'), fx.file('environments/dev-copy/environment.yaml'));
+    const spec = fx.file('environments/dev-copy/environment.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^(\s*name:\s*)dev-x86\s*$/m, '$1dev-copy').replace(/^(\s*namespace:\s*)\S+\s*$/m, '$1redis-dev-copy'));
+    const r = await fx.run('generate');
+    expect(r.code).toBe(0);
+    const summary = /^generate: (\d+) environment\(s\): (\d+) created, (\d+) updated, (\d+) removed, (-?\d+) unchanged$/m.exec(r.stdout);
+    expect(summary).not.toBeNull();
+    const [created = -1, updated = -1, removed = -1, unchanged = -1] = summary!.slice(2).map(Number);
+    const lines = (verb: string) => r.stdout.split('\n').filter((l) => l.startsWith(`${verb} `)).length;
+    expect([created, updated, removed]).toEqual([lines('created'), lines('updated'), lines('removed')]);
+    expect(created).toBeGreaterThan(0);
+    const owned = readdirSync(fx.file('environments'), { recursive: true }).filter((f) => String(f).includes(`generated${path.sep}`) && statSync(fx.file(`environments/${f}`)).isFile()).length +
+      readdirSync(fx.file('argocd/generated'), { recursive: true }).filter((f) => statSync(fx.file(`argocd/generated/${f}`)).isFile()).length;
+    expect(unchanged).toBeGreaterThanOrEqual(0);
+    expect(created + updated + unchanged).toBe(owned);
   });
 
   it('--check passes when up to date and fails with a diff when a generated file was edited', async () => {

@@ -47,68 +47,24 @@ function touch(rel: string, text: string): () => void {
   return () => writeFileSync(file, before);
 }
 
+const ALL = ['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel'];
+const CLUSTER_MODE = ['env-dev-x86', 'env-edge-pi4', 'env-prod-x86'];
+
 describe('nx affected -t validate', () => {
-  it('selects only the environment whose spec changed', () => {
-    const undo = touch('environments/edge-pi4/environment.yaml', '# a comment\n');
-    try {
-      expect(affected()).toEqual(['env-edge-pi4']);
-    } finally {
-      undo();
-    }
-  });
-
-  it('selects every environment that uses a changed chart', () => {
-    const undo = touch('charts/redis-cluster/templates/redis/service.yaml', '# touched\n');
-    try {
-      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86']);
-    } finally {
-      undo();
-    }
-  });
-
-  it('selects every environment, sentinel ones included, when the netpol chart changes', () => {
-    const undo = touch('charts/redis-netpol/templates/NOTES.txt', '# touched\n');
-    try {
-      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
-    } finally {
-      undo();
-    }
-  });
-
-  it('selects every environment when the shared redis-common library changes, though no chart file did', () => {
-    const undo = touch('charts/redis-common/templates/_labels.tpl', '{{/* touched */}}\n');
-    try {
-      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
-    } finally {
-      undo();
-    }
-  });
-
-  it('selects every environment when a policy changes (validate evaluates every policy bound to its tier)', () => {
-    const undo = touch('policies/resource-limits/resource-limits.yaml', '# touched\n');
-    try {
-      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
-    } finally {
-      undo();
-    }
-  });
-
-  it('selects every environment when clusters.yaml changes (arch and resource profile come from it)', () => {
-    const undo = touch('environments/clusters.yaml', '# touched\n');
-    try {
-      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
-    } finally {
-      undo();
-    }
-  });
-
+  // [what changed, file touched, text appended, the environments whose validate must run]
   it.each([
-    ['the chart values types', 'packages/generator/src/values/common-values.ts', '// touched\n'],
-    ['the codegen renderer', 'tools/codegen/render.ts', '// touched\n'],
-  ])('selects every environment when a codegen input changes: %s', (_what, file, text) => {
+    ["only the environment's own spec", 'environments/edge-pi4/environment.yaml', '# a comment\n', ['env-edge-pi4']],
+    ['a chart: every environment that uses it', 'charts/redis-cluster/templates/redis/service.yaml', '# touched\n', CLUSTER_MODE],
+    ['the netpol chart: sentinel environments too', 'charts/redis-netpol/templates/NOTES.txt', '# touched\n', ALL],
+    ['the shared redis-common library, though no chart file changed', 'charts/redis-common/templates/_labels.tpl', '{{/* touched */}}\n', ALL],
+    ['a policy (validate evaluates every policy bound to the tier)', 'policies/resource-limits/resource-limits.yaml', '# touched\n', ALL],
+    ['clusters.yaml (arch and resource profile come from it)', 'environments/clusters.yaml', '# touched\n', ALL],
+    ['a codegen input: the chart values types', 'packages/generator/src/values/common-values.ts', '// touched\n', ALL],
+    ['a codegen input: the codegen renderer', 'tools/codegen/render.ts', '// touched\n', ALL],
+  ])('a change to %s', (_what, file, text, expected) => {
     const undo = touch(file, text);
     try {
-      expect(affected()).toEqual(['env-dev-x86', 'env-edge-pi4', 'env-prod-x86', 'env-sessions-sentinel']);
+      expect(affected()).toEqual(expected);
     } finally {
       undo();
     }

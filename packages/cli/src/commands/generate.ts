@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import { writeFilesAtomically } from '../io/atomic-write.ts';
 import { findRoot, loadWorkspace } from '../io/workspace.ts';
 import type { Output } from '../output.ts';
-import { driftToChanges, findDrift, findWorkspaceDrift, plan } from '../pipeline.ts';
+import { driftToChanges, findDrift, findWorkspaceDrift, plan, workspaceFiles } from '../pipeline.ts';
 
 export interface GenerateOptions {
   readonly envs: readonly string[];
@@ -16,7 +16,8 @@ export async function runGenerate(opts: GenerateOptions, out: Output): Promise<n
   const ws = loadWorkspace(root, opts.envs);
   const plans = plan(ws);
   const drift = [...findDrift(root, plans), ...findWorkspaceDrift(ws)];
-  const files = plans.reduce((n, p) => n + p.generated.files.length, 0);
+  // Every file generate owns: each environment's generated/ files and the workspace's argocd/generated/.
+  const files = plans.reduce((n, p) => n + p.generated.files.length, 0) + workspaceFiles(ws).size;
   if (opts.check) {
     if (opts.json) out.stdout(`${JSON.stringify({ ok: drift.length === 0, stale: drift.map((d) => d.file) }, null, 2)}\n`);
     else if (drift.length) {
@@ -32,7 +33,10 @@ export async function runGenerate(opts: GenerateOptions, out: Output): Promise<n
     );
   else {
     for (const d of drift) out.stdout(`${d.expected === null ? 'removed' : d.actual === null ? 'created' : 'updated'} ${d.file}\n`);
-    out.stdout(`generate: ${plans.length} environment(s), ${drift.length} file(s) changed, ${files - drift.filter((d) => d.expected !== null).length} unchanged\n`);
+    const created = drift.filter((d) => d.actual === null).length;
+    const removed = drift.filter((d) => d.expected === null).length;
+    const updated = drift.length - created - removed;
+    out.stdout(`generate: ${plans.length} environment(s): ${created} created, ${updated} updated, ${removed} removed, ${files - created - updated} unchanged\n`);
   }
   return 0;
 }
