@@ -46,6 +46,8 @@ export interface SizeResult {
   /** The same two figures with NX_ISOLATE_PLUGINS=false (project graph plugins run in-process). */
   readonly changedInProcess: readonly AffectedRun[];
   readonly unchangedInProcess: readonly AffectedRun[];
+  /** `validate --env <one>` of this workspace and the floor of that environment's own renders. */
+  readonly single: readonly { validateMs: number; floorMs: number; renders: number }[];
 }
 
 export interface PipelineOptions {
@@ -93,8 +95,17 @@ async function validateOnce(ws: BenchWorkspace): Promise<ValidateRun> {
   return { ms: m.ms, code: m.code, maxRssKb: m.maxRssKb, treePeakKb: m.treePeakKb, ...totals };
 }
 
-async function floorOnce(ws: BenchWorkspace): Promise<FloorRun> {
-  const m = await run(process.execPath, ['tools/bench/helm-floor.ts'], { cwd: ws.root, env: benchEnv(ws) });
+/** One environment: `validate --env` (the whole CLI process) and the floor of its own renders. */
+async function singleOnce(ws: BenchWorkspace): Promise<{ validateMs: number; floorMs: number; renders: number }> {
+  const env = ws.environments[0]!;
+  const v = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'validate', '--env', env, '--json'], { cwd: ws.root, env: benchEnv(ws) });
+  if (v.code !== 0) throw new Error(`validate --env ${env} failed (exit ${v.code}): ${v.stderr.trim().slice(-2000)}`);
+  const f = await floorOnce(ws, ['--env', env]);
+  return { validateMs: v.ms, floorMs: f.ms, renders: f.renders };
+}
+
+async function floorOnce(ws: BenchWorkspace, extra: readonly string[] = []): Promise<FloorRun> {
+  const m = await run(process.execPath, ['tools/bench/helm-floor.ts', ...extra], { cwd: ws.root, env: benchEnv(ws) });
   if (m.code !== 0) throw new Error(`helm floor failed (exit ${m.code}): ${m.stderr.trim().slice(-2000)}`);
   return JSON.parse(m.stdout.trim().split('\n').pop()!) as FloorRun;
 }
@@ -147,6 +158,7 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
     unchanged: [] as AffectedRun[],
     changedInProcess: [] as AffectedRun[],
     unchangedInProcess: [] as AffectedRun[],
+    single: [] as { validateMs: number; floorMs: number; renders: number }[],
   };
   try {
     for (let r = 0; r < opts.runs; r++) {
@@ -165,6 +177,11 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
       }
     }
     log(`N=${n}: validate/floor (medians) = ${(median(result.validate.map((v) => v.ms)) / median(result.floor.map((f) => f.ms))).toFixed(2)}`);
+    for (let r = 0; r < opts.runs; r++) {
+      const s = await singleOnce(ws);
+      result.single.push(s);
+      log(`N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s, its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`);
+    }
     if (opts.incremental) {
       const s = (a: AffectedRun) => `${(a.ms / 1000).toFixed(1)} s`;
       for (let r = 0; r < opts.runs; r++) {
