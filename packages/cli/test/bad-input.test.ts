@@ -56,7 +56,9 @@ describe('bad input: exit 2, a precise message, nothing written', () => {
 
   it('shards < 3 in cluster mode', async () => {
     edit('environments/dev-x86/environment.yaml', (t) => t.replace('shards: 3', 'shards: 2'));
-    await expectRejected(/^environments\/dev-x86\/environment\.yaml:15:13 spec\.topology\.shards: must be >= 3 \(got 2\) — Redis Cluster needs at least 3 masters$/m);
+    await expectRejected(
+      /^environments\/dev-x86\/environment\.yaml:15:13 spec\.topology\.shards: must be >= 3 \(got 2\) — Number of masters in cluster mode\. Redis Cluster needs at least 3 masters\.$/m,
+    );
   });
 
   it('an overlapping slot layout', async () => {

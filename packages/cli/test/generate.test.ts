@@ -37,7 +37,12 @@ describe('generate', () => {
     await fx.run('generate');
     cpSync(fx.file('environments/dev-x86/environment.yaml'), fx.file('environments/dev-copy/environment.yaml'));
     const spec = fx.file('environments/dev-copy/environment.yaml');
-    writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^(\s*name:\s*)dev-x86\s*$/m, '$1dev-copy').replace(/^(\s*namespace:\s*)\S+\s*$/m, '$1redis-dev-copy'));
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8')
+        .replace(/^(\s*name:\s*)dev-x86\s*$/m, '$1dev-copy')
+        .replace(/^(\s*namespace:\s*)\S+\s*$/m, '$1redis-dev-copy'),
+    );
     const r = await fx.run('generate');
     expect(r.code).toBe(0);
     const summary = /^generate: (\d+) environment\(s\): (\d+) created, (\d+) updated, (\d+) removed, (-?\d+) unchanged$/m.exec(r.stdout);
@@ -46,7 +51,8 @@ describe('generate', () => {
     const lines = (verb: string) => r.stdout.split('\n').filter((l) => l.startsWith(`${verb} `)).length;
     expect([created, updated, removed]).toEqual([lines('created'), lines('updated'), lines('removed')]);
     expect(created).toBeGreaterThan(0);
-    const owned = readdirSync(fx.file('environments'), { recursive: true }).filter((f) => String(f).includes(`generated${path.sep}`) && statSync(fx.file(`environments/${f}`)).isFile()).length +
+    const owned =
+      readdirSync(fx.file('environments'), { recursive: true }).filter((f) => String(f).includes(`generated${path.sep}`) && statSync(fx.file(`environments/${f}`)).isFile()).length +
       readdirSync(fx.file('argocd/generated'), { recursive: true }).filter((f) => statSync(fx.file(`argocd/generated/${f}`)).isFile()).length;
     expect(unchanged).toBeGreaterThanOrEqual(0);
     expect(created + updated + unchanged).toBe(owned);

@@ -88,7 +88,9 @@ describe('redis-gitops import bitnami', () => {
     writeFileSync(odd, 'existingSecret: s\ncluster:\n  replicas: 1\n  nodes: 7\n');
     const r = await fx.run('import', 'bitnami', odd, '--name', 'odd', '--cluster', 'x86-dev');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/odd\.yaml:4:3 cluster\.nodes: 7 nodes do not divide into shards of 1 master \+ 1 replica\(s\) \(cluster\.replicas\): 7 is not a multiple of 2 — set cluster\.nodes to a multiple of 2 \(e\.g\. 6 or 8\)/);
+    expect(r.stderr).toMatch(
+      /odd\.yaml:4:3 cluster\.nodes: 7 nodes do not divide into shards of 1 master \+ 1 replica\(s\) \(cluster\.replicas\): 7 is not a multiple of 2 — set cluster\.nodes to a multiple of 2 \(e\.g\. 6 or 8\)/,
+    );
     expect(existsSync(fx.file('environments/odd'))).toBe(false);
   });
 

@@ -14,7 +14,11 @@ it('a test task run under tools/log-env.sh and piped prints no colour codes and 
   const env = { ...inherited, PATH: `${path.join(REPO, 'node_modules/.bin')}:${process.env.PATH}`, NX_DAEMON: 'false', CI: 'true' };
   // The jest worker running this test has FORCE_COLOR-free output as well, but Nx would hand its
   // tasks colour if nothing said otherwise: only log-env.sh stands between them and the log.
-  const log = execFileSync('bash', ['-c', '. tools/log-env.sh; nx run @redis-gitops/diagnostics:test --skip-nx-cache --outputStyle=stream 2>&1 | cat'], { cwd: REPO, env, maxBuffer: 16 << 20 }).toString();
+  const log = execFileSync('bash', ['-c', '. tools/log-env.sh; nx run @redis-gitops/diagnostics:test --skip-nx-cache --outputStyle=stream 2>&1 | cat'], {
+    cwd: REPO,
+    env,
+    maxBuffer: 16 << 20,
+  }).toString();
   expect(log).toMatch(/Tests: +\d+ passed/);
   expect(log.match(/\u001b\[/g) ?? []).toEqual([]);
   expect(log).not.toMatch(/ExperimentalWarning:/);

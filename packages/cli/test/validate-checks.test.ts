@@ -20,10 +20,20 @@ function bindingsByTier(): Map<string, Map<string, string[]>> {
   const out = new Map<string, Map<string, string[]>>();
   for (const dir of readdirSync(fx.file('policies'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
     for (const doc of parseAllDocuments(readFileSync(fx.file(`policies/${dir.name}/${dir.name}.yaml`), 'utf8'))) {
-      const o = doc.toJSON() as { kind?: string; spec?: { policyName?: string; validationActions?: string[]; matchResources?: { namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] } } } };
+      const o = doc.toJSON() as {
+        kind?: string;
+        spec?: {
+          policyName?: string;
+          validationActions?: string[];
+          matchResources?: { namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] } };
+        };
+      };
       if (o?.kind !== 'ValidatingAdmissionPolicyBinding' || !o.spec?.policyName) continue;
       const sel = o.spec.matchResources?.namespaceSelector;
-      const tiers = [sel?.matchLabels?.['redis-gitops.dev/tier'], ...(sel?.matchExpressions ?? []).filter((e) => e.key === 'redis-gitops.dev/tier' && e.operator === 'In').flatMap((e) => e.values)].filter((t): t is string => Boolean(t));
+      const tiers = [
+        sel?.matchLabels?.['redis-gitops.dev/tier'],
+        ...(sel?.matchExpressions ?? []).filter((e) => e.key === 'redis-gitops.dev/tier' && e.operator === 'In').flatMap((e) => e.values),
+      ].filter((t): t is string => Boolean(t));
       const byTier = out.get(o.spec.policyName) ?? new Map<string, string[]>();
       for (const t of tiers) byTier.set(t, [...(byTier.get(t) ?? []), ...(o.spec.validationActions ?? [])]);
       out.set(o.spec.policyName, byTier);
@@ -96,7 +106,11 @@ describe('validate and chart versions', () => {
     expect((await fx.run('generate')).code).toBe(0);
     const bumped = await fx.run('validate', '--env', 'prod-x86', '--json');
     expect(bumped.code).toBe(0);
-    expect((JSON.parse(bumped.stdout) as { chartVersions: { charts: { chart: string; version: string; status: string }[] } }).chartVersions.charts).toContainEqual({ chart: 'redis-netpol', version: '0.1.1', status: 'new' });
+    expect((JSON.parse(bumped.stdout) as { chartVersions: { charts: { chart: string; version: string; status: string }[] } }).chartVersions.charts).toContainEqual({
+      chart: 'redis-netpol',
+      version: '0.1.1',
+      status: 'new',
+    });
   });
 });
 
@@ -107,7 +121,10 @@ describe('tier safety: what production must keep, named at the spec field', () =
     writeFileSync(file, change(before));
     return () => writeFileSync(file, before);
   }
-  const lineOf = (env: string, re: RegExp) => readFileSync(fx.file(`environments/${env}/environment.yaml`), 'utf8').split('\n').findIndex((l) => re.test(l)) + 1;
+  const lineOf = (env: string, re: RegExp) =>
+    readFileSync(fx.file(`environments/${env}/environment.yaml`), 'utf8')
+      .split('\n')
+      .findIndex((l) => re.test(l)) + 1;
 
   it('production without replicas, persistence or backups fails, each finding pointing at its field', async () => {
     const undo = editSpec('prod-x86', (t) =>
@@ -142,7 +159,9 @@ describe('tier safety: what production must keep, named at the spec field', () =
       const r = await fx.run('validate', '--env', 'edge-pi4', '--json');
       expect(r.code).toBe(0);
       const findings = (JSON.parse(r.stdout) as { environments: { findings: { severity: string; code: string; path?: string }[] }[] }).environments[0]!.findings;
-      expect(findings.filter((f) => f.code.startsWith('tier-safety/'))).toEqual([expect.objectContaining({ severity: 'warning', code: 'tier-safety/replica-per-shard', path: 'spec.topology.replicasPerShard' })]);
+      expect(findings.filter((f) => f.code.startsWith('tier-safety/'))).toEqual([
+        expect.objectContaining({ severity: 'warning', code: 'tier-safety/replica-per-shard', path: 'spec.topology.replicasPerShard' }),
+      ]);
     } finally {
       undo();
       await fx.run('generate', '--env', 'edge-pi4');

@@ -105,7 +105,9 @@ describe('diff', () => {
       expect(md.stdout).toMatch(/^\| ✅ `dev-x86` \| dev \| x86-dev \(amd64\) \| 0 \/ 1 \/ 0 \| 0 \| 1 \|$/m);
       expect(md.stdout).toMatch(/^- `dev-x86` StatefulSet redis-dev\/dev-x86-redis-cluster `spec\.volumeClaimTemplates`: do instead: RUNBOOK "Grow the data volumes"/m);
       expect(mdLines.indexOf('<details><summary>Objects changed</summary>')).toBeGreaterThan(mdLines.findIndex((l) => l.startsWith('**Updates Kubernetes will refuse**')));
-      const json = JSON.parse((await fx.run('validate', '--env', 'dev-x86', '--base', 'HEAD', '--json')).stdout) as { environments: { diff: { added: number; changed: number; removed: number }; findings: { code: string; path?: string }[] }[] };
+      const json = JSON.parse((await fx.run('validate', '--env', 'dev-x86', '--base', 'HEAD', '--json')).stdout) as {
+        environments: { diff: { added: number; changed: number; removed: number }; findings: { code: string; path?: string }[] }[];
+      };
       expect(json.environments[0]!.diff).toMatchObject({ added: 0, changed: 1, removed: 0 });
       expect(json.environments[0]!.findings.filter((f) => f.code === 'refused-update').map((f) => f.path)).toEqual(['spec.volumeClaimTemplates']);
       const same = await fx.run('diff', '--env', 'prod-x86', '--base', 'HEAD', '--exit-code');

@@ -45,7 +45,6 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
   const mode = s.topology?.mode ?? 'cluster';
   const shards = s.topology?.shards ?? 3;
   if (mode === 'cluster') {
-    if (shards < 3) add(['spec', 'topology', 'shards'], `must be >= 3 (got ${shards})`, 'Redis Cluster needs at least 3 masters');
     if (s.topology?.sentinel) add(['spec', 'topology', 'sentinel'], 'only applies to mode: sentinel', 'remove it, or set spec.topology.mode: sentinel');
     const slots = s.topology?.slots;
     if (slots) {

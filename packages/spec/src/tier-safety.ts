@@ -41,7 +41,12 @@ export function checkTierSafety(env: ParsedEnvironment): TierFinding[] {
     );
   }
   if (!r.persistence.enabled) {
-    add('persistence', ['spec', 'persistence', 'enabled'], `is false in a ${r.tier} environment: a restarted Redis pod starts empty`, 'set spec.persistence.enabled: true (or remove the line: true is the default)');
+    add(
+      'persistence',
+      ['spec', 'persistence', 'enabled'],
+      `is false in a ${r.tier} environment: a restarted Redis pod starts empty`,
+      'set spec.persistence.enabled: true (or remove the line: true is the default)',
+    );
   }
   if (!r.backup.enabled) {
     add(

@@ -78,8 +78,8 @@ export interface Topology {
    */
   readonly mode?: TopologyMode;
   /**
-   * Number of masters in cluster mode. Redis Cluster needs at least 3.
-   * @minimum 1
+   * Number of masters in cluster mode. Redis Cluster needs at least 3 masters.
+   * @minimum 3
    * @maximum 100
    * @default 3
    */

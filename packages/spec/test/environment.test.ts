@@ -21,7 +21,7 @@ describe('parseEnvironment: bad input gets file:line:col, path, expectation and 
     const [d, ...rest] = problems(text);
     expect(rest).toEqual([]);
     // shards sits on line 10, its value starts at column 13.
-    expect(formatDiagnostic(d!)).toBe(`${FILE}:10:13 spec.topology.shards: must be >= 3 (got 2) — Redis Cluster needs at least 3 masters`);
+    expect(formatDiagnostic(d!)).toBe(`${FILE}:10:13 spec.topology.shards: must be >= 3 (got 2) — Number of masters in cluster mode. Redis Cluster needs at least 3 masters.`);
   });
 
   it('reports malformed YAML with its position', () => {
