@@ -173,7 +173,11 @@ function targetsSection(results: readonly SizeResult[], redis: RedisResult | und
   if (big?.single.length) {
     const v = median(big.single.map((s) => s.validateMs));
     const f = median(big.single.map((s) => s.floorMs));
-    rows.push([`one environment: validate --env ≤ ${TARGETS.singleRatio} × its helm floor (N=${big.n})`, `${(v / f).toFixed(2)} (${(v / 1000).toFixed(2)} s / ${(f / 1000).toFixed(2)} s)`, mark(v / f <= TARGETS.singleRatio)]);
+    rows.push([
+      `one environment: validate --env ≤ ${TARGETS.singleRatio} × its helm floor (N=${big.n})`,
+      `${(v / f).toFixed(2)} (${(v / 1000).toFixed(2)} s / ${(f / 1000).toFixed(2)} s)`,
+      mark(v / f <= TARGETS.singleRatio),
+    ]);
   }
   if (big) {
     const ratio = ms(big.validate) / ms(big.floor);

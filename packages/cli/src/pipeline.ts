@@ -203,7 +203,11 @@ export function checkPolicies(set: PolicySet, p: Plan, render: EnvironmentRender
   const env = p.env.resolved;
   const objects = render.charts.flatMap((c) => c.objects);
   const origin = { environment: env.name };
-  return [...tierFindings(p), ...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }), ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace })].map((f) => ({
+  return [
+    ...tierFindings(p),
+    ...evaluate(set, objects, { namespaceLabels: namespaceLabels(p), namespace: env.namespace }),
+    ...checkManifestSet(objects, { tier: env.tier, namespace: env.namespace }),
+  ].map((f) => ({
     ...origin,
     ...f,
   }));

@@ -262,7 +262,7 @@ export function formatReportMarkdown(r: ValidateReport): string {
     lines.push('', '**Updates Kubernetes will refuse** (Argo CD cannot sync them as they are):', '');
     for (const { env, f } of refused) lines.push(`- \`${env}\` ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} \`${f.path}\`: ${cell(f.hint ?? '')}`);
   }
-  const changed = r.environments.filter((e) => e.diff && e.diff.objects.length);
+  const changed = r.environments.filter((e) => e.diff?.objects.length);
   if (changed.length) {
     lines.push('', '<details><summary>Objects changed</summary>', '');
     for (const e of changed) for (const o of e.diff!.objects) lines.push(`- \`${e.name}\` ${o.change} ${o.id}${o.fields.length ? `: ${o.fields.map((x) => `\`${x}\``).join(', ')}` : ''}`);

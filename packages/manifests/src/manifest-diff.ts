@@ -39,9 +39,13 @@ const IMMUTABLE: Readonly<Record<string, readonly { field: readonly string[]; wh
       procedure:
         'RUNBOOK "Grow the data volumes": check the StorageClass allows expansion (allowVolumeExpansion: true), patch each PVC to the new size, delete the StatefulSet with --cascade=orphan (the pods keep running), then sync',
     },
-    { field: ['spec', 'selector'], why: 'a StatefulSet\'s selector is immutable', procedure: 'RUNBOOK "Replace a StatefulSet": delete it with --cascade=orphan, then sync; the new StatefulSet adopts the pods only if their labels match the new selector' },
-    { field: ['spec', 'serviceName'], why: 'a StatefulSet\'s serviceName is immutable', procedure: 'RUNBOOK "Replace a StatefulSet": delete it with --cascade=orphan, then sync' },
-    { field: ['spec', 'podManagementPolicy'], why: 'a StatefulSet\'s podManagementPolicy is immutable', procedure: 'RUNBOOK "Replace a StatefulSet": delete it with --cascade=orphan, then sync' },
+    {
+      field: ['spec', 'selector'],
+      why: "a StatefulSet's selector is immutable",
+      procedure: 'RUNBOOK "Replace a StatefulSet": delete it with --cascade=orphan, then sync; the new StatefulSet adopts the pods only if their labels match the new selector',
+    },
+    { field: ['spec', 'serviceName'], why: "a StatefulSet's serviceName is immutable", procedure: 'RUNBOOK "Replace a StatefulSet": delete it with --cascade=orphan, then sync' },
+    { field: ['spec', 'podManagementPolicy'], why: "a StatefulSet's podManagementPolicy is immutable", procedure: 'RUNBOOK "Replace a StatefulSet": delete it with --cascade=orphan, then sync' },
   ],
   Job: [
     {
@@ -51,9 +55,19 @@ const IMMUTABLE: Readonly<Record<string, readonly { field: readonly string[]; wh
     },
     { field: ['spec', 'selector'], why: "a Job's selector is immutable", procedure: 'delete the Job, then sync' },
   ],
-  Service: [{ field: ['spec', 'clusterIP'], why: "a Service's clusterIP is immutable (None for a headless Service)", procedure: 'delete the Service, then sync (clients see it disappear for the moment between)' }],
+  Service: [
+    {
+      field: ['spec', 'clusterIP'],
+      why: "a Service's clusterIP is immutable (None for a headless Service)",
+      procedure: 'delete the Service, then sync (clients see it disappear for the moment between)',
+    },
+  ],
   PersistentVolumeClaim: [
-    { field: ['spec', 'storageClassName'], why: "a PersistentVolumeClaim's storageClassName is immutable", procedure: 'create a new claim and copy the data (for the backup claim: a new backup set lands on the new claim)' },
+    {
+      field: ['spec', 'storageClassName'],
+      why: "a PersistentVolumeClaim's storageClassName is immutable",
+      procedure: 'create a new claim and copy the data (for the backup claim: a new backup set lands on the new claim)',
+    },
     { field: ['spec', 'accessModes'], why: "a PersistentVolumeClaim's accessModes are immutable", procedure: 'create a new claim and copy the data' },
   ],
 };
@@ -116,7 +130,9 @@ export function diffManifests(before: readonly RenderedObject[], after: readonly
     }
   }
   const order = { removed: 0, changed: 1, added: 2 } as const;
-  return out.sort((p, q) => p.kind.localeCompare(q.kind, 'en') || (p.namespace ?? '').localeCompare(q.namespace ?? '', 'en') || p.name.localeCompare(q.name, 'en') || order[p.change] - order[q.change]);
+  return out.sort(
+    (p, q) => p.kind.localeCompare(q.kind, 'en') || (p.namespace ?? '').localeCompare(q.namespace ?? '', 'en') || p.name.localeCompare(q.name, 'en') || order[p.change] - order[q.change],
+  );
 }
 
 /** "2 added, 1 changed, 0 removed" */

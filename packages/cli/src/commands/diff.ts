@@ -41,7 +41,11 @@ export async function runDiff(opts: DiffOptions, out: Output): Promise<number> {
   const [current] = await renderPlans(root, plans, { concurrency: 2, check: false });
   const base = await renderAtRef(root, opts.env, opts.base);
   const namespace = plans[0]!.env.resolved.namespace;
-  const changes = diffManifests(base.objects, current!.charts.flatMap((c) => c.objects), namespace);
+  const changes = diffManifests(
+    base.objects,
+    current!.charts.flatMap((c) => c.objects),
+    namespace,
+  );
   out.stdout(formatChanges(opts.env, opts.base, changes));
   for (const c of changes) {
     out.stdout('\n');

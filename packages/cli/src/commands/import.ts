@@ -81,7 +81,11 @@ export async function runImport(opts: ImportOptions, out: Output): Promise<numbe
       e.diagnostics.map((d) => {
         const key = inputKeyOf(d.path, result.mapped);
         const where = key ? at(key) : { file: rel, line: 0, col: 0, path: '' };
-        return { ...where, message: `would become ${d.path || 'the environment'}, which ${d.message}`, hint: `${d.hint ? `${d.hint}; ` : ''}adjust ${key ?? 'the values'} in ${rel}, or edit the environment after import` };
+        return {
+          ...where,
+          message: `would become ${d.path || 'the environment'}, which ${d.message}`,
+          hint: `${d.hint ? `${d.hint}; ` : ''}adjust ${key ?? 'the values'} in ${rel}, or edit the environment after import`,
+        };
       }),
     );
   }

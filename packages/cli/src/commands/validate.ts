@@ -49,7 +49,15 @@ export async function runValidate(opts: ValidateOptions, out: Output): Promise<n
     for (const [i, p] of plans.entries()) {
       const name = p.env.resolved.name;
       const before = await renderAtRef(root, name, opts.base);
-      changes.set(name, { base: opts.base, existed: before.existed, changes: diffManifests(before.objects, renders[i]!.charts.flatMap((c) => c.objects), p.env.resolved.namespace) });
+      changes.set(name, {
+        base: opts.base,
+        existed: before.existed,
+        changes: diffManifests(
+          before.objects,
+          renders[i]!.charts.flatMap((c) => c.objects),
+          p.env.resolved.namespace,
+        ),
+      });
     }
     out.progress(`validate: compared with ${opts.base}`);
   }
@@ -69,7 +77,12 @@ async function checkChartVersions(root: string, charts: readonly string[], publi
   const repository = path.resolve(root, published);
   const shown = path.relative(root, repository).startsWith('..') ? repository : path.relative(root, repository);
   if (!existsSync(path.join(repository, 'index.yaml'))) {
-    return { checked: false, repository: shown, why: `no published chart repository at ${shown} (no index.yaml): check out the published repository there (CI: the gh-pages branch) or pass --published DIR`, charts: [] };
+    return {
+      checked: false,
+      repository: shown,
+      why: `no published chart repository at ${shown} (no index.yaml): check out the published repository there (CI: the gh-pages branch) or pass --published DIR`,
+      charts: [],
+    };
   }
   const packages = await compareWithRepository(root, charts, repository);
   return { checked: true, repository: shown, charts: packages.map((p) => ({ chart: p.chart, version: p.version, status: p.status })) };

@@ -118,7 +118,11 @@ function mapConfig(key: string, text: string, persistence: Obj, redis: Obj, mapp
         unmapped.push({ key: `${key}: ${directive} (hidden)`, value: '(hidden)', reason: 'inline passwords are never imported: put the password in a Secret and set spec.auth.existingSecret' });
         continue;
     }
-    unmapped.push({ key: from, value: '', reason: directive.toLowerCase() === 'maxmemory' ? 'maxmemory follows the memory limit (spec.redis.maxmemoryRatio)' : 'no redis-gitops equivalent for this Redis setting' });
+    unmapped.push({
+      key: from,
+      value: '',
+      reason: directive.toLowerCase() === 'maxmemory' ? 'maxmemory follows the memory limit (spec.redis.maxmemoryRatio)' : 'no redis-gitops equivalent for this Redis setting',
+    });
   }
   if (saves.length) persistence.rdbSave = saves.join(' ');
 }
@@ -245,8 +249,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
     if (p) {
       spec.resources = { requests: { ...p.requests }, limits: { ...p.limits } };
       mapped.push({ from: `${rRoot}.resourcesPreset`, to: 'spec.resources' });
-    }
-    else refuse(`${rRoot}.resourcesPreset`, `unknown preset "${preset}"`);
+    } else refuse(`${rRoot}.resourcesPreset`, `unknown preset "${preset}"`);
   }
   if (!isCluster) {
     for (const k of ['replica.resources', 'replica.resourcesPreset']) if (get(values, k) !== undefined) refuse(k, 'replicas get the same resources as the master (spec.resources)');
