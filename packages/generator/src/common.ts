@@ -5,7 +5,7 @@ import type { RedisSentinelValues } from './values/redis-sentinel-values.ts';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget' | 'metrics' | 'backup';
+type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget' | 'metrics' | 'backup' | 'restore';
 /** The keys the Redis charts have in common, typed against both charts so neither can drift. */
 export type SharedRedisValues = DeepPartial<Pick<RedisClusterValues, SharedKeys>> & DeepPartial<Pick<RedisSentinelValues, SharedKeys>>;
 
@@ -44,6 +44,7 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       size: env.backup.size,
       storageClass: env.backup.storageClass,
     },
+    restore: { fromSet: env.restore.fromSet },
   };
 }
 
@@ -71,4 +72,6 @@ export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
   'backup.retention': 'spec.backup.retention',
   'backup.size': 'spec.backup.size',
   'backup.storageClass': 'spec.backup.storageClass',
+  restore: 'spec.restore',
+  'restore.fromSet': 'spec.restore.fromSet',
 };

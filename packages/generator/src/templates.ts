@@ -133,9 +133,22 @@ kubectl -n $NS create job --from=cronjob/$CJ $CJ-manual-$(date +%s)     # take a
 kubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' --tail=50
 \`\`\`
 
-To restore, set \`restore.fromSet\` to a set name (see the backup logs) on a **fresh** release (empty
-volumes): pods seed their empty data volume from the set before Redis starts. See the
-\`{{redisChart}}\` chart README, section "Restore".
+To restore into a **fresh** deployment (empty data volumes; the backup volume kept from before),
+name the set in \`environments/{{env.name}}/environment.yaml\` and let Argo CD sync:
+
+\`\`\`yaml
+spec:
+  restore:
+    fromSet: 20261202T021700Z     # a complete set, as the backup log names it
+\`\`\`
+
+\`\`\`sh
+npx redis-gitops generate --env {{env.name}} && npx redis-gitops validate --env {{env.name}}   # then commit, open the PR
+\`\`\`
+
+Pods seed their empty data volume from the set before Redis starts; a volume that holds data is
+never touched. Remove \`spec.restore\` once the restore is done. See the \`{{redisChart}}\` chart
+README, section "Restore".
 {{else}}Backups are **off** for this environment (\`spec.backup.enabled: false\`). Enable them in
 \`environment.yaml\` before keeping data here you cannot rebuild.
 {{/if}}

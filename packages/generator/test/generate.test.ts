@@ -128,3 +128,28 @@ describe('netpol', () => {
     });
   });
 });
+
+describe('spec.restore: every runbook procedure is a change to environment.yaml', () => {
+  it.each([
+    ['prod-x86', 'redis-cluster'],
+    ['sessions-sentinel', 'redis-sentinel'],
+  ])('%s: spec.restore.fromSet reaches the %s chart as restore.fromSet, and the chart schema takes it', (env, chart) => {
+    const withRestore = load(env, (t) => t.replace(/^spec:\n/m, 'spec:\n  restore:\n    fromSet: 20261202T021700Z\n'));
+    const values = generateEnvironment(withRestore.resolved, CTX).charts.find((c) => c.chart === chart)!;
+    expect((values.values as { restore: { fromSet: string } }).restore).toEqual({ fromSet: '20261202T021700Z' });
+    expect(checkChartValues(values, schemaOf(chart), defaultsOf(chart), withRestore.source)).toEqual([]);
+    const without = generateEnvironment(load(env).resolved, CTX).charts.find((c) => c.chart === chart)!;
+    expect((without.values as { restore: { fromSet: string } }).restore).toEqual({ fromSet: '' });
+  });
+
+  it('refuses a set name that is not one, with an example', () => {
+    expect(() => load('prod-x86', (t) => t.replace(/^spec:\n/m, 'spec:\n  restore:\n    fromSet: latest\n'))).toThrow(/spec\.restore\.fromSet: must look like "20261202T021700Z" \(got "latest"\)/);
+  });
+
+  it.each(['prod-x86', 'sessions-sentinel', 'dev-x86'])('the %s RUNBOOK never asks to edit generated values', (env) => {
+    const runbook = generateEnvironment(load(env).resolved, CTX).files.find((f) => f.path.endsWith('RUNBOOK.md'))!.content;
+    // Every value a procedure sets is a spec field; chart values keys appear only under spec.
+    expect(runbook).not.toMatch(/set `restore\.fromSet`|values\.yaml.*(edit|set)|--set /);
+    if (/Backups run/.test(runbook)) expect(runbook).toMatch(/spec:\n {2}restore:\n {4}fromSet: /);
+  });
+});

@@ -46,6 +46,8 @@ export interface ResolvedEnvironment {
     readonly size: string;
     readonly storageClass: string;
   };
+  /** The backup set new pods seed their empty volumes from; empty: no restore. */
+  readonly restore: { readonly fromSet: string };
   readonly monitoring: {
     readonly enabled: boolean;
     readonly serviceMonitor: boolean;
@@ -132,6 +134,7 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
       size: s.backup?.size ?? formatBytes(backupBytes),
       storageClass: s.backup?.storageClass ?? '',
     },
+    restore: { fromSet: s.restore?.fromSet ?? '' },
     monitoring: {
       enabled: s.monitoring?.enabled ?? true,
       serviceMonitor: s.monitoring?.serviceMonitor ?? true,

@@ -221,6 +221,21 @@ export interface Backup {
   readonly storageClass?: string;
 }
 
+/**
+ * Seeding a NEW deployment from a backup set: each pod whose data volume is empty loads the set's
+ * data before Redis starts (the chart's restore init container); a volume that holds data is never
+ * touched, and a running cluster or group is never overwritten. Remove it once the restore is done.
+ */
+export interface Restore {
+  /**
+   * The backup set to restore: the name of a complete set on the backup volume, as the backup
+   * Job's log prints it (`set 20261202T021700Z complete`).
+   * @pattern ^[0-9]{8}T[0-9]{6}Z$
+   * @examples ["20261202T021700Z"]
+   */
+  readonly fromSet: string;
+}
+
 /** Metrics, alerts and dashboards. */
 export interface Monitoring {
   /**
@@ -322,6 +337,8 @@ export interface EnvironmentSpec {
   readonly persistence?: Persistence;
   /** Scheduled backups. */
   readonly backup?: Backup;
+  /** Restore a new deployment from a backup set (see the generated RUNBOOK, "Backup and restore"). */
+  readonly restore?: Restore;
   /** Exporter, alerts and dashboards. */
   readonly monitoring?: Monitoring;
   /** Allowed clients. */
