@@ -48,6 +48,7 @@ describe('checkChartValues', () => {
     const env = load('prod-x86');
     const strict = structuredClone(chartSchema);
     strict.properties.persistence.properties.size.pattern = '^[0-9]+Ti$';
+    strict.properties.persistence.properties.size.examples = ['2Ti'];
     const [d, ...rest] = checkChartValues(redisClusterValues(env.resolved), strict, chartDefaults, env.source);
     expect(rest).toEqual([]);
     const line =
@@ -55,7 +56,7 @@ describe('checkChartValues', () => {
         .split('\n')
         .findIndex((l) => l.includes('size: 16Gi')) + 1;
     expect(d).toMatchObject({ file: env.file, line, path: 'spec.persistence.size' });
-    expect(d!.message).toBe('chart redis-cluster rejects the generated value persistence.size: must match ^[0-9]+Ti$ (got "16Gi")');
+    expect(d!.message).toBe('chart redis-cluster rejects the generated value persistence.size: must look like "2Ti" (got "16Gi")');
   });
 });
 

@@ -147,10 +147,10 @@ function describe(e: ErrorObject, where: readonly PathSegment[], locator: Locato
     case 'const':
       return { path: [...where], message: `must be ${show(p.allowedValue)} (got ${show(got)})`, hint: parent.description, atKey: false };
     case 'pattern': {
-      // Show valid values, never the regex. Every pattern in the spec schemas has @examples (a
-      // test checks); a chart schema without them falls back to the pattern.
+      // Show valid values, never the regex. Every pattern in the spec and chart schemas has
+      // @examples (a test checks); without them the message says only that the form is wrong.
       const examples = examplesOf(parent);
-      const expected = examples.length ? `look like ${orList(examples)}` : `match ${String(p.pattern)}`;
+      const expected = examples.length ? `look like ${orList(examples)}` : 'be in the form the field description gives';
       return { path: [...where], message: `must ${expected} (got ${show(got)})`, hint: parent.description, atKey: false };
     }
     case 'minItems':

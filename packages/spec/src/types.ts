@@ -7,12 +7,14 @@
  * docs are generated from. Defaults are applied by `resolveEnvironment()` in
  * `resolve.ts`; a test checks that every `@default` here matches it.
  *
- * Every `@pattern` needs `@examples` (on the type, or on the field when the type is shared with
- * the chart values types): error messages show the examples, never the regex (a test checks).
+ * Every `@pattern` needs `@examples` (on the type; a field or alias may give more specific ones):
+ * error messages show the examples, never the regex, in the spec and the chart values schemas
+ * alike (a test checks both).
  */
 
 /** A Kubernetes resource quantity such as `250m`, `512Mi` or `2Gi`.
  * @pattern ^([0-9]+(\.[0-9]+)?)(m|k|Ki|M|Mi|G|Gi|T|Ti)?$
+ * @examples ["512Mi", "250m"]
  */
 export type Quantity = string;
 
@@ -36,6 +38,7 @@ export type Int = number;
 
 /** A DNS-1123 label: lower-case letters, digits and `-`, at most 63 characters.
  * @pattern ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$
+ * @examples ["redis-prod"]
  */
 export type DnsLabel = string;
 
@@ -104,6 +107,7 @@ export interface Topology {
 
 /** Comma-separated slot ranges owned by one shard, e.g. `0-5000` or `0-99,200-5000`.
  * @pattern ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$
+ * @examples ["0-5460", "0-99,200-5000"]
  */
 export type SlotRanges = string;
 

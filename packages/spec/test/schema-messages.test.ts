@@ -1,6 +1,8 @@
 /** Schema errors in the reader's terms: examples instead of regexes, and how YAML read a value. */
 import { checkAgainstSchema, clustersSchema, environmentSchema, type Locator } from '../src/index.ts';
-import { positionIn, problems, VALID } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { positionIn, problems, ROOT, VALID } from './helpers.ts';
 
 interface Node {
   pattern?: string;
@@ -26,9 +28,13 @@ function patternNodes(node: Node, at = '$'): [string, Node][] {
 
 const nowhere: Locator = { file: 'x.yaml', positionOf: () => ({ line: 1, col: 1 }), keyPositionOf: () => ({ line: 1, col: 1 }) };
 
+const chartSchema = (chart: string) => JSON.parse(readFileSync(path.join(ROOT, 'charts', chart, 'values.schema.json'), 'utf8')) as Node;
+
 describe.each([
   ['environment', environmentSchema as Node],
   ['clusters', clustersSchema as Node],
+  // Chart values: a chart that rejects a generated value reports it at the spec field, in these terms.
+  ...['redis-cluster', 'redis-sentinel', 'redis-monitoring', 'redis-netpol'].map((c) => [`${c} values`, chartSchema(c)] as [string, Node]),
 ])('the %s schema: every pattern has examples, and messages show them instead of the regex', (_, schema) => {
   const nodes = patternNodes(schema);
 

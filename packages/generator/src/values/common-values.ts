@@ -14,6 +14,7 @@ export interface ImageValues {
    * Exact image tag, never `latest` (the schema refuses it, as the images-pinned policy does: a
    * moving tag lets two pods of one StatefulSet run different Redis versions).
    * @pattern ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$
+   * @examples ["7.4.2", "7.4.2-alpine"]
    * @if {"const": "latest"}
    * @then {"const": "an exact version, not latest (e.g. 7.4.2)"}
    * @default "7.4.2"
@@ -22,6 +23,7 @@ export interface ImageValues {
   /**
    * Image digest; when set the image is pulled by digest.
    * @pattern ^(sha256:[a-f0-9]{64})?$
+   * @examples ["sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]
    * @default ""
    */
   digest: string;
@@ -195,6 +197,7 @@ export interface BackupValues {
   /**
    * When to back up (cron, in the controller's time zone).
    * @pattern ^\s*(\S+\s+){4}\S+\s*$
+   * @examples ["17 2 * * *"]
    * @default "17 2 * * *"
    */
   schedule: string;

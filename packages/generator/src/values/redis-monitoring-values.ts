@@ -10,6 +10,7 @@ import type { Int, MatchLabels } from '@redis-gitops/spec';
 
 /** A Prometheus duration such as `30s`, `5m`, `1h` or `1h30m`.
  * @pattern ^([0-9]+(ms|s|m|h|d|w|y))+$
+ * @examples ["5m", "1h30m"]
  */
 export type PromDuration = string;
 
@@ -28,6 +29,7 @@ export interface MonitoringTargetValues {
    * Helm release name of the Redis release (the `app.kubernetes.io/instance` label of its pods);
    * empty means this chart's own release name (Argo CD and the generator use one release name per environment).
    * @pattern ^([a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?)?$
+   * @examples ["prod-x86"]
    * @default ""
    */
   release: string;
@@ -40,6 +42,7 @@ export interface MonitoringTargetValues {
   /**
    * `app.kubernetes.io/name` of the Redis pods; empty means `chart`. Set it only when the Redis release uses `nameOverride`.
    * @pattern ^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$
+   * @examples ["redis-cluster"]
    * @default ""
    */
   name: string;
@@ -72,12 +75,14 @@ export interface MonitoringScrapeValues {
   /**
    * Name of the exporter's container port in the Redis pods.
    * @pattern ^[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$
+   * @examples ["metrics"]
    * @default "metrics"
    */
   port: string;
   /**
    * HTTP path of the metrics.
    * @pattern ^/.*$
+   * @examples ["/metrics"]
    * @default "/metrics"
    */
   path: string;
@@ -171,6 +176,7 @@ export interface MonitoringAlertValues {
   /**
    * Base URL of the environment's RUNBOOK; when set every alert gets `runbook_url: <url>#<alertname in lower case>`.
    * @pattern ^(https?://\S+)?$
+   * @examples ["https://git.example.org/redis/blob/main/environments/prod-x86/generated/RUNBOOK.md"]
    * @default ""
    */
   runbookUrl: string;

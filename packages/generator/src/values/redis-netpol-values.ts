@@ -91,6 +91,7 @@ export interface NetpolTargetValues {
    * Helm release name of the Redis release (the `app.kubernetes.io/instance` label of its pods);
    * empty means this chart's own release name (Argo CD and the generator use one release name per environment).
    * @pattern ^([a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?)?$
+   * @examples ["prod-x86"]
    * @default ""
    */
   release: string;
@@ -103,6 +104,7 @@ export interface NetpolTargetValues {
   /**
    * `app.kubernetes.io/name` of the Redis and Sentinel pods; empty means `chart`. Set it only when the Redis release uses `nameOverride`.
    * @pattern ^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)?$
+   * @examples ["redis-cluster"]
    * @default ""
    */
   name: string;
@@ -150,6 +152,7 @@ export interface NetpolBackupEgress {
    * Destination network in CIDR notation, e.g. `10.20.30.40/32` or `2001:db8::/64`. A prefix length
    * of 0 (`0.0.0.0/0`, `::/0`: the whole internet) is refused when the chart renders.
    * @pattern ^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])|[0-9A-Fa-f:.]{0,39}:[0-9A-Fa-f:.]{0,39}/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$
+   * @examples ["10.20.30.40/32", "2001:db8::/64"]
    */
   cidr: string;
   /**
