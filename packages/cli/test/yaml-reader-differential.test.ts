@@ -59,10 +59,12 @@ describe('the fast YAML reader against the yaml library', () => {
     }
   });
 
-  it('gives the same result as the library on 600 seeded mutations of real renders, whichever reader reads them', () => {
-    const random = mulberry32(20261202);
+  // YAML_FUZZ_MUTATIONS / YAML_FUZZ_SEED run a longer or another campaign by hand (the suite: 600, 20261202).
+  const MUTATIONS = Number(process.env.YAML_FUZZ_MUTATIONS ?? 600);
+  it(`gives the same result as the library on ${MUTATIONS} seeded mutations of real renders, whichever reader reads them`, () => {
+    const random = mulberry32(Number(process.env.YAML_FUZZ_SEED ?? 20261202));
     const readers = { fast: 0, yaml: 0 };
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; i < MUTATIONS; i++) {
       const base = renders[Math.floor(random() * renders.length)]!;
       const { text, what } = mutate(base.text, random);
       const { auto, yaml } = both(text);

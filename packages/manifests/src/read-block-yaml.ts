@@ -2,10 +2,11 @@
  * A fast reader for the plain block-style YAML that `helm template` prints, four to five times
  * faster than the `yaml` library's document model, which was the validate pipeline's hot spot.
  * `node tools/bench/yaml-readers.ts` prints the CPU of this reader, the `yaml` library and js-yaml
- * at N=200 environments. js-yaml comes within about 10% of it, but reads YAML 1.2, where Kubernetes
- * reads YAML 1.1 (`defaultMode: 0555` is 365 to the API server and 555 to js-yaml), so this reader
- * stays. packages/cli/test/yaml-reader-differential.test.ts holds it equal to the `yaml` library on
- * every chart scenario, every example environment and a seeded mutation fuzz.
+ * at N=200 environments. js-yaml (with its YAML 1.1 schema) comes within 10% of it, but accepts
+ * malformed streams the `yaml` library rejects, so a js-yaml fast path failed the differential fuzz
+ * where this reader passes (docs/benchmarks.md, "One-off experiments"): this reader stays.
+ * packages/cli/test/yaml-reader-differential.test.ts holds it equal to the `yaml` library on every
+ * chart scenario, every example environment and a seeded mutation fuzz.
  *
  * It reads only a strict subset: block mappings at column 0 and below, block sequences, single-line
  * plain and quoted scalars, literal block scalars (`|`, `|-`), and single-line flow sequences and
