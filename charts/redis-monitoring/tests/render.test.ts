@@ -157,6 +157,39 @@ describe('redis-monitoring chart', () => {
       expect(sentinel.find((r) => r.alert === 'RedisPodsMissing')!.expr).toMatch(/< 3$/);
     });
 
+    it("takes every alert's `for` from values: the production defaults, each one changeable alone", async () => {
+      const forOf = (rules: readonly { alert: string; for?: string }[]) => Object.fromEntries(rules.map((r) => [r.alert, r.for ?? '-']));
+      expect(forOf(alertRules(await render()))).toEqual({
+        RedisDown: '1m',
+        RedisMetricsAbsent: '10m',
+        RedisPodsMissing: '15m',
+        RedisSplitBrain: '2m',
+        RedisMemoryHigh: '5m',
+        RedisMemoryCritical: '5m',
+        RedisMemoryGrowthToMaxmemory: '1h',
+        RedisKeysEvicted: '-',
+        RedisRejectedConnections: '-',
+        RedisLowHitRatio: '30m',
+        RedisClusterStateNotOk: '2m',
+        RedisClusterSlotsFail: '1m',
+        RedisClusterSlotsPfail: '5m',
+        RedisClusterSlotsUnassigned: '5m',
+        RedisMasterWithoutReplica: '10m',
+        RedisReplicationLinkDown: '2m',
+        RedisReplicationLag: '5m',
+        RedisRdbSaveFailed: '1m',
+        RedisAofWriteFailed: '1m',
+        RedisStartHeld: '5m',
+        RedisDataVanished: '-',
+      });
+      const rules = alertRules(await render(['--set', 'alerts.for.RedisSplitBrain=5s', '--set', 'alerts.for.RedisLowHitRatio=90s']));
+      expect(forOf(rules)).toMatchObject({ RedisSplitBrain: '5s', RedisLowHitRatio: '90s', RedisDown: '1m', RedisClusterStateNotOk: '2m' });
+      expect(rules.find((r) => r.alert === 'RedisLowHitRatio')!.annotations.description).toMatch(/^For 90s most key lookups have missed/);
+      const bad = await templateChart(CHART, { release: 'rc', namespace: NAMESPACE, args: ['--set', 'alerts.for.RedisSplitBrain=soon'] });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/RedisSplitBrain/);
+    });
+
     it('adds alert labels and RUNBOOK links, and never lets alerts.labels replace the severity', async () => {
       const rules = alertRules(await render([...scenario('cluster-values.yaml'), '--set', 'alerts.labels.severity=info']));
       for (const r of rules) {

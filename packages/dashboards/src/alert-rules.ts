@@ -8,7 +8,7 @@
  *   - `{S}` / `{S,role="master"}`: the release selector of every series (namespace, release, mode),
  *     optionally with more matchers;
  *   - `<% expr %>`: a Helm expression spliced in at render time, e.g. `<% $t.downFor %>` (a
- *     threshold from values), `<% $by %>` (the aggregation labels), `<% $masters %>`.
+ *     threshold from values), `<% $for.RedisSplitBrain %>` (a `for:` duration from `alerts.for`), `<% $by %>` (the aggregation labels), `<% $masters %>`.
  * Prometheus's own templates (`{{ $labels.pod }}`, `{{ $value | humanize }}`) stay as they are.
  */
 
@@ -26,7 +26,11 @@ export interface AlertRule {
   readonly group: string;
   readonly severity: Severity;
   readonly expr: string;
-  /** `for:` duration, literal (`5m`) or a Helm expression (`<% $t.downFor %>`); absent: fires at once. */
+  /**
+   * `for:` duration, always a Helm expression from values: `<% $for.<alert> %>` (`alerts.for.<alert>`,
+   * the default in the values type of @redis-gitops/generator) or a threshold (`<% $t.downFor %>`);
+   * absent: fires at once. Tests shorten every `for` through these values only.
+   */
   readonly for?: string;
   /** Only for these release kinds. @default both */
   readonly modes?: readonly AlertMode[];
@@ -53,7 +57,7 @@ export const ALERT_RULES = [
     group: 'redis-availability',
     severity: 'critical',
     expr: 'absent(redis_up{S})',
-    for: '10m',
+    for: '<% $for.RedisMetricsAbsent %>',
     summary: 'No metrics from Redis release <% .Release.Namespace %>/<% $release %>',
     description:
       'Prometheus has no redis_up series for release <% $release %> in namespace <% .Release.Namespace %>: either every Redis pod is gone, or monitoring is blind (the PodMonitor selects no pod, the exporter sidecar or its port <% quote .Values.scrape.port %> is missing, or a NetworkPolicy blocks Prometheus on port 9121). Check: kubectl -n <% .Release.Namespace %> get pods -l app.kubernetes.io/instance=<% $release %>; kubectl -n <% .Release.Namespace %> get podmonitor <% include "redis-common.fullname" . %> -o yaml; the Prometheus targets page.',
@@ -63,7 +67,7 @@ export const ALERT_RULES = [
     group: 'redis-availability',
     severity: 'warning',
     expr: 'count by (<% $by %>) (up{S}) < <% include "redis-monitoring.expectedPods" . %>',
-    for: '15m',
+    for: '<% $for.RedisPodsMissing %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.release }} runs {{ $value }} of <% include "redis-monitoring.expectedPods" . %> pods',
     description:
       'Fewer Redis pods are scraped than the release should have. A pod is Pending (no node fits its resources, affinity or volume) or was deleted and not recreated. Check: kubectl -n {{ $labels.namespace }} get pods -l app.kubernetes.io/instance={{ $labels.release }}; kubectl -n {{ $labels.namespace }} get events --sort-by=.lastTimestamp.',
@@ -73,7 +77,7 @@ export const ALERT_RULES = [
     group: 'redis-availability',
     severity: 'critical',
     expr: 'count by (<% $by %>) (redis_instance_info{S,role="master"}) > <% $masters %>',
-    for: '2m',
+    for: '<% $for.RedisSplitBrain %>',
     summary: {
       cluster: 'Redis Cluster {{ $labels.namespace }}/{{ $labels.release }} has {{ $value }} masters for <% $masters %> shards',
       sentinel: 'Redis Sentinel group {{ $labels.namespace }}/{{ $labels.release }} has {{ $value }} masters',
@@ -91,7 +95,7 @@ export const ALERT_RULES = [
     group: 'redis-memory',
     severity: 'warning',
     expr: 'redis_memory_used_bytes{S}\n  / (redis_memory_max_bytes{S} > 0)\n  > <% $t.memoryWarningRatio %>',
-    for: '5m',
+    for: '<% $for.RedisMemoryHigh %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of maxmemory',
     description:
       'Memory use is close to maxmemory. With the noeviction policy Redis then refuses writes (OOM errors), with an evicting policy it drops keys. Find big keys (redis-cli --bigkeys, MEMORY USAGE), shorten TTLs, or give Redis more memory: raise resources.limits.memory in the environment spec (maxmemory follows it) or add shards.',
@@ -101,7 +105,7 @@ export const ALERT_RULES = [
     group: 'redis-memory',
     severity: 'critical',
     expr: 'redis_memory_used_bytes{S}\n  / (redis_memory_max_bytes{S} > 0)\n  > <% $t.memoryCriticalRatio %>',
-    for: '5m',
+    for: '<% $for.RedisMemoryCritical %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of maxmemory',
     description:
       'Redis is about to refuse writes (noeviction) or is evicting keys. Act now: delete or expire data you can spare, or raise resources.limits.memory in the environment spec and roll the pods one at a time (replicas first). In a cluster, a single full shard means hot or big keys: redis-cli --bigkeys on that pod.',
@@ -118,7 +122,7 @@ export const ALERT_RULES = [
       'and deriv(redis_memory_used_bytes{S}[1h]) > 0',
       'and redis_memory_used_bytes{S} / (redis_memory_max_bytes{S} > 0) < <% $t.memoryWarningRatio %>',
     ].join('\n'),
-    for: '1h',
+    for: '<% $for.RedisMemoryGrowthToMaxmemory %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} memory grows steadily toward maxmemory',
     description:
       'Fitted over the last <% $t.memoryGrowthWindow %> and still growing in the last hour, memory use will reach maxmemory within <% int $t.memoryGrowthHorizonHours %>h: a slow leak, typically keys written without TTL, growing lists/streams/sorted sets, or client output buffers. Compare INFO keyspace (keys vs expires) over time, look for big keys (redis-cli --bigkeys) and CLIENT LIST omem; fix the writer or add TTLs before the memory alerts fire.',
@@ -161,10 +165,10 @@ export const ALERT_RULES = [
       '  + sum by (<% $by %>) (rate(redis_keyspace_misses_total{S}[10m]))',
       ') > <% $t.hitRatioMinLookupsPerSecond %>',
     ].join('\n'),
-    for: '30m',
+    for: '<% $for.RedisLowHitRatio %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.release }} keyspace hit ratio is {{ $value | humanizePercentage }}',
     description:
-      'For 30 minutes most key lookups have missed. Keys expire or are evicted before they are read (check evictions and TTLs), the cache is cold after a restart, or clients read keys that are never written (a key-naming bug). Compare the Hit / miss panels of the overview dashboard with deploys of the clients.',
+      'For <% $for.RedisLowHitRatio %> most key lookups have missed. Keys expire or are evicted before they are read (check evictions and TTLs), the cache is cold after a restart, or clients read keys that are never written (a key-naming bug). Compare the Hit / miss panels of the overview dashboard with deploys of the clients.',
   },
   // ---- cluster ----------------------------------------------------------------------------------
   {
@@ -173,7 +177,7 @@ export const ALERT_RULES = [
     severity: 'critical',
     modes: ['cluster'],
     expr: 'redis_cluster_state{S} == 0',
-    for: '2m',
+    for: '<% $for.RedisClusterStateNotOk %>',
     summary: 'Redis Cluster node {{ $labels.namespace }}/{{ $labels.pod }} reports cluster_state:fail',
     description:
       "The node refuses queries (CLUSTERDOWN): some slots have no reachable master, or the node cannot reach a majority of masters. A failover takes about cluster-node-timeout x 2; longer means it cannot happen (master without replica, replicas down, or nodes with stale addresses). Check: redis-cli cluster info; redis-cli cluster nodes (flags fail, fail?, noaddr); the pods' readiness output (/scripts/readiness.sh).",
@@ -184,7 +188,7 @@ export const ALERT_RULES = [
     severity: 'critical',
     modes: ['cluster'],
     expr: 'redis_cluster_slots_fail{S} > 0',
-    for: '1m',
+    for: '<% $for.RedisClusterSlotsFail %>',
     summary: 'Redis Cluster {{ $labels.namespace }}/{{ $labels.release }}: {{ $value }} slots failing (seen by {{ $labels.pod }})',
     description:
       "The masters of these slots are agreed to be down and no replica has taken over: keys in them cannot be read or written. Bring the master's pod back, or if its replica is healthy but not promoted, run CLUSTER FAILOVER FORCE on that replica. redis-cli --cluster check <any pod>:6379 lists the slots and owners.",
@@ -195,7 +199,7 @@ export const ALERT_RULES = [
     severity: 'warning',
     modes: ['cluster'],
     expr: 'redis_cluster_slots_pfail{S} > 0',
-    for: '5m',
+    for: '<% $for.RedisClusterSlotsPfail %>',
     summary: 'Redis Cluster node {{ $labels.namespace }}/{{ $labels.pod }} suspects {{ $value }} slots (pfail)',
     description:
       'This node cannot reach the master of these slots, but the other masters have not agreed it is down. Lasting pfail seen by one node means a network problem between pods or a node with a stale peer address (check redis-cli cluster nodes on that pod for fail? and addresses that are not current pod IPs).',
@@ -206,7 +210,7 @@ export const ALERT_RULES = [
     severity: 'critical',
     modes: ['cluster'],
     expr: 'redis_cluster_slots_assigned{S} < 16384',
-    for: '5m',
+    for: '<% $for.RedisClusterSlotsUnassigned %>',
     summary: 'Redis Cluster node {{ $labels.namespace }}/{{ $labels.pod }} sees only {{ $value }} of 16384 slots assigned',
     description:
       "Some hash slots have no owner, so the cluster is down for them. The bootstrap did not finish, or a node was forgotten with its slots. Check the bootstrap Job's logs, then redis-cli --cluster check and --cluster fix.",
@@ -218,7 +222,7 @@ export const ALERT_RULES = [
     severity: 'critical',
     needsReplicas: true,
     expr: '(redis_connected_slaves{S} == 0)\nand on (namespace, release, pod)\nredis_instance_info{S,role="master"}',
-    for: '10m',
+    for: '<% $for.RedisMasterWithoutReplica %>',
     summary: 'Redis master {{ $labels.namespace }}/{{ $labels.pod }} has no replica',
     description:
       "This master's data exists once: if it fails now, its slots (cluster) or the whole group (sentinel) go down and data written since the last snapshot is lost. Find its replica's pod (kubectl get pods; redis-cli role on each) and why it is not connected: Pending, crash-looping, or replicating another master after a failover (then re-balance with CLUSTER REPLICATE <master-id>).",
@@ -230,7 +234,7 @@ export const ALERT_RULES = [
     needsReplicas: true,
     // A Sentinel candidate replicates the placeholder 127.0.0.1:1 on purpose: RedisStartHeld pages for it.
     expr: 'redis_master_link_up{S} == 0\nunless on (namespace, release, pod)\nredis_master_link_up{S,master_host="127.0.0.1",master_port="1"}',
-    for: '2m',
+    for: '<% $for.RedisReplicationLinkDown %>',
     summary: 'Redis replica {{ $labels.namespace }}/{{ $labels.pod }} lost its master {{ $labels.master_host }}:{{ $labels.master_port }}',
     description:
       "The replica is not connected to its master, so it serves stale data and cannot take over safely. If master_host is an address no pod has any more, the replica follows a dead master (stale IP after a restart): check redis-cli role and INFO replication on the replica, and the master's pod. A full resync of a big dataset also shows as link down for a while (master_sync_in_progress).",
@@ -241,10 +245,10 @@ export const ALERT_RULES = [
     severity: 'warning',
     needsReplicas: true,
     expr: '(\n  redis_master_repl_offset{S}\n  - on (namespace, release, pod) group_right\n  redis_connected_slave_offset_bytes{S}\n) > <% int $t.replicationLagBytes %>',
-    for: '5m',
+    for: '<% $for.RedisReplicationLag %>',
     summary: 'Replica {{ $labels.slave_ip }} of Redis master {{ $labels.namespace }}/{{ $labels.pod }} is {{ $value | humanize1024 }}B behind',
     description:
-      "The replica acknowledges far less than its master has written, for 5 minutes: it cannot keep up (network, slow disk with AOF, CPU limit) or its output buffer keeps overflowing and it resyncs again and again (client-output-buffer-limit replica). A failover now would lose the difference. Check INFO replication on both and the replica's logs.",
+      "The replica acknowledges far less than its master has written, for <% $for.RedisReplicationLag %>: it cannot keep up (network, slow disk with AOF, CPU limit) or its output buffer keeps overflowing and it resyncs again and again (client-output-buffer-limit replica). A failover now would lose the difference. Check INFO replication on both and the replica's logs.",
   },
   // ---- persistence ------------------------------------------------------------------------------
   {
@@ -252,7 +256,7 @@ export const ALERT_RULES = [
     group: 'redis-persistence',
     severity: 'critical',
     expr: 'redis_rdb_last_bgsave_status{S} == 0',
-    for: '1m',
+    for: '<% $for.RedisRdbSaveFailed %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }}: last RDB snapshot failed',
     description:
       'The last BGSAVE failed, and with stop-writes-on-bgsave-error (default yes) Redis now refuses writes. Usually the data volume is full or read-only, or the fork failed for lack of memory. Check the pod\'s log for "Background saving error", df -h /data in the pod, and the PVC; after fixing, run BGSAVE and check INFO persistence.',
@@ -262,7 +266,7 @@ export const ALERT_RULES = [
     group: 'redis-persistence',
     severity: 'critical',
     expr: 'redis_aof_last_write_status{S} == 0\nor\nredis_aof_last_bgrewrite_status{S} == 0',
-    for: '1m',
+    for: '<% $for.RedisAofWriteFailed %>',
     summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }}: AOF write or rewrite failed',
     description:
       "Redis could not append to (or rewrite) its append-only file: writes are refused while the AOF cannot be written, and a failed rewrite lets the AOF grow without bound. Usually the data volume is full or read-only. Check the pod's log, df -h /data, the PVC; then BGREWRITEAOF and INFO persistence (aof_last_write_status:ok).",

@@ -82,6 +82,7 @@ export function prometheusRuleTemplate(rules: readonly AlertRule[] = ALERT_RULES
     '{{- $sel := include "redis-monitoring.selector" . }}',
     '{{- $by := include "redis-monitoring.by" . }}',
     '{{- $t := .Values.alerts.thresholds }}',
+    '{{- $for := .Values.alerts.for }}',
     '{{- $release := include "redis-monitoring.targetRelease" . }}',
     '{{- $cluster := eq .Values.target.chart "redis-cluster" }}',
     '{{- $masters := include "redis-monitoring.expectedMasters" . }}',
@@ -124,6 +125,7 @@ function readable(helm: string): string {
   const rules: Array<[RegExp, string]> = [
     [/^mul \(int \$t\.(\w+)\) 3600$/, '$1 x 3600'],
     [/^(?:int )?\$t\.(\w+)$/, '$1'],
+    [/^\$for\.(\w+)$/, 'for.$1'],
     [/^\$by$/, 'BY'],
     [/^\$masters$/, 'shards (1 for Sentinel)'],
     [/^\$release$/, '<release>'],

@@ -27,3 +27,4 @@ export * from './typed-keys.ts';
 export * from './wait-for.ts';
 export * from './write-load.ts';
 export * from './chaos/index.ts';
+export * from './prometheus.ts';

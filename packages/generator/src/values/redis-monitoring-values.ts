@@ -163,6 +163,46 @@ export interface MonitoringThresholdValues {
   dataVanishedWindow: PromDuration;
 }
 
+/**
+ * How long each condition must hold before its alert fires (the rule's `for:`), per alert. `RedisDown`
+ * and `RedisStartHeld` take theirs from `thresholds.downFor` / `thresholds.startHeldFor`; alerts
+ * without a `for` fire at once. The defaults are the production values; tests shorten them.
+ */
+export interface MonitoringAlertForValues {
+  /** No `redis_up` series of the release at all: how long before `RedisMetricsAbsent` fires. @default "10m" */
+  RedisMetricsAbsent: PromDuration;
+  /** Fewer pods scraped than the release should have: how long before `RedisPodsMissing` fires. @default "15m" */
+  RedisPodsMissing: PromDuration;
+  /** More masters than shards (more than one in a Sentinel group): how long before `RedisSplitBrain` fires. @default "2m" */
+  RedisSplitBrain: PromDuration;
+  /** `used_memory / maxmemory` above `memoryWarningRatio`: how long before `RedisMemoryHigh` fires. @default "5m" */
+  RedisMemoryHigh: PromDuration;
+  /** `used_memory / maxmemory` above `memoryCriticalRatio`: how long before `RedisMemoryCritical` fires. @default "5m" */
+  RedisMemoryCritical: PromDuration;
+  /** Memory predicted to reach maxmemory: how long before `RedisMemoryGrowthToMaxmemory` fires. @default "1h" */
+  RedisMemoryGrowthToMaxmemory: PromDuration;
+  /** Keyspace hit ratio below `hitRatio`: how long before `RedisLowHitRatio` fires. @default "30m" */
+  RedisLowHitRatio: PromDuration;
+  /** A node reports `cluster_state:fail`: how long before `RedisClusterStateNotOk` fires. @default "2m" */
+  RedisClusterStateNotOk: PromDuration;
+  /** Slots in `fail` state: how long before `RedisClusterSlotsFail` fires. @default "1m" */
+  RedisClusterSlotsFail: PromDuration;
+  /** Slots in `pfail` state: how long before `RedisClusterSlotsPfail` fires. @default "5m" */
+  RedisClusterSlotsPfail: PromDuration;
+  /** Fewer than 16384 slots assigned: how long before `RedisClusterSlotsUnassigned` fires. @default "5m" */
+  RedisClusterSlotsUnassigned: PromDuration;
+  /** A master without a connected replica: how long before `RedisMasterWithoutReplica` fires. @default "10m" */
+  RedisMasterWithoutReplica: PromDuration;
+  /** A replica without its master link: how long before `RedisReplicationLinkDown` fires. @default "2m" */
+  RedisReplicationLinkDown: PromDuration;
+  /** A replica more than `replicationLagBytes` behind: how long before `RedisReplicationLag` fires. @default "5m" */
+  RedisReplicationLag: PromDuration;
+  /** The last RDB snapshot failed: how long before `RedisRdbSaveFailed` fires. @default "1m" */
+  RedisRdbSaveFailed: PromDuration;
+  /** An AOF write or rewrite failed: how long before `RedisAofWriteFailed` fires. @default "1m" */
+  RedisAofWriteFailed: PromDuration;
+}
+
 /** The PrometheusRule. */
 export interface MonitoringAlertValues {
   /** Render the PrometheusRule (all alerts on by default). @default true */
@@ -182,6 +222,8 @@ export interface MonitoringAlertValues {
   runbookUrl: string;
   /** Thresholds. */
   thresholds: MonitoringThresholdValues;
+  /** `for:` of each alert (how long its condition must hold). */
+  for: MonitoringAlertForValues;
 }
 
 /** Grafana dashboards, one ConfigMap each, picked up by the Grafana sidecar. */

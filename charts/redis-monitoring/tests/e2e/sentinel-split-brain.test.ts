@@ -1,0 +1,154 @@
+/**
+ * Monitoring proven end to end on a Sentinel group (issue 13, first part): the redis-sentinel
+ * chart's own pods (start-redis.sh, start-sentinel.sh: charts/redis-sentinel/tests/behaviour), one
+ * real redis_exporter per Redis pod started from the rendered sidecar, and a real Prometheus with
+ * the rendered PodMonitor and PrometheusRule of charts/redis-monitoring (ci/sentinel-values.yaml,
+ * time constants shortened through values only).
+ *
+ * Split brain, the chart's negative control (charts/redis-sentinel/tests/behaviour/failover.test.ts):
+ * the master's pod is deleted, a replica is promoted, and the old master comes back on a NEW address
+ * with its ORIGINAL config (what a chart without start-redis.sh does): a second writable master
+ * the Sentinels never learn about. RedisSplitBrain must fire; once the pod's container is restarted
+ * through the chart's start-redis.sh (it asks the Sentinels and starts as a replica), it must resolve.
+ * Seconds are printed ([monitoring-e2e]), never asserted beyond generous bounds.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { monitoringBinary, redisBinary, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
+import { RedisSentinelChart, secretValue } from '../../../redis-sentinel/tests/behaviour/redis-sentinel-chart.ts';
+import { groupText, roleOf, sentinelMasterAddr, waitForGroup } from '../../../redis-sentinel/tests/behaviour/sentinel-group.ts';
+import { AlertRecorder, EVALUATION_INTERVAL, MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
+
+monitoringBinary('prometheus');
+monitoringBinary('prometheus-redis-exporter');
+
+const GROUP_TIMEOUT_MS = 60_000;
+const FIRE_BOUND_MS = 90_000;
+const RESOLVE_BOUND_MS = 90_000;
+
+let sandbox: Sandbox | undefined;
+let chart: RedisSentinelChart;
+let redis: Pod[];
+let sentinels: Pod[];
+let monitored: MonitoredRelease;
+let originalMasterConf = '';
+const figures: string[] = [];
+const figure = (text: string): void => {
+  figures.push(text);
+  console.log(`[monitoring-e2e] ${text}`);
+};
+const describeAll = () => sandbox!.describe(20);
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  sandbox = await Sandbox.create({ name: 'monitoring-e2e-sentinel', ports: [6379, 26379, 9121], requires: ['redis-server', 'redis-cli', 'redis-sentinel'] });
+  chart = await RedisSentinelChart.render(sandbox);
+  ({ redis, sentinels } = await chart.createPods());
+  await Promise.all([...redis, ...sentinels].map((p) => chart.start(p)));
+  const g = await waitForGroup(redis, sentinels, chart.masterSet, 'the new group to form', GROUP_TIMEOUT_MS, describeAll);
+  originalMasterConf = chart.runtimeConf(g.master);
+  const installedS = (Date.now() - t0) / 1000;
+  const sts = chart.objects.find((o) => o.kind === 'StatefulSet' && o.metadata?.name === chart.redisSts);
+  if (!sts) throw new Error(`the rendered redis-sentinel chart has no StatefulSet ${chart.redisSts}`);
+  monitored = await MonitoredRelease.start({
+    sandbox,
+    chart: 'redis-sentinel',
+    scenario: 'sentinel-values.yaml',
+    release: String(sts.metadata.labels['app.kubernetes.io/instance']),
+    namespace: chart.namespace,
+    shards: 1,
+    replicasPerShard: chart.redisNodes - 1,
+    statefulSet: sts,
+    pods: redis,
+    secret: (ref) => secretValue(ref.name, ref.key),
+  });
+  await monitored.prometheus.waitTargetsUp(redis.length);
+  figure(
+    `setup: Sentinel group (${redis.length} Redis + ${sentinels.length} Sentinels) whole in ${installedS.toFixed(1)}s, exporters + prometheus scraping after ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await sandbox?.cleanup();
+  console.log(`[monitoring-e2e] redis-sentinel figures:\n  ${figures.join('\n  ')}`);
+}, 60_000);
+
+describe('monitoring of a Redis Sentinel group, end to end (real redis-server, redis-sentinel, redis_exporter, prometheus)', () => {
+  it('labels the Redis pods (not the Sentinels) with mode sentinel; no alert while the group is whole', async () => {
+    const up = await monitored.prometheus.query('redis_up');
+    expect(up.map((s) => s.metric.pod).sort()).toEqual(redis.map((p) => p.name).sort());
+    for (const s of up) expect(s.metric).toMatchObject({ namespace: chart.namespace, mode: 'sentinel', container: 'metrics', endpoint: 'metrics' });
+    expect(await monitored.prometheus.alerts()).toEqual([]);
+  });
+
+  it(
+    'fires RedisSplitBrain when the old master returns writable next to the promoted one, and resolves once start-redis.sh restarts it',
+    async () => {
+      const prom = monitored.prometheus;
+      const old = redis.find((p) => p.address === originalMasterAddr())!;
+      const recorder = new AlertRecorder(prom);
+      try {
+        // The master's pod is deleted: redis and its exporter sidecar die, service discovery drops it.
+        await old.kill();
+        await monitored.podDeleted(old);
+        const deletedAt = Date.now();
+        const current = await waitForPromotion(old);
+        figure(`${current.name} promoted by the Sentinels ${((Date.now() - deletedAt) / 1000).toFixed(1)}s after the deletion of master ${old.name}`);
+
+        // It comes back on a new address with its original config: a second writable master.
+        old.moveTo(await sandbox!.allocateIp());
+        const conf = path.join(old.dir, 'original-redis.conf');
+        writeFileSync(
+          conf,
+          originalMasterConf.replace(/^(bind|bind-source-addr|replica-announce-ip) .*$/gm, (_, k: string) => `${k} ${old.ip}`),
+        );
+        await old.start({ kind: 'command', command: redisBinary('redis-server'), args: [conf], password: chart.redisPassword });
+        const incidentAt = Date.now();
+        await monitored.podCreated(old);
+        expect((await roleOf(old)).role).toBe('master');
+        expect((await roleOf(current)).role).toBe('master');
+        await prom.waitForAlert('RedisSplitBrain', { timeoutMs: FIRE_BOUND_MS });
+        figure(
+          `RedisSplitBrain: firing ${((Date.now() - incidentAt) / 1000).toFixed(1)}s after ${old.name} came back writable next to ${current.name} (for ${SHORT_FOR}, scrape ${SCRAPE_INTERVAL}, evaluation ${EVALUATION_INTERVAL})`,
+        );
+
+        // Repair: the container restarts in the same pod, through the chart's start-redis.sh.
+        const repairedAt = Date.now();
+        await old.kill({ keepDns: true });
+        await chart.start(old);
+        await prom.waitForAlertGone('RedisSplitBrain', { timeoutMs: RESOLVE_BOUND_MS });
+        figure(`RedisSplitBrain: resolved ${((Date.now() - repairedAt) / 1000).toFixed(1)}s after ${old.name} was restarted through start-redis.sh (now ${(await roleOf(old)).role})`);
+        await monitored.waitQuiet(RESOLVE_BOUND_MS);
+        figure(`no alert firing and none with a shortened for pending ${((Date.now() - repairedAt) / 1000).toFixed(1)}s after the repair`);
+      } finally {
+        await recorder.stop();
+        figure(`alerts seen during the split brain (seconds from the pod deletion):\n    ${recorder.text().split('\n').join('\n    ')}`);
+      }
+      expect(recorder.firing().map((s) => s.alert)).toContain('RedisSplitBrain');
+    },
+    GROUP_TIMEOUT_MS + FIRE_BOUND_MS + 2 * RESOLVE_BOUND_MS,
+  );
+});
+
+/** The address the first master had (its runtime config was read then). */
+function originalMasterAddr(): string {
+  const bind = /^bind (\S+)/m.exec(originalMasterConf)?.[1];
+  if (!bind) throw new Error(`no bind line in the master's runtime redis.conf:\n${originalMasterConf}`);
+  return `${bind}:6379`;
+}
+
+/** Waits until the Sentinels name a running pod other than `old` that answers ROLE master. */
+async function waitForPromotion(old: Pod): Promise<Pod> {
+  const r = await waitFor<Pod>(
+    `a replica to be promoted after the deletion of ${old.name}`,
+    async () => {
+      const addr = await sentinelMasterAddr(sentinels.find((s) => s.running)!, chart.masterSet);
+      const p = redis.find((x) => x !== old && x.running && x.address === addr);
+      if (!p) return { done: false, state: await groupText(redis, sentinels, chart.masterSet) };
+      return { done: (await roleOf(p)).role === 'master', state: `${p.name} named`, value: p };
+    },
+    { timeoutMs: GROUP_TIMEOUT_MS, intervalMs: 100, context: describeAll },
+  );
+  return r.value!;
+}
