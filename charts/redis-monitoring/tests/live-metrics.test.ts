@@ -5,14 +5,26 @@
  * - a Redis Cluster of 3 masters + 3 replicas, formed with `redis-cli --cluster create`;
  * - a sentinel-mode group: 1 master + 1 replica (the Redis pods Sentinel would watch);
  * - one Debian `prometheus-redis-exporter` (1.45) per Redis pod, as the sidecar runs it, listening
- *   on the pod's own address.
+ *   on the pod's own address;
+ * - one real `redis-sentinel` watching the group, with its own exporter (the Sentinel alerts' series).
  * Their live /metrics must contain every name used by the rendered alert rules (both modes) and
  * by every dashboard query, and every name of the reviewed catalogue (EXPORTER_METRICS).
  * A missing tool fails the suite; every process and temp dir is removed afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dashboardFiles, dashboardQueries, EXPORTER_METRICS, expandGrafanaVariables, KUBE_STATE_METRICS, metricNamesOf, PROMETHEUS_TARGET_METRICS } from '@redis-gitops/dashboards';
-import { Sandbox, waitFor, type Job, type Pod } from '@redis-gitops/redis-testkit';
+import {
+  dashboardFiles,
+  dashboardQueries,
+  EXPORTER_METRICS,
+  expandGrafanaVariables,
+  KUBE_STATE_METRICS,
+  metricNamesOf,
+  PROMETHEUS_TARGET_METRICS,
+  SENTINEL_EXPORTER_METRICS,
+} from '@redis-gitops/dashboards';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { redisBinary, Sandbox, waitFor, type Job, type Pod } from '@redis-gitops/redis-testkit';
 import { alertRules, render } from './lib/chart.ts';
 import { requireTool } from './lib/tools.ts';
 
@@ -26,6 +38,9 @@ const group: Pod[] = [];
 const exporters = new Map<string, Job>();
 /** Pod name -> raw /metrics text of its exporter. */
 const scraped = new Map<string, string>();
+/** Raw /metrics text of the exporter in front of the Sentinel. */
+let sentinelScrape = '';
+let sentinel: Pod | undefined;
 const timings: string[] = [];
 
 function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -66,9 +81,9 @@ async function cli(args: string[], timeoutMs = 30_000): Promise<string> {
   return r.stdout;
 }
 
-async function startExporter(pod: Pod): Promise<void> {
+async function startExporter(pod: Pod, port = 6379): Promise<void> {
   const job = sandbox!.startJob(`exporter-${pod.name}`, EXPORTER, {
-    args: ['--redis.addr', `redis://${pod.ip}:6379`, '--web.listen-address', `${pod.ip}:9121`, '--log-format', 'txt'],
+    args: ['--redis.addr', `redis://${pod.ip}:${port}`, '--web.listen-address', `${pod.ip}:9121`, '--log-format', 'txt'],
   });
   exporters.set(pod.name, job);
 }
@@ -91,7 +106,7 @@ async function scrape(pod: Pod): Promise<string> {
 
 beforeAll(async () => {
   const t0 = performance.now();
-  sandbox = await Sandbox.create({ name: 'redis-monitoring-live', ports: [6379, 16379, 9121], requires: ['redis-server', 'redis-cli'] });
+  sandbox = await Sandbox.create({ name: 'redis-monitoring-live', ports: [6379, 16379, 9121, 26379], requires: ['redis-server', 'redis-cli'] });
   const common = ['--protected-mode', 'no', '--repl-diskless-sync-delay', '0', '--save', '', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'];
 
   await timed('start 6 cluster nodes', async () => {
@@ -139,6 +154,21 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 1500));
     for (const p of [...cluster, ...group]) scraped.set(p.name, await scrape(p));
   });
+  await timed('start a redis-sentinel watching the group, and its exporter', async () => {
+    sentinel = await sandbox!.createPod('ss-0');
+    const conf = path.join(sentinel.dir, 'sentinel.conf');
+    writeFileSync(conf, `bind ${sentinel.ip}\nport 26379\ndir ${sentinel.dir}\nsentinel monitor mymaster ${group[0]!.ip} 6379 1\n`);
+    await sentinel.start({ kind: 'command', command: redisBinary('redis-sentinel'), args: [conf], port: 26379 });
+    await startExporter(sentinel, 26379);
+    sentinelScrape = await waitFor(
+      'the Sentinel exporter to report the monitored master',
+      async () => {
+        const text = await scrape(sentinel!);
+        return { done: /^redis_sentinel_masters 1$/m.test(text), state: 'no master yet', value: text };
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    ).then((r) => r.value!);
+  });
   timings.push(`setup total: ${(performance.now() - t0).toFixed(0)} ms`);
 }, SETUP_TIMEOUT_MS);
 
@@ -164,7 +194,7 @@ describe('metrics of the real exporter (Debian prometheus-redis-exporter 1.45) i
     expect(used.size).toBeGreaterThan(15);
     const names = live();
     const missing = [...used]
-      .filter(([m]) => !names.has(m) && !(PROMETHEUS_TARGET_METRICS as readonly string[]).includes(m) && !Object.hasOwn(KUBE_STATE_METRICS, m))
+      .filter(([m]) => !names.has(m) && !(PROMETHEUS_TARGET_METRICS as readonly string[]).includes(m) && !Object.hasOwn(KUBE_STATE_METRICS, m) && !Object.hasOwn(SENTINEL_EXPORTER_METRICS, m))
       .map(([m, where]) => `${m} (${where})`);
     expect(missing).toEqual([]);
   });
@@ -175,6 +205,17 @@ describe('metrics of the real exporter (Debian prometheus-redis-exporter 1.45) i
     expect(used.size).toBeGreaterThan(20);
     const names = live();
     expect([...used].filter(([m]) => !names.has(m)).map(([m, where]) => `${m} (${where})`)).toEqual([]);
+  });
+
+  it('serves every Sentinel metric the Sentinel alerts use (SENTINEL_EXPORTER_METRICS), with the labels they aggregate on', async () => {
+    const names = namesIn(sentinelScrape);
+    expect(Object.keys(SENTINEL_EXPORTER_METRICS).filter((m) => !names.has(m))).toEqual([]);
+    const used = new Set<string>();
+    for (const r of alertRules(await render(['--set', 'target.chart=redis-sentinel']))) if (r.group === 'redis-sentinel') for (const m of metricNamesOf(r.expr)) used.add(m);
+    expect([...used].sort()).toEqual(Object.keys(SENTINEL_EXPORTER_METRICS).sort());
+    expect(samples(sentinelScrape, 'redis_sentinel_master_status')[0]).toEqual({ labels: { master_address: `${group[0]!.ip}:6379`, master_name: 'mymaster', master_status: 'ok' }, value: 1 });
+    expect(samples(sentinelScrape, 'redis_sentinel_master_ckquorum_status')[0]?.labels.master_name).toBe('mymaster');
+    expect(samples(sentinelScrape, 'redis_sentinel_tilt')[0]?.value).toBe(0);
   });
 
   it('has every metric of the reviewed catalogue (EXPORTER_METRICS)', () => {

@@ -14,6 +14,7 @@ import {
   EXPORTER_METRICS,
   expandGrafanaVariables,
   KUBE_STATE_METRICS,
+  SENTINEL_EXPORTER_METRICS,
   metricNamesOf,
   PROMETHEUS_RULE_TEMPLATE,
   PROMETHEUS_TARGET_METRICS,
@@ -107,10 +108,14 @@ describe('redis-monitoring chart', () => {
     });
 
     it('renders every alert the issue asks for, cluster alerts for Redis Cluster only', async () => {
-      const cluster = alertRules(await render())
+      const cluster = alertRules(await render(['--set', 'target.backup=true']))
         .map((r) => r.alert)
         .sort();
-      expect(cluster).toEqual([...ALERT_NAMES].sort());
+      const sentinelOnly = alertRules(await render(['--set', 'target.chart=redis-sentinel', '--set', 'target.backup=true']))
+        .map((r) => r.alert)
+        .filter((a) => !cluster.includes(a));
+      expect(sentinelOnly.every((a) => a.startsWith('RedisSentinel'))).toBe(true);
+      expect([...cluster, ...sentinelOnly].sort()).toEqual([...ALERT_NAMES].sort());
       expect(cluster).toEqual(expect.arrayContaining(['RedisSplitBrain', 'RedisMemoryGrowthToMaxmemory', 'RedisClusterSlotsFail', 'RedisStartHeld', 'RedisDataVanished']));
       const sentinel = alertRules(await render(scenario('sentinel-values.yaml'))).map((r) => r.alert);
       expect(sentinel.filter((a) => a.startsWith('RedisCluster'))).toEqual([]);
@@ -123,9 +128,18 @@ describe('redis-monitoring chart', () => {
         [scenario('cluster-values.yaml'), 'prod-x86', 'cluster'],
         [scenario('sentinel-values.yaml'), 'cache-eu', 'sentinel'],
       ] as const) {
-        for (const r of alertRules(await render([...args]))) {
+        for (const r of alertRules(await render([...args, '--set', 'target.backup=true']))) {
           for (const sel of vectorSelectors(r.expr)) {
             const eq = Object.fromEntries(sel.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value]));
+            if (r.group === 'redis-backup') {
+              // The backup alerts read kube-state-metrics series of the release's backup CronJob and its Jobs:
+              // scoped by namespace, and by the CronJob's name (`<release>-<chart>-backup`) on the CronJob and owner series.
+              expect({ alert: r.alert, metric: sel.metric, ns: eq.namespace }).toEqual({ alert: r.alert, metric: sel.metric, ns: NAMESPACE });
+              expect(r.expr).toContain(`"release", "${release}"`);
+              if (sel.metric.startsWith('kube_cronjob_')) expect({ metric: sel.metric, cronjob: eq.cronjob }).toEqual({ metric: sel.metric, cronjob: `${release}-redis-${mode}-backup` });
+              if (sel.metric === 'kube_job_owner') expect({ metric: sel.metric, owner: eq.owner_name }).toEqual({ metric: sel.metric, owner: `${release}-redis-${mode}-backup` });
+              continue;
+            }
             if (sel.metric.startsWith('kube_')) {
               // kube-state-metrics series carry no release or mode label: they are scoped by namespace and
               // container and only ever joined `on (namespace, pod)` with a release-scoped Redis series.
@@ -287,9 +301,10 @@ describe('redis-monitoring chart', () => {
 
   it('uses only reviewed exporter metrics in alerts and dashboards', async () => {
     const used = new Set<string>();
-    for (const mode of ['redis-cluster', 'redis-sentinel']) for (const r of alertRules(await render(['--set', `target.chart=${mode}`]))) for (const m of metricNamesOf(r.expr)) used.add(m);
+    for (const mode of ['redis-cluster', 'redis-sentinel'])
+      for (const r of alertRules(await render(['--set', `target.chart=${mode}`, '--set', 'target.backup=true']))) for (const m of metricNamesOf(r.expr)) used.add(m);
     for (const d of dashboardFiles()) for (const q of dashboardQueries(d.file, d.dashboard)) for (const m of metricNamesOf(expandGrafanaVariables(q.expr))) used.add(m);
-    const known = new Set<string>([...Object.keys(EXPORTER_METRICS), ...PROMETHEUS_TARGET_METRICS, ...Object.keys(KUBE_STATE_METRICS)]);
+    const known = new Set<string>([...Object.keys(EXPORTER_METRICS), ...PROMETHEUS_TARGET_METRICS, ...Object.keys(KUBE_STATE_METRICS), ...Object.keys(SENTINEL_EXPORTER_METRICS)]);
     expect([...used].filter((m) => !known.has(m))).toEqual([]);
   });
 

@@ -36,6 +36,8 @@ export interface AlertRule {
   readonly modes?: readonly AlertMode[];
   /** Only when the release has replicas (target.replicasPerShard >= 1). */
   readonly needsReplicas?: boolean;
+  /** Only when the release runs backups (target.backup); these read kube-state-metrics series of its backup CronJob. */
+  readonly needsBackup?: boolean;
   readonly summary: string | PerMode;
   readonly description: string | PerMode;
 }
@@ -299,9 +301,285 @@ export const ALERT_RULES = [
     description:
       "A master's dataset went to zero keys: it restarted without its data files (persistence off, a lost volume) and no replica with the data could take over, or someone ran FLUSHALL, or every key expired. The start scripts record a loss they knew about in /data/data-loss.log and in the readiness output. Check: kubectl -n {{ $labels.namespace }} logs {{ $labels.pod }} -c redis | grep -E 'DATA LOSS|waiting safely'; kubectl -n {{ $labels.namespace }} exec {{ $labels.pod }} -c redis -- cat /data/data-loss.log. Restore from the latest backup set (RUNBOOK, Backup and restore) if the data mattered.",
   },
+  // ---- sentinel (exporter series of the Sentinel pods; their scrape is not wired in the charts yet) -----
+  {
+    alert: 'RedisSentinelQuorumLost',
+    group: 'redis-sentinel',
+    severity: 'critical',
+    modes: ['sentinel'],
+    expr: 'max by (<% $by %>, pod, master_name) (redis_sentinel_master_ckquorum_status{S}) == 0',
+    for: '<% $for.RedisSentinelQuorumLost %>',
+    summary: 'Sentinel {{ $labels.namespace }}/{{ $labels.pod }}: too few Sentinels reachable for quorum of {{ $labels.master_name }}',
+    description:
+      'SENTINEL CKQUORUM fails on this Sentinel: fewer Sentinels are reachable than the quorum (or than a majority, which a failover needs). A failing master is then not failed over, and Redis stays down until it comes back by itself. Check the Sentinel pods (kubectl -n {{ $labels.namespace }} get pods -l app.kubernetes.io/component=sentinel -o wide), SENTINEL CKQUORUM and SENTINEL SENTINELS <set> on each, and NetworkPolicies on port 26379.',
+  },
+  {
+    alert: 'RedisSentinelTilt',
+    group: 'redis-sentinel',
+    severity: 'warning',
+    modes: ['sentinel'],
+    expr: 'redis_sentinel_tilt{S} > 0',
+    for: '<% $for.RedisSentinelTilt %>',
+    summary: 'Sentinel {{ $labels.namespace }}/{{ $labels.pod }} is in TILT mode',
+    description:
+      'The Sentinel saw its clock jump or its event loop stall (a CPU-starved pod, a paused VM, a time change) and stopped acting for at least 30 s: it monitors but does not fail over. Lasting TILT means the pod is throttled: check its CPU limit and throttling (kubectl top pod {{ $labels.pod }}), the node, and INFO sentinel on it.',
+  },
+  {
+    alert: 'RedisSentinelMasterDisagreement',
+    group: 'redis-sentinel',
+    severity: 'critical',
+    modes: ['sentinel'],
+    expr: 'count by (<% $by %>, master_name) (count by (<% $by %>, master_name, master_address) (redis_sentinel_master_status{S})) > 1',
+    for: '<% $for.RedisSentinelMasterDisagreement %>',
+    summary: 'Sentinels of {{ $labels.namespace }}/{{ $labels.release }} name {{ $value }} different masters for {{ $labels.master_name }}',
+    description:
+      'The Sentinels do not agree on the master address: some missed a failover (partitioned, restarted with a stale config) and clients that ask them are sent to an old master. Ask each one (SENTINEL get-master-addr-by-name <set>); on the ones that are wrong, SENTINEL RESET <set> makes them rediscover the master from the others.',
+  },
+  {
+    alert: 'RedisSentinelFailoversFrequent',
+    group: 'redis-sentinel',
+    severity: 'warning',
+    modes: ['sentinel'],
+    expr: '(\n  count by (<% $by %>, master_name) (count by (<% $by %>, master_name, master_address) (max_over_time(redis_sentinel_master_status{S}[<% $t.sentinelFailoverWindow %>]))) - 1\n) > <% int $t.sentinelFailovers %>',
+    summary: 'Redis Sentinel group {{ $labels.namespace }}/{{ $labels.release }}: {{ $value }} master changes of {{ $labels.master_name }} in <% $t.sentinelFailoverWindow %>',
+    description:
+      'The master address of the group changed more than <% int $t.sentinelFailovers %> time(s) within <% $t.sentinelFailoverWindow %> (a failover, or a master pod that came back with a new IP): the master keeps failing (OOMKilled, liveness probe, node trouble) or down-after-milliseconds is too short for this network. Check the restarts and last state of the Redis pods (kubectl -n {{ $labels.namespace }} get pods -o wide; describe pod), and the Sentinel logs for +switch-master and +sdown.',
+  },
+  // ---- backup (kube-state-metrics series of the release's backup CronJob) -----------------------
+  {
+    alert: 'RedisBackupTooOld',
+    group: 'redis-backup',
+    severity: 'critical',
+    needsBackup: true,
+    expr: [
+      'label_replace(label_replace(',
+      '  (',
+      '    time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{namespace=<% .Release.Namespace | quote %>,cronjob=<% $backupCronJob | quote %>})',
+      '    or',
+      '    (',
+      '      time() - max by (namespace, cronjob) (kube_cronjob_created{namespace=<% .Release.Namespace | quote %>,cronjob=<% $backupCronJob | quote %>})',
+      '      unless on (namespace, cronjob)',
+      '      kube_cronjob_status_last_successful_time{namespace=<% .Release.Namespace | quote %>,cronjob=<% $backupCronJob | quote %>}',
+      '    )',
+      '  ) > <% mul (int $t.backupMaxAgeHours) 3600 %>,',
+      '"release", <% $release | quote %>, "", ""), "mode", <% ternary "cluster" "sentinel" $cluster | quote %>, "", "")',
+    ].join('\n'),
+    for: '<% $for.RedisBackupTooOld %>',
+    summary: 'Redis release {{ $labels.namespace }}/{{ $labels.release }}: no successful backup for {{ $value | humanizeDuration }}',
+    description:
+      'The backup CronJob {{ $labels.cronjob }} has not completed a backup for more than <% int $t.backupMaxAgeHours %>h (alerts.thresholds.backupMaxAgeHours, about twice its schedule), or never has since it was created: a lost volume now loses more data than the retention promises. Check: kubectl -n {{ $labels.namespace }} get cronjob {{ $labels.cronjob }}; kubectl -n {{ $labels.namespace }} get jobs --sort-by=.status.startTime; the logs of the last Job. Needs kube-state-metrics.',
+  },
+  {
+    alert: 'RedisBackupJobFailed',
+    group: 'redis-backup',
+    severity: 'warning',
+    needsBackup: true,
+    expr: [
+      'label_replace(label_replace(',
+      '  max by (namespace, job_name) (kube_job_status_failed{namespace=<% .Release.Namespace | quote %>} > 0)',
+      '  and on (namespace, job_name)',
+      '  kube_job_owner{namespace=<% .Release.Namespace | quote %>,owner_kind="CronJob",owner_name=<% $backupCronJob | quote %>}',
+      '  unless on (namespace, job_name)',
+      '  (',
+      '    kube_job_status_start_time{namespace=<% .Release.Namespace | quote %>}',
+      '    < on (namespace) group_left ()',
+      '    max by (namespace) (kube_cronjob_status_last_successful_time{namespace=<% .Release.Namespace | quote %>,cronjob=<% $backupCronJob | quote %>})',
+      '  ),',
+      '"release", <% $release | quote %>, "", ""), "mode", <% ternary "cluster" "sentinel" $cluster | quote %>, "", "")',
+    ].join('\n'),
+    summary: 'Backup Job {{ $labels.namespace }}/{{ $labels.job_name }} of Redis release {{ $labels.release }} failed',
+    description:
+      'A Job of the backup CronJob <% $backupCronJob %> failed and no backup has succeeded since it started. Read why: kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }}; kubectl -n {{ $labels.namespace }} describe job {{ $labels.job_name }}. Typical causes: the backup volume is full, a Redis master did not answer, the password Secret is missing. Needs kube-state-metrics.',
+  },
 ] as const satisfies readonly AlertRule[];
 
 /** The name of every alert the chart can render (the values' `alerts.disabled` takes these). */
 export type RedisAlertName = (typeof ALERT_RULES)[number]['alert'];
 
 export const ALERT_NAMES: readonly RedisAlertName[] = ALERT_RULES.map((r) => r.alert);
+
+// ---- runbook sections ----------------------------------------------------------------------------
+
+/**
+ * The RUNBOOK.md section of one alert (`### <alert>`, anchor `#<alert in lower case>`, which is where
+ * `runbook_url` points). Markdown, rendered by @redis-gitops/generator as a Handlebars template with
+ * the runbook's context (`cluster`, `release`, `masterSet`, `env`); the shell uses the runbook's
+ * `$NS`, `$SEL`, and `$POD` / `rcli` / `$SENT` / `scli` defined at the top of its Alerts section.
+ */
+export interface AlertRunbook {
+  /** What the alert means. */
+  readonly meaning: string;
+  /** First checks: shell lines. */
+  readonly check: string;
+  /** How to fix it. */
+  readonly fix: string;
+}
+
+const ROLES =
+  'for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c \'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" role | head -1\'; done';
+
+/** Every alert's runbook section: a new alert without one does not type-check, and the runbook test fails. */
+export const ALERT_RUNBOOKS: { readonly [K in RedisAlertName]: AlertRunbook } = {
+  RedisDown: {
+    meaning: 'A Redis pod answers neither its exporter (`redis_up` 0) nor the Prometheus scrape (`up` 0) for `thresholds.downFor`.',
+    check: 'kubectl -n $NS get pods -l "$SEL" -o wide\nkubectl -n $NS describe pod "$POD"\nkubectl -n $NS logs "$POD" -c redis --previous | tail -50',
+    fix: '{{#if cluster}}A master that stays down is failed over by its replica.{{else}}A master that stays down is failed over by Sentinel.{{/if}} Make the pod come back (fix what `describe` shows: image, OOMKilled, node, volume) and check it rejoins as a replica (`rcli role`).',
+  },
+  RedisMetricsAbsent: {
+    meaning:
+      'Prometheus has no `redis_up` series of the release at all: every Redis pod is gone, or monitoring is blind (PodMonitor selects nothing, exporter sidecar or port missing, NetworkPolicy blocks port 9121).',
+    check: 'kubectl -n $NS get pods -l "$SEL" -o wide\nkubectl -n $NS get podmonitor -o yaml | grep -A8 -E "selector|podMetricsEndpoints"\nkubectl -n $NS get networkpolicy',
+    fix: 'If the pods run, fix the scrape: the PodMonitor labels your Prometheus selects (`scrape.labels`), the `metrics` port of the exporter sidecar, the NetworkPolicy rule for Prometheus. If the pods are gone, see RedisPodsMissing.',
+  },
+  RedisPodsMissing: {
+    meaning: 'Fewer Redis pods are scraped than the release should have: a pod is Pending or was deleted and not recreated.',
+    check: 'kubectl -n $NS get pods -l "$SEL" -o wide\nkubectl -n $NS get events --sort-by=.lastTimestamp | tail -20\nkubectl -n $NS get pvc -l "$SEL"',
+    fix: 'Give the Pending pod what it waits for (a node with room, a bound volume, relaxed anti-affinity in the profile), or bring the node back.',
+  },
+  RedisSplitBrain: {
+    meaning:
+      '{{#if cluster}}More nodes claim to be master than the cluster has shards; writes to a stale one are lost.{{else}}More than one Redis pod reports role master; writes to the stale one are thrown away.{{/if}}',
+    check: `{{#if cluster}}rcli cluster nodes | grep master\nrcli --cluster check '$POD_IP:6379'{{else}}scli sentinel get-master-addr-by-name {{masterSet}}\n${ROLES}{{/if}}`,
+    fix: '{{#if cluster}}Demote the stale master: run `cluster failover` on its real replica, or `cluster replicate <master-id>` on the stale node; then `--cluster check` must show one owner per slot.{{else}}Make the pod Sentinel does not name a replica: `rcli replicaof <master ip> 6379` with `POD` set to the stale pod. If a Sentinel lists a stale address, run `scli sentinel reset {{masterSet}}` on every Sentinel.{{/if}}',
+  },
+  RedisMemoryHigh: {
+    meaning: 'Memory use is above `thresholds.memoryWarningRatio` of maxmemory: soon writes are refused (noeviction) or keys evicted.',
+    check: 'rcli info memory | grep -E "used_memory_human|maxmemory_human|maxmemory_policy"\nrcli --bigkeys',
+    fix: 'Delete or expire data you can spare, shorten TTLs, or raise `spec.resources.limits.memory` in `environments/{{env.name}}/environment.yaml` (maxmemory follows it){{#if cluster}} or add shards{{/if}}.',
+  },
+  RedisMemoryCritical: {
+    meaning: 'Memory use is above `thresholds.memoryCriticalRatio` of maxmemory: Redis is about to refuse writes or is evicting.',
+    check: 'rcli info memory | grep -E "used_memory_human|maxmemory_human|maxmemory_policy"\nrcli info stats | grep evicted_keys\nrcli --bigkeys',
+    fix: 'Act now: free data, or raise `spec.resources.limits.memory`, generate, and let Argo CD roll the pods (replicas first).{{#if cluster}} One full shard means hot or big keys on it.{{/if}}',
+  },
+  RedisMemoryGrowthToMaxmemory: {
+    meaning: 'Memory grows steadily and is predicted to reach maxmemory within `thresholds.memoryGrowthHorizonHours`: a slow leak.',
+    check: 'rcli info keyspace          # keys vs expires: keys without TTL?\nrcli --bigkeys\nrcli client list | grep -v "omem=0"',
+    fix: 'Fix the writer (add TTLs, trim lists/streams/sorted sets, fix clients with big output buffers) before the memory alerts fire.',
+  },
+  RedisKeysEvicted: {
+    meaning: 'Redis reached maxmemory and dropped keys (maxmemory-policy). For a store, not a cache, that is data loss.',
+    check: 'rcli info stats | grep evicted_keys\nrcli config get maxmemory-policy\nrcli info memory | grep -E "used_memory_human|maxmemory_human"',
+    fix: 'Give Redis more memory (`spec.resources.limits.memory`){{#if cluster}} or shards{{/if}}. For a cache meant to evict, raise `alerts.thresholds.evictedKeys`.',
+  },
+  RedisRejectedConnections: {
+    meaning: 'maxclients is reached and new connections are refused.',
+    check: "rcli info clients | grep connected_clients\nrcli config get maxclients\nrcli client list | awk '{print $2}' | cut -d= -f2 | cut -d: -f1 | sort | uniq -c | sort -rn | head",
+    fix: 'Find the client that leaks connections or has no pool limit and fix it; raise maxclients only if the load is real.',
+  },
+  RedisLowHitRatio: {
+    meaning: 'Most key lookups miss: keys expire or are evicted before they are read, the cache is cold, or clients read keys nobody writes.',
+    check: 'rcli info stats | grep -E "keyspace_(hits|misses)|evicted_keys|expired_keys"\nrcli info keyspace',
+    fix: 'Compare with client deploys and evictions; fix TTLs or key names, or give the cache memory. Disable it for a release where misses are normal (`alerts.disabled`).',
+  },
+  RedisClusterStateNotOk: {
+    meaning: 'A node reports `cluster_state:fail` and refuses queries (CLUSTERDOWN): slots without a reachable master, or no majority of masters reachable.',
+    check: 'rcli cluster info | head -7\nrcli cluster nodes | grep -E "fail|noaddr|handshake"\nkubectl -n $NS exec "$POD" -c redis -- /scripts/readiness.sh',
+    fix: 'Bring back the failed masters or their replicas; a node with stale peer addresses needs `cluster meet <ip> 6379` to the current pod IPs. See "Health" above.',
+  },
+  RedisClusterSlotsFail: {
+    meaning: 'Slots whose master is agreed down and no replica took over: their keys cannot be read or written.',
+    check: "rcli --cluster check '$POD_IP:6379'\nrcli cluster nodes | grep fail",
+    fix: "Bring the master's pod back, or, if its replica is healthy but not promoted, run `rcli cluster failover force` with `POD` set to that replica.",
+  },
+  RedisClusterSlotsPfail: {
+    meaning: 'This node cannot reach the master of some slots, but the others do not agree it is down: a network problem or a stale peer address.',
+    check: 'rcli cluster nodes | grep -E "fail\\?|noaddr"\nkubectl -n $NS get pods -l "$SEL" -o wide     # compare the addresses with the pod IPs',
+    fix: 'Fix the network path between the pods (NetworkPolicy, CNI); for a stale address, `cluster meet <current pod ip> 6379` on this node.',
+  },
+  RedisClusterSlotsUnassigned: {
+    meaning: 'Some of the 16384 hash slots have no owner: the bootstrap did not finish or a node was forgotten with its slots.',
+    check: "kubectl -n $NS get jobs | grep bootstrap\nkubectl -n $NS logs job/<bootstrap job from the list> --tail=50\nrcli --cluster check '$POD_IP:6379'",
+    fix: "Fix what the bootstrap log says, then `rcli --cluster fix '$POD_IP:6379'` to assign the open slots.",
+  },
+  RedisMasterWithoutReplica: {
+    meaning: 'A master has no connected replica: its data exists once, and a failure now loses data and availability.',
+    check: `${ROLES}\nrcli info replication`,
+    fix: 'Find why the replica is not connected (Pending, crash-looping){{#if cluster}}, or whether after a failover it replicates another master: re-balance with `cluster replicate <master-id>` on it{{/if}}.',
+  },
+  RedisReplicationLinkDown: {
+    meaning: 'A replica is not connected to its master: it serves stale data and cannot take over safely.',
+    check: 'rcli info replication | grep -E "master_host|master_link_status|master_sync_in_progress"\nkubectl -n $NS get pods -l "$SEL" -o wide     # does a pod still have master_host?',
+    fix: 'If `master_host` is an address no pod has any more, the replica follows a dead master: {{#if cluster}}`cluster replicate <current master id>`{{else}}`scli sentinel reset {{masterSet}}` on every Sentinel{{/if}}. A full resync of a big dataset shows as link down for a while.',
+  },
+  RedisReplicationLag: {
+    meaning: 'A replica trails its master by more than `thresholds.replicationLagBytes`; a failover now loses the difference.',
+    check: 'rcli info replication | grep -E "slave[0-9]|master_repl_offset"\nkubectl -n $NS logs "$POD" -c redis | grep -iE "output buffer|resync" | tail',
+    fix: 'Find what slows the replica (network, disk with AOF, CPU limit); if it resyncs again and again, raise `client-output-buffer-limit replica`.',
+  },
+  RedisRdbSaveFailed: {
+    meaning: 'The last BGSAVE failed; with stop-writes-on-bgsave-error Redis refuses writes.',
+    check: 'kubectl -n $NS logs "$POD" -c redis | grep -i "background saving" | tail\nkubectl -n $NS exec "$POD" -c redis -- df -h /data\nrcli info persistence | grep rdb_last',
+    fix: 'Free or grow the data volume (see "Grow the data volumes"), or give the fork memory; then `rcli bgsave` and check `rdb_last_bgsave_status:ok`.',
+  },
+  RedisAofWriteFailed: {
+    meaning: 'Redis could not append to or rewrite its AOF: writes are refused, or the AOF grows without bound.',
+    check: 'kubectl -n $NS logs "$POD" -c redis | grep -i aof | tail\nkubectl -n $NS exec "$POD" -c redis -- df -h /data\nrcli info persistence | grep aof_last',
+    fix: 'Free or grow the data volume, then `rcli bgrewriteaof` and check `aof_last_write_status:ok`.',
+  },
+  RedisStartHeld: {
+    meaning:
+      "A pod's start script has waited for `thresholds.startHeldFor` because it cannot decide safely who holds the data (a master without its data files while the replica that may hold them is unreachable, or no Sentinel state while a Redis pod that may hold newer data is down). It re-checks by itself. The cluster form needs kube-state-metrics.",
+    check: 'kubectl -n $NS logs "$POD" -c redis | grep "waiting safely" | tail -3\nkubectl -n $NS get pods -l "$SEL" -o wide',
+    fix: '**Bring the missing pod back** (`kubectl -n $NS describe pod <pod>`). Only when that pod\'s data is gone for good, accept the loss; the override is recorded in `/data/data-loss.log`: `kubectl -n $NS exec "$POD" -c redis -- touch /data/force-start`.',
+  },
+  RedisDataVanished: {
+    meaning: 'A master that had keys holds none: it restarted without its data files, or someone ran FLUSHALL, or every key expired.',
+    check: 'kubectl -n $NS logs "$POD" -c redis | grep -E "DATA LOSS|waiting safely"\nkubectl -n $NS exec "$POD" -c redis -- cat /data/data-loss.log',
+    fix: 'Restore from the latest backup set if the data mattered (see "Backup and restore"). Remove the record to acknowledge it: `kubectl -n $NS exec "$POD" -c redis -- rm /data/data-loss.log`.',
+  },
+  RedisSentinelQuorumLost: {
+    meaning:
+      'SENTINEL CKQUORUM fails: fewer Sentinels are reachable than the quorum ({{env.topology.sentinel.quorum}} of {{env.topology.sentinel.count}}) or than a majority. A failing master is then not failed over.',
+    check:
+      'kubectl -n $NS get pods -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel -o wide\nscli sentinel ckquorum {{masterSet}}\nscli sentinel sentinels {{masterSet}} | grep -A1 -E "^(ip|flags)$"',
+    fix: 'Bring the missing Sentinel pods back (describe them: Pending, crash-looping); check that no NetworkPolicy blocks port 26379 between them. A Sentinel that lists dead peers forgets them after `scli sentinel reset {{masterSet}}` (one Sentinel at a time).',
+  },
+  RedisSentinelTilt: {
+    meaning: 'A Sentinel is in TILT mode: its clock jumped or its event loop stalled, so it monitors but does not act (no failover) for at least 30 s.',
+    check:
+      'scli info sentinel | grep -E "sentinel_tilt|sentinel_masters"\nkubectl -n $NS top pod -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel\nkubectl -n $NS logs "$SENT" -c sentinel | grep -i tilt | tail',
+    fix: 'Give the Sentinel CPU (raise its CPU limit; a throttled or paused pod tilts), or move it off an overloaded node. TILT ends by itself 30 s after the loop is steady again.',
+  },
+  RedisSentinelMasterDisagreement: {
+    meaning: 'The Sentinels name different master addresses for {{masterSet}}: some missed a failover, and clients that ask them go to an old master.',
+    check:
+      'for s in $(kubectl -n $NS get pods -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel -o name); do echo "== $s"; kubectl -n $NS exec "$s" -c sentinel -- sh -c \'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel get-master-addr-by-name {{masterSet}}\'; done\n' +
+      ROLES,
+    fix: 'The right address is the pod that reports `master` in the role listing. On each Sentinel that names another one, set `SENT` to it and run `scli sentinel reset {{masterSet}}`; it rediscovers the master from the others.',
+  },
+  RedisSentinelFailoversFrequent: {
+    meaning:
+      'The master address of {{masterSet}} changed more often than `alerts.thresholds.sentinelFailovers` within `alerts.thresholds.sentinelFailoverWindow`: the master keeps failing, or down-after-milliseconds is too short.',
+    check: 'kubectl -n $NS get pods -l "$SEL" -o wide          # RESTARTS, ages\nkubectl -n $NS logs "$SENT" -c sentinel | grep -E "\\+switch-master|\\+sdown|\\+odown" | tail -20',
+    fix: 'Find why the master fails (`kubectl -n $NS describe pod <old master>`: OOMKilled, liveness probe, node) and fix that; if the network is merely slow, raise the Sentinel down-after-milliseconds in the redis-sentinel chart values.',
+  },
+  RedisBackupTooOld: {
+    meaning:
+      'No backup has succeeded for `alerts.thresholds.backupMaxAgeHours` (about twice the schedule `{{env.backup.schedule}}`), or none ever has: a lost volume now loses more than the retention promises. Read from kube-state-metrics.',
+    check:
+      "CJ=$(kubectl -n $NS get cronjob -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' -o jsonpath='{.items[0].metadata.name}')\nkubectl -n $NS get cronjob $CJ -o jsonpath='{.spec.suspend} {.status.lastScheduleTime} {.status.lastSuccessfulTime}{\"\\n\"}'\nkubectl -n $NS get jobs --sort-by=.status.startTime | grep $CJ | tail -5",
+    fix: 'Unsuspend the CronJob if it is suspended, fix the failing Job (see RedisBackupJobFailed), then take a backup now: `kubectl -n $NS create job --from=cronjob/$CJ $CJ-manual-$(date +%s)` and watch it complete.',
+  },
+  RedisBackupJobFailed: {
+    meaning: 'A Job of the backup CronJob failed and no backup has succeeded since it started.',
+    check:
+      "kubectl -n $NS get jobs --sort-by=.status.startTime | grep backup | tail -5\nkubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' --tail=50\nkubectl -n $NS get pvc -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup'",
+    fix: 'Fix what the log says (a full backup volume: lower `spec.backup.retention` or grow `spec.backup.size`; a master that did not answer: see RedisDown), then take a backup now as under RedisBackupTooOld.',
+  },
+};
+
+/** What decides whether an alert renders for a release. */
+export interface AlertTarget {
+  readonly mode: AlertMode;
+  readonly replicasPerShard: number;
+  readonly backup: boolean;
+}
+
+/** Whether the chart renders this alert for the target (mirrors the gates of the PrometheusRule template). */
+export function alertApplies(r: AlertRule, t: AlertTarget): boolean {
+  if (r.modes && !r.modes.includes(t.mode)) return false;
+  if (r.needsReplicas && t.replicasPerShard < 1) return false;
+  if (r.needsBackup && !t.backup) return false;
+  return true;
+}

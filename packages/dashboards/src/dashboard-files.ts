@@ -5,6 +5,7 @@
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { clusterDashboard } from './cluster-dashboard.ts';
+import { type Incident, incidentOnlyOf } from './panels.ts';
 import { overviewDashboard } from './overview-dashboard.ts';
 import { replicationDashboard } from './replication-dashboard.ts';
 
@@ -55,6 +56,39 @@ export function dashboardQueries(file: string, dashboard: Dashboard): DashboardQ
     const m = /^label_values\((.*),\s*[A-Za-z_][A-Za-z0-9_]*\)$/.exec(v.query.trim());
     if (!m) throw new Error(`${file}: variable ${v.name} query is not label_values(<selector>, <label>): ${v.query}`);
     out.push({ where: `${file} / variable ${v.name}`, expr: m[1]! });
+  }
+  return out;
+}
+
+export interface DashboardPanel {
+  /** File name, e.g. `redis-overview.json`. */
+  readonly file: string;
+  readonly id: number;
+  readonly title: string;
+  /** Panel type: `timeseries`, `stat`, `table`. */
+  readonly type: string;
+  /** Tags of the dashboard (the charts whose releases get it). */
+  readonly tags: readonly string[];
+  /** Every target of the panel, as written (Grafana variables not expanded). */
+  readonly targets: ReadonlyArray<{ readonly expr: string; readonly instant: boolean }>;
+  /** The incident the panel shows data only in (PanelSpec.incidentOnly), if any. */
+  readonly incidentOnly?: Incident;
+}
+
+/** Every panel with queries (rows left out) of every dashboard file. */
+export function dashboardPanels(files: readonly DashboardFile[] = dashboardFiles()): DashboardPanel[] {
+  const out: DashboardPanel[] = [];
+  for (const f of files) {
+    const uid = f.dashboard.uid ?? '';
+    for (const p of (f.dashboard.panels ?? []) as Array<{ id?: number; title?: string; type?: string; targets?: unknown[] }>) {
+      const targets = (p.targets ?? []).flatMap((t) => {
+        const q = t as { expr?: unknown; instant?: unknown };
+        return typeof q.expr === 'string' ? [{ expr: q.expr, instant: q.instant === true }] : [];
+      });
+      if (targets.length === 0) continue;
+      const incidentOnly = incidentOnlyOf(uid, p.id ?? -1);
+      out.push({ file: f.file, id: p.id ?? -1, title: p.title ?? '(untitled)', type: p.type ?? '?', tags: f.dashboard.tags ?? [], targets, ...(incidentOnly ? { incidentOnly } : {}) });
+    }
   }
   return out;
 }

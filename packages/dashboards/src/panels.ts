@@ -38,6 +38,25 @@ export interface PanelSpec {
   readonly max?: number;
   /** Thresholds as [value, color] steps after the base green (e.g. [[0.85, 'orange'], [0.95, 'red']]). */
   readonly thresholds?: ReadonlyArray<readonly [number, string]>;
+  /**
+   * The panel shows data only during this incident (e.g. `master-down`): the end-to-end tests check
+   * it while the incident lasts, not on a healthy release. Never emitted into the dashboard JSON.
+   */
+  readonly incidentOnly?: Incident;
+}
+
+/** Incidents the end-to-end tests of charts/redis-monitoring stage (tests/e2e). */
+export type Incident = 'master-down' | 'split-brain' | 'memory-growth';
+
+/** Panel specs by builder, so the layout can record each placed panel's test-only markers. */
+const SPECS = new WeakMap<object, PanelSpec>();
+
+/** `incidentOnly` of every placed panel, by `<dashboard uid>#<panel id>` (kept out of the JSON). */
+const INCIDENT_ONLY = new Map<string, Incident>();
+
+/** The incident a placed panel of the dashboard `uid` shows data only in, if any. */
+export function incidentOnlyOf(uid: string, panelId: number): Incident | undefined {
+  return INCIDENT_ONLY.get(`${uid}#${panelId}`);
 }
 
 function targets(queries: readonly Query[]): prometheus.DataqueryBuilder[] {
@@ -74,6 +93,7 @@ export function timeseriesPanel(spec: PanelSpec): timeseries.PanelBuilder {
   if (spec.max !== undefined) p.max(spec.max);
   if (spec.thresholds?.length) p.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
   for (const t of targets(spec.queries)) p.withTarget(t);
+  SPECS.set(p, spec);
   return p;
 }
 
@@ -91,6 +111,7 @@ export function statPanel(spec: PanelSpec): stat.PanelBuilder {
   if (spec.min !== undefined) p.min(spec.min);
   if (spec.max !== undefined) p.max(spec.max);
   for (const t of targets(spec.queries)) p.withTarget(t);
+  SPECS.set(p, spec);
   return p;
 }
 
@@ -98,6 +119,7 @@ export function statPanel(spec: PanelSpec): stat.PanelBuilder {
 export function tablePanel(spec: PanelSpec): table.PanelBuilder {
   const p = new table.PanelBuilder().title(spec.title).description(spec.description).datasource(DATASOURCE).unit(spec.unit);
   for (const t of targets(spec.queries)) p.withTarget(t);
+  SPECS.set(p, spec);
   return p;
 }
 
@@ -128,7 +150,10 @@ export class Layout {
 
   add(panel: Placeable, width = 12, height = 8): this {
     if (this.x + width > 24) this.newLine();
-    panel.id(this.nextId++);
+    const id = this.nextId++;
+    panel.id(id);
+    const incident = SPECS.get(panel)?.incidentOnly;
+    if (incident) INCIDENT_ONLY.set(`${this.dash.build().uid}#${id}`, incident);
     panel.gridPos({ x: this.x, y: this.y, w: width, h: height });
     this.dash.withPanel(panel);
     this.x += width;

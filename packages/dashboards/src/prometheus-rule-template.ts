@@ -74,6 +74,7 @@ export function prometheusRuleTemplate(rules: readonly AlertRule[] = ALERT_RULES
   const clusterOnly = rules.filter((r) => r.modes && !r.modes.includes('sentinel'));
   const sentinelOnly = rules.filter((r) => r.modes && !r.modes.includes('cluster'));
   const withReplicas = rules.filter((r) => r.needsReplicas);
+  const withBackup = rules.filter((r) => r.needsBackup);
   const off = (list: readonly AlertRule[], cond: string): string[] =>
     list.length === 0 ? [] : [`{{- if ${cond} }}`, `{{- range $name := list ${names(list)} }}`, '{{- $_ := set $on $name "" }}', '{{- end }}', '{{- end }}'];
   return [
@@ -86,6 +87,9 @@ export function prometheusRuleTemplate(rules: readonly AlertRule[] = ALERT_RULES
     '{{- $release := include "redis-monitoring.targetRelease" . }}',
     '{{- $cluster := eq .Values.target.chart "redis-cluster" }}',
     '{{- $masters := include "redis-monitoring.expectedMasters" . }}',
+    '{{- $targetName := include "redis-monitoring.targetName" . }}',
+    '{{- $targetFull := ternary $release (printf "%s-%s" $release $targetName) (contains $targetName $release) | trunc 63 | trimSuffix "-" }}',
+    '{{- $backupCronJob := printf "%s-backup" ($targetFull | trunc 45 | trimSuffix "-") }}',
     '{{- $on := dict "root" $ }}',
     `{{- range $name := list ${names(rules)} }}`,
     '{{- $_ := set $on $name (include "redis-monitoring.alertOn" (dict "root" $ "name" $name)) }}',
@@ -93,6 +97,7 @@ export function prometheusRuleTemplate(rules: readonly AlertRule[] = ALERT_RULES
     ...off(clusterOnly, 'not $cluster'),
     ...off(sentinelOnly, '$cluster'),
     ...off(withReplicas, 'lt (int .Values.target.replicasPerShard) 1'),
+    ...off(withBackup, 'not .Values.target.backup'),
     '# Alerts for Redis release {{ $release }} ({{ .Values.target.chart }}) in namespace {{ .Release.Namespace }}.',
     '# Every expression selects {{ "{" }}{{ $sel }}{{ "}" }} only, so releases never mix.',
     'apiVersion: monitoring.coreos.com/v1',
@@ -131,6 +136,10 @@ function readable(helm: string): string {
     [/^\$release$/, '<release>'],
     [/^include "redis-monitoring\.expectedPods" \.$/, 'shards x (1 + replicasPerShard)'],
     [/^\.Release\.Namespace \| quote$/, '"<ns>"'],
+    [/^\$backupCronJob \| quote$/, '"<release>-<chart>-backup"'],
+    [/^\$backupCronJob$/, '<release>-<chart>-backup'],
+    [/^\$release \| quote$/, '"<release>"'],
+    [/^ternary "cluster" "sentinel" \$cluster \| quote$/, '"<mode>"'],
   ];
   for (const [re, to] of rules) if (re.test(helm)) return helm.replace(re, to);
   return helm;
@@ -143,7 +152,8 @@ export function alertsTableMarkdown(rules: readonly AlertRule[] = ALERT_RULES): 
       .replace(/<%\s*(.*?)\s*%>/g, (_, e: string) => readable(e))
       .replace(/\s*\n\s*/g, ' ')
       .replace(/\|/g, '\\|');
-  const when = (r: AlertRule): string => [r.modes ? `${r.modes.join(', ')} only` : '', r.needsReplicas ? 'with replicas' : ''].filter(Boolean).join('; ') || 'always';
+  const when = (r: AlertRule): string =>
+    [r.modes ? `${r.modes.join(', ')} only` : '', r.needsReplicas ? 'with replicas' : '', r.needsBackup ? 'with backups (target.backup)' : ''].filter(Boolean).join('; ') || 'always';
   return [
     ALERTS_TABLE_START,
     '| alert | group | severity | for | rendered | expression |',

@@ -2,6 +2,7 @@
  * Handlebars templates for the generated text artifacts. Compiled once, on first use.
  * Templates live here as strings so generation stays a pure function (no file reads).
  */
+import { ALERT_RULES, ALERT_RUNBOOKS, alertApplies, type AlertRule } from '@redis-gitops/dashboards';
 import Handlebars from 'handlebars';
 
 const SOURCES = {
@@ -101,27 +102,7 @@ done
 {{#if cluster}}kubectl -n $NS exec "$POD" -c redis -- /scripts/readiness.sh{{else}}kubectl -n $NS exec <pod> -c redis -- /scripts/readiness-redis.sh{{/if}}     # "not ready: waiting safely: <why>"
 \`\`\`
 
-### RedisStartHeld
-
-A pod's start script has waited for \`startHeldFor\` because it cannot decide safely, e.g. a master
-that lost its data files while the replica that may hold them is unreachable, or no Sentinel state
-while a Redis pod that may hold newer data is down. It re-checks by itself: **bring the missing pod
-back** (\`kubectl -n $NS get pods -l "$SEL" -o wide\`, \`kubectl -n $NS describe pod <pod>\`). Only when
-that pod's data is gone for good, accept the loss; the override is recorded in \`/data/data-loss.log\`:
-
-\`\`\`sh
-kubectl -n $NS exec <held pod> -c redis -- touch /data/force-start
-\`\`\`
-
-### RedisDataVanished
-
-A master that had keys holds none. Read what the scripts recorded, then restore from the latest
-backup set if the data mattered (next section). Remove the record to acknowledge it:
-
-\`\`\`sh
-kubectl -n $NS exec <pod> -c redis -- cat /data/data-loss.log
-kubectl -n $NS exec <pod> -c redis -- rm /data/data-loss.log      # acknowledged
-\`\`\`
+The alerts \`RedisStartHeld\` and \`RedisDataVanished\` below say what to do in these states.
 
 ## Backup and restore
 
@@ -180,6 +161,20 @@ The same delete-with-orphan, then sync, applies to the other fields Kubernetes n
 place on a StatefulSet (\`selector\`, \`serviceName\`, \`podManagementPolicy\`); \`diff\` names
 the field.
 
+## Alerts
+
+One section per alert the monitoring chart renders for this environment; each alert's
+\`runbook_url\` points here (\`<alerts.runbookUrl>#<alert name in lower case>\`). Set \`POD\` to the
+alert's \`pod\` label (or any Redis pod for a release-wide alert), then:
+
+\`\`\`sh
+POD=<pod from the alert>
+rcli() { kubectl -n $NS exec "$POD" -c redis -- sh -c "REDISCLI_AUTH=\\"\\$REDIS_PASSWORD\\" redis-cli -h \\"\\$POD_IP\\" $*"; }
+{{#unless cluster}}SENT=$(kubectl -n $NS get pods -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel' -o name | head -1)
+scli() { kubectl -n $NS exec "$SENT" -c sentinel -- sh -c "REDISCLI_AUTH=\\"\\$SENTINEL_PASSWORD\\" redis-cli -p 26379 $*"; }
+{{/unless}}\`\`\`
+
+{{{alertSections}}}
 ## Uninstall
 
 Remove the Argo CD Applications (Argo CD prunes the objects), or with plain Helm:
@@ -211,11 +206,38 @@ hb.registerHelper('percent', (x: number) => `${Math.round(x * 100)}%`);
 
 const compiled = new Map<TemplateName, Handlebars.TemplateDelegate>();
 
+function compile(source: string): Handlebars.TemplateDelegate {
+  return hb.compile(source, { noEscape: true, strict: true });
+}
+
+/** The runbook's context, as far as the alert sections need it. */
+interface RunbookContext {
+  readonly env: { readonly topology: { readonly mode: 'cluster' | 'sentinel'; readonly replicasPerShard: number }; readonly backup: { readonly enabled: boolean } };
+}
+
+/** Which alerts the monitoring chart renders for the environment (the same gates as its PrometheusRule template). */
+export function runbookAlerts(env: RunbookContext['env']): AlertRule[] {
+  return (ALERT_RULES as readonly AlertRule[]).filter((r) => alertApplies(r, { mode: env.topology.mode, replicasPerShard: env.topology.replicasPerShard, backup: env.backup.enabled }));
+}
+
+/** `### <alert>` sections (GitHub anchor `#<alert in lower case>`), one per alert that applies, from the typed runbook texts. */
+export function alertSections(context: RunbookContext): string {
+  return runbookAlerts(context.env)
+    .map((r) => {
+      const rb = ALERT_RUNBOOKS[r.alert as keyof typeof ALERT_RUNBOOKS];
+      if (!rb) throw new Error(`alert ${r.alert} has no runbook section (ALERT_RUNBOOKS in @redis-gitops/dashboards)`);
+      const md = (s: string): string => compile(s)(context).trim();
+      return [`### ${r.alert}`, '', `${r.severity}. ${md(rb.meaning)}`, '', '```sh', md(rb.check), '```', '', md(rb.fix), ''].join('\n');
+    })
+    .join('\n');
+}
+
 export function renderTemplate(name: TemplateName, context: unknown): string {
   let t = compiled.get(name);
   if (!t) {
-    t = hb.compile(SOURCES[name], { noEscape: true, strict: true });
+    t = compile(SOURCES[name]);
     compiled.set(name, t);
   }
+  if (name === 'runbook') return t({ ...(context as object), alertSections: alertSections(context as RunbookContext) });
   return t(context);
 }

@@ -315,6 +315,17 @@ export class PrometheusServer {
     return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
 
+  /**
+   * A range query (/api/v1/query_range, what Grafana runs for a time series panel) from `startS` to
+   * `endS` (Unix seconds) every `stepS`: each series with its number of points, and of points that are numbers (not NaN).
+   */
+  async queryRange(expr: string, startS: number, endS: number, stepS: number): Promise<Array<{ metric: Record<string, string>; points: number; numbers: number }>> {
+    const q = `query=${encodeURIComponent(expr)}&start=${startS.toFixed(3)}&end=${endS.toFixed(3)}&step=${stepS}`;
+    const data = await this.api<{ resultType: string; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }>(`/api/v1/query_range?${q}`);
+    if (data.resultType !== 'matrix') throw new Error(`prometheus query_range ${expr}: result type ${data.resultType}, expected matrix`);
+    return data.result.map((r) => ({ metric: r.metric, points: r.values.length, numbers: r.values.filter((v) => !Number.isNaN(Number(v[1]))).length }));
+  }
+
   /** Every pending or firing alert (/api/v1/alerts: resolved alerts are not listed). */
   async alerts(): Promise<PromAlert[]> {
     return (await this.api<{ alerts: PromAlert[] }>('/api/v1/alerts')).alerts;

@@ -8,6 +8,9 @@
  *
  *   1. the series carry the labels the rendered relabelings produce;
  *   2. no false alarm: a healthy cluster under a little write load fires no alert at all;
+ *      every panel of the dashboards a redis-cluster release gets has data over that window
+ *      (lib/dashboard-panels.ts: Grafana's template variables substituted; incident-only panels
+ *      are checked in their incident instead);
  *   3. master down: SIGKILL of a master's redis container -> RedisDown fires for that pod, and every
  *      alert resolves once the container is back (same pod, same IP: a container restart).
  *
@@ -19,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ClusterClient, monitoringBinary, roles, rolesText, Sandbox, startWriteLoad, writeLoadText, type Pod, type WriteLoadReport } from '@redis-gitops/redis-testkit';
 import { installCluster } from '../../../redis-cluster/tests/behaviour/operations.ts';
 import { TEST_PASSWORD, type RedisClusterChart } from '../../../redis-cluster/tests/behaviour/redis-cluster-chart.ts';
+import { emptyText, hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
 import { AlertRecorder, EVALUATION_INTERVAL, MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
 
 // Fail at once, before anything starts, when a binary is missing (never skip).
@@ -108,6 +112,19 @@ describe('monitoring of a Redis Cluster, end to end (real redis-server, redis_ex
     QUIET_MS + 30_000,
   );
 
+  it('shows data in every dashboard panel of a redis-cluster release (variables substituted as Grafana does), incident-only panels aside', async () => {
+    const panels = panelsOf('redis-cluster');
+    const healthy = panels.filter((p) => p.incidentOnly === undefined);
+    const results = await runPanels(monitored.prometheus, healthy, { namespace: chart.namespace, release: chart.release }, QUIET_MS / 1000);
+    const withData = results.filter(hasData);
+    const incidentOnly = panels.length - healthy.length;
+    figure(`panels with data: ${withData.length} of ${panels.length} (${incidentOnly} incident-only, checked in incidents) on the healthy cluster after the write load`);
+    const empty = emptyText(results);
+    if (empty) figure(`dashboard targets without data:\n    ${empty.split('\n').join('\n    ')}`);
+    expect(results.filter((r) => !hasData(r)).map((r) => panelName(r.panel))).toEqual([]);
+    expect(healthy.length).toBeGreaterThan(30);
+  });
+
   it(
     'fires RedisDown when a master is SIGKILLed, and resolves every alert once it is back',
     async () => {
@@ -121,6 +138,10 @@ describe('monitoring of a Redis Cluster, end to end (real redis-server, redis_ex
         const killedAt = Date.now();
         await master.kill({ keepDns: true }); // the redis container dies; the pod (its IP, its exporter sidecar) stays
         await prom.waitForAlert('RedisDown', { match: isMaster, timeoutMs: FIRE_BOUND_MS });
+        const downPanels = incidentPanels(panelsOf('redis-cluster'), 'master-down');
+        const down = await runPanels(prom, downPanels, { namespace: chart.namespace, release: chart.release }, 30);
+        figure(`incident-only panels (master-down) with data while ${master.name} is down: ${down.filter(hasData).length} of ${downPanels.length}`);
+        expect(down.filter((r) => !hasData(r)).map((r) => panelName(r.panel))).toEqual([]);
         figure(
           `RedisDown{pod=${master.name}}: firing ${((Date.now() - killedAt) / 1000).toFixed(1)}s after SIGKILL of the master (downFor ${SHORT_FOR}, scrape ${SCRAPE_INTERVAL}, evaluation ${EVALUATION_INTERVAL})`,
         );

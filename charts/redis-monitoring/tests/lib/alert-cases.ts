@@ -91,6 +91,16 @@ function aggAlert(mode: Mode, severity: string, extra: Record<string, string> = 
 
 const pods = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `rc-${i + from}`);
 
+/** A kube-state-metrics series in the target namespace (no pod target labels: KSM is scraped once, for the whole cluster). */
+function ksm(metric: string, labels: Record<string, string>, values: string): Series {
+  return { series: selector(metric, { namespace: TARGET.namespace, job: 'kube-state-metrics', ...labels }), values };
+}
+
+/** Labels of a backup alert: the KSM object's namespace and name, plus the release and mode the rule adds. */
+function backupAlert(mode: Mode, severity: string, extra: Record<string, string>): Record<string, string> {
+  return { namespace: TARGET.namespace, release: TARGET.release, mode, ...extra, severity };
+}
+
 const C: Mode = 'cluster';
 const S: Mode = 'sentinel';
 
@@ -588,6 +598,155 @@ export const ALERT_CASES: readonly AlertCase[] = [
     title: 'stays quiet for a master that never had keys',
     at: '20m',
     series: [s(C, 'redis_db_keys', 'rc-0', '0x20', { db: 'db0' }), s(C, 'redis_instance_info', 'rc-0', '1x20', { role: 'master' })],
+    expect: [],
+  },
+  // Sentinel (the exporter scraping a Sentinel pod; labels as 1.45 serves them against redis-sentinel)
+  {
+    mode: S,
+    alert: 'RedisSentinelQuorumLost',
+    title: 'fires when SENTINEL CKQUORUM fails on a Sentinel',
+    at: '5m',
+    series: [s(S, 'redis_sentinel_master_ckquorum_status', 'rc-sentinel-0', '0x10', { master_name: 'mymaster', message: 'NOQUORUM 1 usable Sentinels' })],
+    expect: [{ labels: aggAlert(S, 'critical', { pod: 'rc-sentinel-0', master_name: 'mymaster' }), summary: 'Sentinel redis/rc-sentinel-0: too few Sentinels reachable for quorum of mymaster' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelQuorumLost',
+    title: 'stays quiet while CKQUORUM is OK',
+    at: '5m',
+    series: [s(S, 'redis_sentinel_master_ckquorum_status', 'rc-sentinel-0', '1x10', { master_name: 'mymaster', message: 'OK 3 usable Sentinels' })],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelTilt',
+    title: 'fires when a Sentinel stays in TILT mode',
+    at: '5m',
+    series: [s(S, 'redis_sentinel_tilt', 'rc-sentinel-1', '1x10')],
+    expect: [{ labels: podAlert(S, 'rc-sentinel-1', 'warning'), summary: 'Sentinel redis/rc-sentinel-1 is in TILT mode' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelTilt',
+    title: 'stays quiet for a 30-second TILT',
+    at: '5m',
+    series: [s(S, 'redis_sentinel_tilt', 'rc-sentinel-1', '0 1 0x8')],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelMasterDisagreement',
+    title: 'fires when two Sentinels name different masters',
+    at: '5m',
+    series: [
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '1x10', { master_name: 'mymaster', master_address: '10.42.1.10:6379', master_status: 'ok' }),
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-1', '1x10', { master_name: 'mymaster', master_address: '10.42.1.11:6379', master_status: 'ok' }),
+    ],
+    expect: [{ labels: aggAlert(S, 'critical', { master_name: 'mymaster' }), summary: 'Sentinels of redis/rc name 2 different masters for mymaster' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelMasterDisagreement',
+    title: 'stays quiet when every Sentinel names the same master',
+    at: '5m',
+    series: [
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '1x10', { master_name: 'mymaster', master_address: '10.42.1.10:6379', master_status: 'ok' }),
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-1', '1x10', { master_name: 'mymaster', master_address: '10.42.1.10:6379', master_status: 'ok' }),
+    ],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelFailoversFrequent',
+    title: 'fires after two master changes within the window',
+    at: '30m',
+    series: [
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '1x10', { master_name: 'mymaster', master_address: '10.42.1.10:6379', master_status: 'ok' }),
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '_x10 1x10', { master_name: 'mymaster', master_address: '10.42.1.11:6379', master_status: 'ok' }),
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '_x21 1x10', { master_name: 'mymaster', master_address: '10.42.1.12:6379', master_status: 'ok' }),
+    ],
+    expect: [{ labels: aggAlert(S, 'warning', { master_name: 'mymaster' }), summary: 'Redis Sentinel group redis/rc: 2 master changes of mymaster in 1h' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisSentinelFailoversFrequent',
+    title: 'stays quiet after a single failover',
+    at: '30m',
+    series: [
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '1x10', { master_name: 'mymaster', master_address: '10.42.1.10:6379', master_status: 'ok' }),
+      s(S, 'redis_sentinel_master_status', 'rc-sentinel-0', '_x10 1x25', { master_name: 'mymaster', master_address: '10.42.1.11:6379', master_status: 'ok' }),
+    ],
+    expect: [],
+  },
+  // Backups (kube-state-metrics series of the backup CronJob <release>-<chart>-backup; the unit tests render backupMaxAgeHours=1)
+  {
+    mode: C,
+    alert: 'RedisBackupTooOld',
+    title: 'fires when the backup CronJob last succeeded more than backupMaxAgeHours ago',
+    at: '80m',
+    series: [ksm('kube_cronjob_status_last_successful_time', { cronjob: 'rc-redis-cluster-backup' }, '0x90'), ksm('kube_cronjob_created', { cronjob: 'rc-redis-cluster-backup' }, '0x90')],
+    expect: [{ labels: backupAlert(C, 'critical', { cronjob: 'rc-redis-cluster-backup' }), summary: 'Redis release redis/rc: no successful backup for 1h 20m 0s' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisBackupTooOld',
+    title: 'fires when the backup CronJob never succeeded since it was created backupMaxAgeHours ago',
+    at: '80m',
+    series: [ksm('kube_cronjob_created', { cronjob: 'rc-redis-sentinel-backup' }, '0x90')],
+    expect: [{ labels: backupAlert(S, 'critical', { cronjob: 'rc-redis-sentinel-backup' }), summary: 'Redis release redis/rc: no successful backup for 1h 20m 0s' }],
+  },
+  {
+    mode: C,
+    alert: 'RedisBackupTooOld',
+    title: 'stays quiet while backups succeed',
+    at: '80m',
+    series: [ksm('kube_cronjob_status_last_successful_time', { cronjob: 'rc-redis-cluster-backup' }, '0+60x90'), ksm('kube_cronjob_created', { cronjob: 'rc-redis-cluster-backup' }, '0x90')],
+    expect: [],
+  },
+  {
+    mode: C,
+    alert: 'RedisBackupTooOld',
+    title: "stays quiet for another release's backup CronJob",
+    at: '80m',
+    series: [ksm('kube_cronjob_status_last_successful_time', { cronjob: 'other-redis-cluster-backup' }, '0x90')],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisBackupJobFailed',
+    title: 'fires when a Job of the backup CronJob failed after the last success',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'rc-redis-sentinel-backup-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'rc-redis-sentinel-backup-29000000', owner_kind: 'CronJob', owner_name: 'rc-redis-sentinel-backup', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'rc-redis-sentinel-backup-29000000' }, '60x10'),
+      ksm('kube_cronjob_status_last_successful_time', { cronjob: 'rc-redis-sentinel-backup' }, '0x10'),
+    ],
+    expect: [{ labels: backupAlert(S, 'warning', { job_name: 'rc-redis-sentinel-backup-29000000' }), summary: 'Backup Job redis/rc-redis-sentinel-backup-29000000 of Redis release rc failed' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisBackupJobFailed',
+    title: 'stays quiet once a later backup succeeded',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'rc-redis-sentinel-backup-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'rc-redis-sentinel-backup-29000000', owner_kind: 'CronJob', owner_name: 'rc-redis-sentinel-backup', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'rc-redis-sentinel-backup-29000000' }, '60x10'),
+      ksm('kube_cronjob_status_last_successful_time', { cronjob: 'rc-redis-sentinel-backup' }, '600x10'),
+    ],
+    expect: [],
+  },
+  {
+    mode: C,
+    alert: 'RedisBackupJobFailed',
+    title: 'stays quiet for a failed Job of another CronJob',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'other-backup-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'other-backup-29000000', owner_kind: 'CronJob', owner_name: 'other-backup', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'other-backup-29000000' }, '60x10'),
+    ],
     expect: [],
   },
 ];

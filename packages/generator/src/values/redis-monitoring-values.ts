@@ -62,6 +62,12 @@ export interface MonitoringTargetValues {
    * @default 1
    */
   replicasPerShard: Int;
+  /**
+   * The Redis release runs backups (`backup.enabled` of its chart): renders the backup alerts `RedisBackupTooOld` and
+   * `RedisBackupJobFailed`, which read the kube-state-metrics series of its backup CronJob `<fullname>-backup`.
+   * @default false
+   */
+  backup: boolean;
 }
 
 /** How Prometheus scrapes the exporter sidecars. */
@@ -161,6 +167,24 @@ export interface MonitoringThresholdValues {
    * @default "30m"
    */
   dataVanishedWindow: PromDuration;
+  /**
+   * Hours since the backup CronJob's last successful run (or since it was created, if it never succeeded) after which
+   * `RedisBackupTooOld` fires: about twice the schedule's interval (48 for a daily backup; the generator derives it from
+   * `spec.backup.schedule`).
+   * @minimum 1
+   * @maximum 8760
+   * @default 48
+   */
+  backupMaxAgeHours: Int;
+  /** Look-back of `RedisSentinelFailoversFrequent`: master changes are counted over this window. @default "1h" */
+  sentinelFailoverWindow: PromDuration;
+  /**
+   * Master changes (failovers) within `sentinelFailoverWindow` above which `RedisSentinelFailoversFrequent` fires.
+   * @minimum 0
+   * @maximum 100
+   * @default 1
+   */
+  sentinelFailovers: Int;
 }
 
 /**
@@ -201,6 +225,14 @@ export interface MonitoringAlertForValues {
   RedisRdbSaveFailed: PromDuration;
   /** An AOF write or rewrite failed: how long before `RedisAofWriteFailed` fires. @default "1m" */
   RedisAofWriteFailed: PromDuration;
+  /** No successful backup for `backupMaxAgeHours`: how long before `RedisBackupTooOld` fires. @default "10m" */
+  RedisBackupTooOld: PromDuration;
+  /** SENTINEL CKQUORUM fails on a Sentinel: how long before `RedisSentinelQuorumLost` fires. @default "2m" */
+  RedisSentinelQuorumLost: PromDuration;
+  /** A Sentinel in TILT mode: how long before `RedisSentinelTilt` fires (TILT lasts 30 s at least). @default "2m" */
+  RedisSentinelTilt: PromDuration;
+  /** Sentinels naming different masters: how long before `RedisSentinelMasterDisagreement` fires. @default "2m" */
+  RedisSentinelMasterDisagreement: PromDuration;
 }
 
 /** The PrometheusRule. */

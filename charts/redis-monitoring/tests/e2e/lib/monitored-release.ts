@@ -24,7 +24,7 @@ import {
   type Sandbox,
   type SecretKeyRef,
 } from '@redis-gitops/redis-testkit';
-import { ALERT_NAMES } from '@redis-gitops/dashboards';
+import { ALERT_RULES, type AlertRule } from '@redis-gitops/dashboards';
 import { alertRules, render, scenario, type Rule } from '../../lib/chart.ts';
 
 /** Scrape interval and rule evaluation interval of the e2e Prometheus. */
@@ -38,6 +38,7 @@ export const SHORT_FOR = '10s';
  * RedisMemoryGrowthToMaxmemory keeps its production `for` (1h) and window: a linear fit over a
  * minute of writes extrapolated over `memoryGrowthHorizonHours` (at least 1h) says nothing, so
  * shortening only its `for` would make it fire on any write load (see the no-false-alarm test).
+ * memory-growth.test.ts shortens its window, horizon and `for` together (MonitoredReleaseOptions.set).
  */
 export function shortTimeValues(): string[] {
   const set = [
@@ -47,9 +48,10 @@ export function shortTimeValues(): string[] {
     `alerts.thresholds.startHeldFor=${SHORT_FOR}`,
     'alerts.thresholds.dataVanishedWindow=2m',
   ];
-  for (const name of ALERT_NAMES) {
-    if (['RedisDown', 'RedisStartHeld', 'RedisKeysEvicted', 'RedisRejectedConnections', 'RedisDataVanished', 'RedisMemoryGrowthToMaxmemory'].includes(name)) continue;
-    set.push(`alerts.for.${name}=${SHORT_FOR}`);
+  // Every alert whose `for` is its own `alerts.for.<alert>` value (the others: a threshold, or none).
+  for (const rule of ALERT_RULES as readonly AlertRule[]) {
+    if (rule.for !== `<% $for.${rule.alert} %>` || rule.alert === 'RedisMemoryGrowthToMaxmemory') continue;
+    set.push(`alerts.for.${rule.alert}=${SHORT_FOR}`);
   }
   return set.flatMap((s) => ['--set', s]);
 }
@@ -70,6 +72,8 @@ export interface MonitoredReleaseOptions {
   readonly pods: readonly Pod[];
   /** The chart harness's Secret stand-in (the exporter's REDIS_PASSWORD). */
   readonly secret: (ref: SecretKeyRef) => string;
+  /** More `--set` values of the monitoring chart, after shortTimeValues() (a test that shortens one more time constant). */
+  readonly set?: readonly string[];
 }
 
 /** The exporter sidecars and Prometheus of one Redis release. Everything runs in the caller's sandbox and dies with its cleanup(). */
@@ -103,6 +107,7 @@ export class MonitoredRelease {
         '--set',
         `target.replicasPerShard=${o.replicasPerShard}`,
         ...shortTimeValues(),
+        ...(o.set ?? []).flatMap((x) => ['--set', x]),
       ],
       o.release,
     );
