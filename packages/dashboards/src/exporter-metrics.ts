@@ -104,12 +104,28 @@ export const KUBE_STATE_METRICS = {
   kube_cronjob_status_last_successful_time: {
     type: 'gauge',
     from: 'kube-state-metrics: unix time of the last successful run of the CronJob (absent before the first)',
-    source: 'kube-state-metrics docs/metrics/workload/cronjob-metrics.md',
+    source: 'kube-state-metrics documentation, https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/cronjob-metrics.md',
   },
-  kube_cronjob_created: { type: 'gauge', from: 'kube-state-metrics: unix creation time of the CronJob', source: 'kube-state-metrics docs/metrics/workload/cronjob-metrics.md' },
-  kube_job_status_failed: { type: 'gauge', from: 'kube-state-metrics: failed pods of the Job (label reason on newer versions)', source: 'kube-state-metrics docs/metrics/workload/job-metrics.md' },
-  kube_job_owner: { type: 'gauge', from: 'kube-state-metrics: 1 per owner of the Job (owner_kind, owner_name)', source: 'kube-state-metrics docs/metrics/workload/job-metrics.md' },
-  kube_job_status_start_time: { type: 'gauge', from: 'kube-state-metrics: unix time the Job started', source: 'kube-state-metrics docs/metrics/workload/job-metrics.md' },
+  kube_cronjob_created: {
+    type: 'gauge',
+    from: 'kube-state-metrics: unix creation time of the CronJob',
+    source: 'kube-state-metrics documentation, https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/cronjob-metrics.md',
+  },
+  kube_job_status_failed: {
+    type: 'gauge',
+    from: 'kube-state-metrics: failed pods of the Job (label reason on newer versions)',
+    source: 'kube-state-metrics documentation, https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/job-metrics.md',
+  },
+  kube_job_owner: {
+    type: 'gauge',
+    from: 'kube-state-metrics: 1 per owner of the Job (owner_kind, owner_name)',
+    source: 'kube-state-metrics documentation, https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/job-metrics.md',
+  },
+  kube_job_status_start_time: {
+    type: 'gauge',
+    from: 'kube-state-metrics: unix time the Job started',
+    source: 'kube-state-metrics documentation, https://github.com/kubernetes/kube-state-metrics/blob/main/docs/metrics/workload/job-metrics.md',
+  },
 } as const;
 
 /**

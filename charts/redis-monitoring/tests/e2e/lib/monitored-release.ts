@@ -211,9 +211,12 @@ export class AlertRecorder {
     }
   }
 
+  /** Stops polling after one last look, so a state a test has just waited for is always recorded. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.polling;
+    this.polling = this.poll();
     await this.polling;
   }
 
