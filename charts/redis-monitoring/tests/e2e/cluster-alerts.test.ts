@@ -23,7 +23,8 @@ import { ClusterClient, monitoringBinary, roles, rolesText, Sandbox, startWriteL
 import { installCluster } from '../../../redis-cluster/tests/behaviour/operations.ts';
 import { TEST_PASSWORD, type RedisClusterChart } from '../../../redis-cluster/tests/behaviour/redis-cluster-chart.ts';
 import { emptyText, hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
-import { AlertRecorder, EVALUATION_INTERVAL, MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
+import { figureLog, monitorCluster } from './lib/monitored-cluster.ts';
+import { AlertRecorder, EVALUATION_INTERVAL, type MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
 
 // Fail at once, before anything starts, when a binary is missing (never skip).
 monitoringBinary('prometheus');
@@ -40,36 +41,20 @@ const RESOLVE_BOUND_MS = 120_000;
 let sandbox: Sandbox | undefined;
 let chart: RedisClusterChart;
 let monitored: MonitoredRelease;
-const figures: string[] = [];
-const figure = (text: string): void => {
-  figures.push(text);
-  console.log(`[monitoring-e2e] ${text}`);
-};
+const { figure, summary } = figureLog();
 
 beforeAll(async () => {
   const t0 = Date.now();
   sandbox = await Sandbox.create({ name: 'monitoring-e2e-cluster', ports: [6379, 16379, 9121], requires: ['redis-server', 'redis-cli'] });
   ({ chart } = await installCluster(sandbox, { set: [`commonLabels.redis-gitops\\.dev/environment=${ENVIRONMENT}`, `commonLabels.redis-gitops\\.dev/tier=${TIER}`] }));
   const installedS = (Date.now() - t0) / 1000;
-  monitored = await MonitoredRelease.start({
-    sandbox,
-    chart: 'redis-cluster',
-    scenario: 'cluster-values.yaml',
-    release: chart.release,
-    namespace: chart.namespace,
-    shards: chart.shards,
-    replicasPerShard: chart.replicasPerShard,
-    statefulSet: chart.current.find('StatefulSet', ''),
-    pods: chart.pods,
-    secret: () => TEST_PASSWORD, // the harness's auth Secret holds one password
-  });
-  await monitored.prometheus.waitTargetsUp(chart.podCount);
+  monitored = await monitorCluster(sandbox, chart);
   figure(`setup: cluster of ${chart.podCount} pods healthy in ${installedS.toFixed(1)}s, exporters + prometheus scraping all targets after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }, 240_000);
 
 afterAll(async () => {
   await sandbox?.cleanup();
-  console.log(`[monitoring-e2e] redis-cluster figures:\n  ${figures.join('\n  ')}`);
+  summary('redis-cluster figures');
 }, 60_000);
 
 describe('monitoring of a Redis Cluster, end to end (real redis-server, redis_exporter, prometheus)', () => {

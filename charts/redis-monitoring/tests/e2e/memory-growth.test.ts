@@ -22,7 +22,8 @@ import { ClusterClient, monitoringBinary, Sandbox } from '@redis-gitops/redis-te
 import { installCluster } from '../../../redis-cluster/tests/behaviour/operations.ts';
 import { TEST_PASSWORD, type RedisClusterChart } from '../../../redis-cluster/tests/behaviour/redis-cluster-chart.ts';
 import { hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
-import { AlertRecorder, MonitoredRelease, SCRAPE_INTERVAL } from './lib/monitored-release.ts';
+import { figureLog, monitorCluster } from './lib/monitored-cluster.ts';
+import { AlertRecorder, type MonitoredRelease, SCRAPE_INTERVAL } from './lib/monitored-release.ts';
 
 monitoringBinary('prometheus');
 monitoringBinary('prometheus-redis-exporter');
@@ -43,11 +44,7 @@ const SETTLE_BOUND_MS = 60_000;
 let sandbox: Sandbox | undefined;
 let chart: RedisClusterChart;
 let monitored: MonitoredRelease;
-const figures: string[] = [];
-const figure = (text: string): void => {
-  figures.push(text);
-  console.log(`[monitoring-e2e] ${text}`);
-};
+const { figure, summary } = figureLog();
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -56,20 +53,11 @@ beforeAll(async () => {
   const values = path.join(sandbox.root, 'small-maxmemory-values.yaml');
   writeFileSync(values, `resources:\n  requests:\n    memory: ${LIMIT}\n  limits:\n    memory: ${LIMIT}\nredis:\n  maxmemoryRatio: ${MAXMEMORY_RATIO}\n`);
   ({ chart } = await installCluster(sandbox, { values: [values] }));
-  monitored = await MonitoredRelease.start({
-    sandbox,
-    chart: 'redis-cluster',
-    scenario: 'cluster-values.yaml',
-    release: chart.release,
-    namespace: chart.namespace,
-    shards: chart.shards,
-    replicasPerShard: chart.replicasPerShard,
-    statefulSet: chart.current.find('StatefulSet', ''),
-    pods: chart.pods,
-    secret: () => TEST_PASSWORD,
-    set: [`alerts.thresholds.memoryGrowthWindow=${GROWTH_WINDOW}`, 'alerts.thresholds.memoryGrowthHorizonHours=1', `alerts.for.RedisMemoryGrowthToMaxmemory=${GROWTH_FOR}`],
-  });
-  await monitored.prometheus.waitTargetsUp(chart.podCount);
+  monitored = await monitorCluster(sandbox, chart, [
+    `alerts.thresholds.memoryGrowthWindow=${GROWTH_WINDOW}`,
+    'alerts.thresholds.memoryGrowthHorizonHours=1',
+    `alerts.for.RedisMemoryGrowthToMaxmemory=${GROWTH_FOR}`,
+  ]);
   const max = await monitored.prometheus.query(`redis_memory_max_bytes{namespace="${chart.namespace}"}`);
   figure(
     `memory setup: cluster of ${chart.podCount} pods with maxmemory ${[...new Set(max.map((s) => s.value))].join(', ')} bytes (limits.memory ${LIMIT} x ${MAXMEMORY_RATIO}) scraped after ${((Date.now() - t0) / 1000).toFixed(1)}s`,
@@ -79,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox?.cleanup();
-  console.log(`[monitoring-e2e] memory-growth figures:\n  ${figures.join('\n  ')}`);
+  summary('memory-growth figures');
 }, 60_000);
 
 /** SET <prefix>:<n> of VALUE_BYTES at RATE_PER_SEC, with PX ttlMs when given, until stop(). */

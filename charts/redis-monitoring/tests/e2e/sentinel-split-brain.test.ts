@@ -22,6 +22,7 @@ import { monitoringBinary, redisBinary, Sandbox, waitFor, type Pod } from '@redi
 import { RedisSentinelChart, secretValue } from '../../../redis-sentinel/tests/behaviour/redis-sentinel-chart.ts';
 import { groupText, roleOf, SentinelClient, sentinelMasterAddr, startWriteLoad, waitForGroup, type LoadReport } from '../../../redis-sentinel/tests/behaviour/sentinel-group.ts';
 import { emptyText, hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
+import { figureLog } from './lib/monitored-cluster.ts';
 import { AlertRecorder, EVALUATION_INTERVAL, MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
 
 monitoringBinary('prometheus');
@@ -39,11 +40,7 @@ let redis: Pod[];
 let sentinels: Pod[];
 let monitored: MonitoredRelease;
 let originalMasterConf = '';
-const figures: string[] = [];
-const figure = (text: string): void => {
-  figures.push(text);
-  console.log(`[monitoring-e2e] ${text}`);
-};
+const { figure, summary } = figureLog();
 const describeAll = () => sandbox!.describe(20);
 
 beforeAll(async () => {
@@ -77,7 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox?.cleanup();
-  console.log(`[monitoring-e2e] redis-sentinel figures:\n  ${figures.join('\n  ')}`);
+  summary('redis-sentinel figures');
 }, 60_000);
 
 describe('monitoring of a Redis Sentinel group, end to end (real redis-server, redis-sentinel, redis_exporter, prometheus)', () => {
