@@ -23,7 +23,8 @@ import { ClusterClient, monitoringBinary, roles, rolesText, Sandbox, startWriteL
 import { installCluster } from '../../../redis-cluster/tests/behaviour/operations.ts';
 import { TEST_PASSWORD, type RedisClusterChart } from '../../../redis-cluster/tests/behaviour/redis-cluster-chart.ts';
 import { emptyText, hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
-import { figureLog, monitorCluster } from './lib/monitored-cluster.ts';
+import { figureLog } from './lib/figures.ts';
+import { monitorCluster } from './lib/monitored-cluster.ts';
 import { AlertRecorder, EVALUATION_INTERVAL, type MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
 
 // Fail at once, before anything starts, when a binary is missing (never skip).
@@ -41,7 +42,8 @@ const RESOLVE_BOUND_MS = 120_000;
 let sandbox: Sandbox | undefined;
 let chart: RedisClusterChart;
 let monitored: MonitoredRelease;
-const { figure, summary } = figureLog();
+const log = figureLog(import.meta.filename);
+const { figure, summary } = log;
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -84,6 +86,7 @@ describe('monitoring of a Redis Cluster, end to end (real redis-server, redis_ex
       }
       figure(`no-false-alarm window ${(QUIET_MS / 1000).toFixed(0)}s, write load: ${writeLoadText(report)}`);
       figure(`alerts seen in the healthy window:\n    ${recorder.text().split('\n').join('\n    ')}`);
+      log.soak({ release: 'redis-cluster', seconds: QUIET_MS / 1000, load: `${writeLoadText(report)}`, alertsFired: recorder.firing().length });
       expect(recorder.errors).toEqual([]);
       expect(report.acknowledged.length).toBeGreaterThan(1000);
       expect(recorder.firing().map((s) => s.key)).toEqual([]);
@@ -103,7 +106,7 @@ describe('monitoring of a Redis Cluster, end to end (real redis-server, redis_ex
     const results = await runPanels(monitored.prometheus, healthy, { namespace: chart.namespace, release: chart.release }, QUIET_MS / 1000);
     const withData = results.filter(hasData);
     const incidentOnly = panels.length - healthy.length;
-    figure(`panels with data: ${withData.length} of ${panels.length} (${incidentOnly} incident-only, checked in incidents) on the healthy cluster after the write load`);
+    log.panels({ release: 'redis-cluster', state: `healthy, under write load (${incidentOnly} incident-only panels aside)`, checked: healthy.length, withData: withData.length });
     const empty = emptyText(results);
     if (empty) figure(`dashboard targets without data:\n    ${empty.split('\n').join('\n    ')}`);
     expect(results.filter((r) => !hasData(r)).map((r) => panelName(r.panel))).toEqual([]);
@@ -125,17 +128,22 @@ describe('monitoring of a Redis Cluster, end to end (real redis-server, redis_ex
         await prom.waitForAlert('RedisDown', { match: isMaster, timeoutMs: FIRE_BOUND_MS });
         const downPanels = incidentPanels(panelsOf('redis-cluster'), 'master-down');
         const down = await runPanels(prom, downPanels, { namespace: chart.namespace, release: chart.release }, 30);
-        figure(`incident-only panels (master-down) with data while ${master.name} is down: ${down.filter(hasData).length} of ${downPanels.length}`);
+        log.panels({ release: 'redis-cluster', state: 'incident-only panels, master down', checked: downPanels.length, withData: down.filter(hasData).length });
         expect(down.filter((r) => !hasData(r)).map((r) => panelName(r.panel))).toEqual([]);
-        figure(
-          `RedisDown{pod=${master.name}}: firing ${((Date.now() - killedAt) / 1000).toFixed(1)}s after SIGKILL of the master (downFor ${SHORT_FOR}, scrape ${SCRAPE_INTERVAL}, evaluation ${EVALUATION_INTERVAL})`,
-        );
+        const firingS = (Date.now() - killedAt) / 1000;
+        figure(`RedisDown{pod=${master.name}} firing (downFor ${SHORT_FOR}, scrape ${SCRAPE_INTERVAL}, evaluation ${EVALUATION_INTERVAL})`);
 
         const repairedAt = Date.now();
         await chart.startNode(master, { newIp: false }); // kubelet restarts the container in the same pod
         const backS = (Date.now() - repairedAt) / 1000;
         await prom.waitForAlertGone('RedisDown', { match: isMaster, timeoutMs: RESOLVE_BOUND_MS });
-        figure(`RedisDown{pod=${master.name}}: resolved ${((Date.now() - repairedAt) / 1000).toFixed(1)}s after the container restart (redis listening after ${backS.toFixed(1)}s)`);
+        log.alert({
+          alert: 'RedisDown',
+          incident: "SIGKILL of a master's redis container (cluster)",
+          firingS,
+          repair: `the container restart (listening after ${backS.toFixed(1)}s)`,
+          resolvedS: (Date.now() - repairedAt) / 1000,
+        });
         await monitored.waitQuiet(RESOLVE_BOUND_MS);
         figure(`no alert firing and none with a shortened for pending ${((Date.now() - repairedAt) / 1000).toFixed(1)}s after the container restart`);
       } finally {

@@ -22,7 +22,8 @@ import { ClusterClient, monitoringBinary, Sandbox } from '@redis-gitops/redis-te
 import { installCluster } from '../../../redis-cluster/tests/behaviour/operations.ts';
 import { TEST_PASSWORD, type RedisClusterChart } from '../../../redis-cluster/tests/behaviour/redis-cluster-chart.ts';
 import { hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
-import { figureLog, monitorCluster } from './lib/monitored-cluster.ts';
+import { figureLog } from './lib/figures.ts';
+import { monitorCluster } from './lib/monitored-cluster.ts';
 import { AlertRecorder, type MonitoredRelease, SCRAPE_INTERVAL } from './lib/monitored-release.ts';
 
 monitoringBinary('prometheus');
@@ -44,7 +45,8 @@ const SETTLE_BOUND_MS = 60_000;
 let sandbox: Sandbox | undefined;
 let chart: RedisClusterChart;
 let monitored: MonitoredRelease;
-const { figure, summary } = figureLog();
+const log = figureLog(import.meta.filename);
+const { figure, summary } = log;
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -144,6 +146,7 @@ describe('RedisMemoryGrowthToMaxmemory, end to end (real redis-server, redis_exp
       figure(
         `flat load observed ${(FLAT_MS / 1000).toFixed(0)}s: ${r.ok} SETs of ${VALUE_BYTES} B with PX ${TTL_MS} in all (${r.failed} failed), ${await memoryText()}; alerts seen (seconds from the start of the observation):\n    ${recorder.text().split('\n').join('\n    ')}`,
       );
+      log.soak({ release: 'redis-cluster', seconds: FLAT_MS / 1000, load: `${r.ok} SETs of ${VALUE_BYTES} B with PX ${TTL_MS} (memory flat)`, alertsFired: recorder.firing().length });
       expect(r.errors).toEqual([]);
       expect(r.ok).toBeGreaterThan((RATE_PER_SEC * FLAT_MS) / 1000 / 3);
       expect(recorder.errors).toEqual([]);
@@ -165,12 +168,15 @@ describe('RedisMemoryGrowthToMaxmemory, end to end (real redis-server, redis_exp
       try {
         const alert = await prom.waitForAlert('RedisMemoryGrowthToMaxmemory', { timeoutMs: FIRE_BOUND_MS });
         fired = alert.labels.alertname;
-        figure(
-          `RedisMemoryGrowthToMaxmemory{pod=${alert.labels.pod}}: firing ${((Date.now() - startedAt) / 1000).toFixed(1)}s after the leak started (window ${GROWTH_WINDOW}, horizon 1h, for ${GROWTH_FOR}, scrape ${SCRAPE_INTERVAL}); ${await memoryText()}`,
-        );
+        log.alert({
+          alert: 'RedisMemoryGrowthToMaxmemory',
+          incident: `keys without TTL written steadily (window ${GROWTH_WINDOW}, horizon 1h, for ${GROWTH_FOR})`,
+          firingS: (Date.now() - startedAt) / 1000,
+        });
+        figure(`RedisMemoryGrowthToMaxmemory{pod=${alert.labels.pod}} firing; ${await memoryText()}`);
         const panels = incidentPanels(panelsOf('redis-cluster'), 'memory-growth');
         const results = await runPanels(prom, panels, { namespace: chart.namespace, release: chart.release }, (Date.now() - startedAt) / 1000);
-        figure(`incident-only panels (memory-growth) with data during the leak: ${results.filter(hasData).length} of ${panels.length}`);
+        log.panels({ release: 'redis-cluster', state: 'incident-only panels, memory growth', checked: panels.length, withData: results.filter(hasData).length });
         expect(results.filter((x) => !hasData(x)).map((x) => panelName(x.panel))).toEqual([]);
       } finally {
         r = await load.stop();

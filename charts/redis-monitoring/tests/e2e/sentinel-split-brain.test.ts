@@ -22,7 +22,7 @@ import { monitoringBinary, redisBinary, Sandbox, waitFor, type Pod } from '@redi
 import { RedisSentinelChart, secretValue } from '../../../redis-sentinel/tests/behaviour/redis-sentinel-chart.ts';
 import { groupText, roleOf, SentinelClient, sentinelMasterAddr, startWriteLoad, waitForGroup, type LoadReport } from '../../../redis-sentinel/tests/behaviour/sentinel-group.ts';
 import { emptyText, hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
-import { figureLog } from './lib/monitored-cluster.ts';
+import { figureLog } from './lib/figures.ts';
 import { AlertRecorder, EVALUATION_INTERVAL, MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
 
 monitoringBinary('prometheus');
@@ -40,7 +40,8 @@ let redis: Pod[];
 let sentinels: Pod[];
 let monitored: MonitoredRelease;
 let originalMasterConf = '';
-const { figure, summary } = figureLog();
+const log = figureLog(import.meta.filename);
+const { figure, summary } = log;
 const describeAll = () => sandbox!.describe(20);
 
 beforeAll(async () => {
@@ -106,6 +107,12 @@ describe('monitoring of a Redis Sentinel group, end to end (real redis-server, r
       figure(
         `no-false-alarm window ${(QUIET_MS / 1000).toFixed(0)}s on the Sentinel group: ${report.acknowledged.size} writes acknowledged by the master and a replica, ${report.failed} failed; alerts seen:\n    ${recorder.text().split('\n').join('\n    ')}`,
       );
+      log.soak({
+        release: 'redis-sentinel',
+        seconds: QUIET_MS / 1000,
+        load: `${report.acknowledged.size} writes acknowledged by the master and a replica (WAIT 1), ${report.failed} failed`,
+        alertsFired: recorder.firing().length,
+      });
       expect(recorder.errors).toEqual([]);
       expect(report.failed).toBe(0);
       expect(report.acknowledged.size).toBeGreaterThan(500);
@@ -121,7 +128,12 @@ describe('monitoring of a Redis Sentinel group, end to end (real redis-server, r
     const panels = panelsOf('redis-sentinel');
     const healthy = panels.filter((p) => p.incidentOnly === undefined);
     const results = await runPanels(monitored.prometheus, healthy, { namespace: chart.namespace, release: releaseOf() }, QUIET_MS / 1000);
-    figure(`panels with data: ${results.filter(hasData).length} of ${panels.length} (${panels.length - healthy.length} incident-only, checked in incidents) on the healthy Sentinel group`);
+    log.panels({
+      release: 'redis-sentinel',
+      state: `healthy, under write load (${panels.length - healthy.length} incident-only panels aside)`,
+      checked: healthy.length,
+      withData: results.filter(hasData).length,
+    });
     const empty = emptyText(results);
     if (empty) figure(`dashboard targets without data:\n    ${empty.split('\n').join('\n    ')}`);
     expect(results.filter((r) => !hasData(r)).map((r) => panelName(r.panel))).toEqual([]);
@@ -157,18 +169,23 @@ describe('monitoring of a Redis Sentinel group, end to end (real redis-server, r
         await prom.waitForAlert('RedisSplitBrain', { timeoutMs: FIRE_BOUND_MS });
         const splitPanels = incidentPanels(panelsOf('redis-sentinel'), 'split-brain');
         const split = await runPanels(prom, splitPanels, { namespace: chart.namespace, release: releaseOf() }, 30);
-        figure(`incident-only panels (split-brain) with data during the split brain: ${split.filter(hasData).length} of ${splitPanels.length}`);
+        log.panels({ release: 'redis-sentinel', state: 'incident-only panels, split brain', checked: splitPanels.length, withData: split.filter(hasData).length });
         expect(split.filter((r) => !hasData(r)).map((r) => panelName(r.panel))).toEqual([]);
-        figure(
-          `RedisSplitBrain: firing ${((Date.now() - incidentAt) / 1000).toFixed(1)}s after ${old.name} came back writable next to ${current.name} (for ${SHORT_FOR}, scrape ${SCRAPE_INTERVAL}, evaluation ${EVALUATION_INTERVAL})`,
-        );
+        const firingS = (Date.now() - incidentAt) / 1000;
+        figure(`RedisSplitBrain: ${old.name} writable next to ${current.name} (for ${SHORT_FOR}, scrape ${SCRAPE_INTERVAL}, evaluation ${EVALUATION_INTERVAL})`);
 
         // Repair: the container restarts in the same pod, through the chart's start-redis.sh.
         const repairedAt = Date.now();
         await old.kill({ keepDns: true });
         await chart.start(old);
         await prom.waitForAlertGone('RedisSplitBrain', { timeoutMs: RESOLVE_BOUND_MS });
-        figure(`RedisSplitBrain: resolved ${((Date.now() - repairedAt) / 1000).toFixed(1)}s after ${old.name} was restarted through start-redis.sh (now ${(await roleOf(old)).role})`);
+        log.alert({
+          alert: 'RedisSplitBrain',
+          incident: 'the old master back on a new IP with its original config, next to the promoted replica (Sentinel)',
+          firingS,
+          repair: `a container restart through start-redis.sh (now ${(await roleOf(old)).role})`,
+          resolvedS: (Date.now() - repairedAt) / 1000,
+        });
         await monitored.waitQuiet(RESOLVE_BOUND_MS);
         figure(`no alert firing and none with a shortened for pending ${((Date.now() - repairedAt) / 1000).toFixed(1)}s after the repair`);
       } finally {

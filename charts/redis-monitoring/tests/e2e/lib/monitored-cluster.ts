@@ -1,8 +1,7 @@
 /**
  * What the cluster end-to-end files share: a redis-cluster release of the chart's own behaviour
  * harness, watched by a MonitoredRelease of the monitoring chart's ci/cluster-values.yaml scenario,
- * with every target scraped before the tests start; and the [monitoring-e2e] figure log every file
- * prints as it goes and once more at the end.
+ * with every target scraped before the tests start.
  */
 import type { Sandbox } from '@redis-gitops/redis-testkit';
 import { TEST_PASSWORD, type RedisClusterChart } from '../../../../redis-cluster/tests/behaviour/redis-cluster-chart.ts';
@@ -25,16 +24,4 @@ export async function monitorCluster(sandbox: Sandbox, chart: RedisClusterChart,
   });
   await monitored.prometheus.waitTargetsUp(chart.podCount);
   return monitored;
-}
-
-/** `figure(text)` prints one [monitoring-e2e] line and keeps it; `summary(title)` prints them all again. */
-export function figureLog(): { figure: (text: string) => void; summary: (title: string) => void } {
-  const figures: string[] = [];
-  return {
-    figure: (text) => {
-      figures.push(text);
-      console.log(`[monitoring-e2e] ${text}`);
-    },
-    summary: (title) => console.log(`[monitoring-e2e] ${title}:\n  ${figures.join('\n  ')}`),
-  };
 }
