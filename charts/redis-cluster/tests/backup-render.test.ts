@@ -37,7 +37,7 @@ describe('redis-cluster backup and restore objects', () => {
 
   it('with backup.enabled: a hardened CronJob <fullname>-backup that never overlaps, named by the StatefulSet', async () => {
     const objs = await render(['--set', 'backup.enabled=true']);
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     const sts = onlyObject(objs, 'StatefulSet');
     const cron = onlyObject(objs, 'CronJob');
     expect(cron.metadata.name).toBe('rc-redis-cluster-backup');
@@ -107,7 +107,7 @@ describe('redis-cluster backup and restore objects', () => {
 
   it('production values with backup.enabled pass the backup-required policy and the backup-cronjob manifest-set check', async () => {
     const objs = await render([...ci('production-values.yaml'), ...ci('backup-values.yaml')]);
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     expect(evaluate(backupPolicy(), objs, { namespaceLabels: PRODUCTION })).toEqual([]);
     expect(checkManifestSet(objs, { tier: 'production', namespace: NAMESPACE }).filter((f) => f.code === 'backup-cronjob')).toEqual([]);
     // Without backups the same policy denies the StatefulSet (the check above is not vacuous).
@@ -139,7 +139,7 @@ describe('redis-cluster backup and restore objects', () => {
 
   it('with restore.fromSet: a hardened `restore` init container reading the backup claim read-only; none without', async () => {
     const objs = await render(ci('restore-values.yaml'));
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     const spec = onlyObject(objs, 'StatefulSet').spec.template.spec;
     expect(spec.initContainers.map((c: Obj) => c.name)).toEqual(['restore']);
     const init = spec.initContainers[0];

@@ -31,7 +31,7 @@ describe('redis-cluster chart', () => {
 
   it.each(SCENARIOS)('renders ci/%s into objects that pass the Kubernetes schemas, unknown fields included', async (f) => {
     const objs = await render(scenario(f));
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
   });
 
   it('passes helm lint --strict with default values and every scenario', async () => {

@@ -37,7 +37,7 @@ describe('redis-monitoring chart', () => {
   it.each(SCENARIOS)('renders ci/%s into objects that pass the Kubernetes and CRD schemas, unknown fields included', async (f) => {
     const objs = await render(scenario(f));
     expect(objs.length).toBeGreaterThan(0);
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
   });
 
   it('passes helm lint --strict with default values and every scenario', async () => {

@@ -23,7 +23,7 @@ describe('redis-netpol chart', () => {
   it.each(SCENARIOS)('renders ci/%s into NetworkPolicies that pass the Kubernetes schemas, unknown fields included', async (f) => {
     const objs = await render(scenario(f));
     expect(objs.length).toBeGreaterThanOrEqual(6);
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     expect(objs.map((o) => `${o.apiVersion} ${o.kind} ${o.namespace}`)).toEqual(objs.map(() => `networking.k8s.io/v1 NetworkPolicy ${NAMESPACE}`));
   });
 
@@ -142,7 +142,7 @@ describe('redis-netpol chart', () => {
       ).toBeGreaterThan(0);
       const findings = checkManifestSet(all, { tier: 'production', namespace: NAMESPACE }).filter((f) => codes.includes(f.code));
       expect(findings.map((f) => `${f.code}: ${f.message}`)).toEqual([]);
-      expect(checkObjects(all)).toEqual([]);
+      expect(await checkObjects(all)).toEqual([]);
     });
 
     it.each(charts)('%s + redis-netpol without the namespace default deny fail default-deny-ingress (the switch is what the check needs)', async (chart) => {

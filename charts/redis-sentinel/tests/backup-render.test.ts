@@ -37,7 +37,7 @@ describe('redis-sentinel backup and restore objects', () => {
 
   it('with backup.enabled: a hardened CronJob <fullname>-backup that never overlaps, named by the Redis StatefulSet only', async () => {
     const objs = await render(['--set', 'backup.enabled=true', '--set', 'sentinel.auth.existingSecret=s-auth', '--set', 'sentinel.auth.passwordKey=s-pw']);
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     const sts = redisSts(objs);
     const cron = onlyObject(objs, 'CronJob');
     expect(cron.metadata.name).toBe('rs-redis-sentinel-backup');
@@ -88,7 +88,7 @@ describe('redis-sentinel backup and restore objects', () => {
 
   it('production values with backup.enabled pass the backup-required policy and the backup-cronjob manifest-set check', async () => {
     const objs = await render([...ci('production-values.yaml'), ...ci('backup-values.yaml')]);
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     expect(evaluate(backupPolicy(), objs, { namespaceLabels: PRODUCTION })).toEqual([]);
     expect(checkManifestSet(objs, { tier: 'production', namespace: NAMESPACE }).filter((f) => f.code === 'backup-cronjob')).toEqual([]);
     const without = evaluate(backupPolicy(), await render(ci('production-values.yaml')), { namespaceLabels: PRODUCTION });
@@ -115,7 +115,7 @@ describe('redis-sentinel backup and restore objects', () => {
 
   it('with restore.fromSet: a hardened `restore` init container reading the backup claim read-only; none without', async () => {
     const objs = await render(ci('restore-values.yaml'));
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
     const spec = redisSts(objs).spec.template.spec;
     expect(spec.initContainers.map((c: Obj) => c.name)).toEqual(['restore']);
     const init = spec.initContainers[0];

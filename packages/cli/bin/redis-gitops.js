@@ -17,7 +17,9 @@ for (const stream of [process.stdout, process.stderr]) {
 // is keyed by file content, so an edited source is never run stale.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
-const { main } = await import('../src/main.ts');
+// Keep compiled JSON-schema validators between runs too (node_modules/.cache/redis-gitops).
+const [{ main }, { useValidatorCache }] = await Promise.all([import('../src/main.ts'), import('../src/io/validator-cache.ts')]);
+useValidatorCache();
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {

@@ -1,18 +1,12 @@
 /**
  * redis-gitops command line. Exit codes: 0 ok, 1 violations found, 2 bad input or usage; the bin
- * script turns an unexpected exception into 3 (internal error).
+ * script turns an unexpected exception into 3 (internal error). Each command's module is loaded
+ * only when that command runs, so `--help` and usage errors do not load the whole pipeline.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatDiagnostic, InputError } from '@redis-gitops/diagnostics';
-import { runDiff } from './commands/diff.ts';
-import { runGenerate } from './commands/generate.ts';
-import { runImport } from './commands/import.ts';
-import { runLintChart } from './commands/lint-chart.ts';
-import { runPublish } from './commands/publish.ts';
-import { runRender } from './commands/render.ts';
-import { runValidate } from './commands/validate.ts';
 import { HelmMissingError } from './io/helm.ts';
-import { UsageError } from './io/workspace.ts';
+import { UsageError } from './io/usage-error.ts';
 import type { Output } from './output.ts';
 import { processOutput } from './output.ts';
 
@@ -42,7 +36,7 @@ Options:
   --check          write nothing; exit 1 with a diff when committed files are stale
   --json           machine-readable result on stdout`,
     options: { env: envOption, check: { type: 'boolean' }, json: jsonOption },
-    run: (v, out) => runGenerate({ envs: (v.env as string[]) ?? [], check: Boolean(v.check), json: Boolean(v.json) }, out),
+    run: async (v, out) => (await import('./commands/generate.ts')).runGenerate({ envs: (v.env as string[]) ?? [], check: Boolean(v.check), json: Boolean(v.json) }, out),
   },
   validate: {
     summary: 'check specs, generated drift, helm renders and Kubernetes schemas',
@@ -69,8 +63,8 @@ Options:
                      versions are not checked, and the report says so.
   --concurrency N    helm processes at once (default: number of CPU cores)`,
     options: { env: envOption, json: jsonOption, markdown: { type: 'boolean' }, base: { type: 'string' }, published: { type: 'string' }, concurrency: { type: 'string' } },
-    run: (v, out) =>
-      runValidate(
+    run: async (v, out) =>
+      (await import('./commands/validate.ts')).runValidate(
         {
           envs: (v.env as string[]) ?? [],
           json: Boolean(v.json),
@@ -91,7 +85,7 @@ as one multi-document YAML stream (each document keeps helm's "# Source:" commen
 Options:
   -e, --env NAME   the environment (required)`,
     options: { env: envOption },
-    run: (v, out) => runRender({ env: single(v.env, 'render') }, out),
+    run: async (v, out) => (await import('./commands/render.ts')).runRender({ env: single(v.env, 'render') }, out),
   },
   diff: {
     summary: 'show the rendered manifest diff of one environment against a git ref',
@@ -104,7 +98,7 @@ Options:
   --base REF       git ref to compare with (default: HEAD)
   --exit-code      exit 1 when the manifests differ`,
     options: { env: envOption, base: { type: 'string' }, 'exit-code': { type: 'boolean' } },
-    run: (v, out) => runDiff({ env: single(v.env, 'diff'), base: (v.base as string) ?? 'HEAD', exitCode: Boolean(v['exit-code']) }, out),
+    run: async (v, out) => (await import('./commands/diff.ts')).runDiff({ env: single(v.env, 'diff'), base: (v.base as string) ?? 'HEAD', exitCode: Boolean(v['exit-code']) }, out),
   },
   import: {
     summary: 'create an environment from a Bitnami redis or redis-cluster values file',
@@ -122,9 +116,10 @@ Options:
   --tier T          dev, staging or production (default: dev)`,
     options: { name: { type: 'string' }, cluster: { type: 'string' }, namespace: { type: 'string' }, tier: { type: 'string' } },
     positionals: true,
-    run: (v, out, pos) => {
+    run: async (v, out, pos) => {
       if (pos.length !== 2) throw new UsageError('import needs a source and a file: import bitnami <values.yaml>');
       if (!v.name || !v.cluster) throw new UsageError('import needs --name ENV and --cluster CLUSTER');
+      const { runImport } = await import('./commands/import.ts');
       return runImport(
         { kind: pos[0]!, file: pos[1]!, name: v.name as string, cluster: v.cluster as string, namespace: v.namespace as string | undefined, tier: ((v.tier as string) ?? 'dev') as 'dev' },
         out,
@@ -143,7 +138,7 @@ Options:
   --out DIR   the repository folder (default: dist/charts)
   --json      machine-readable result`,
     options: { out: { type: 'string' }, json: jsonOption },
-    run: (v, out) => runPublish({ out: (v.out as string) ?? 'dist/charts', json: Boolean(v.json) }, out),
+    run: async (v, out) => (await import('./commands/publish.ts')).runPublish({ out: (v.out as string) ?? 'dist/charts', json: Boolean(v.json) }, out),
   },
   'lint-chart': {
     summary: 'helm lint --strict every chart with its default values and each ci/ scenario',
@@ -152,7 +147,7 @@ Options:
 per charts/<CHART>/ci/*-values.yaml scenario. Without CHART, lints every chart.`,
     options: {},
     positionals: true,
-    run: (_v, out, charts) => runLintChart({ charts }, out),
+    run: async (_v, out, charts) => (await import('./commands/lint-chart.ts')).runLintChart({ charts }, out),
   },
 };
 

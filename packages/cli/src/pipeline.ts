@@ -176,7 +176,7 @@ export async function renderPlans(root: string, plans: readonly Plan[], opts: Re
         const parsed = parseManifests(r.stdout, origin);
         objects = parsed.objects;
         findings.push(...parsed.problems);
-        if (opts.check) findings.push(...checkObjects(objects).map((f) => ({ ...origin, ...f })));
+        if (opts.check) findings.push(...(await checkObjects(objects)).map((f) => ({ ...origin, ...f })));
       }
       done++;
       opts.onProgress?.(done, jobs.length, env.name, chart.name, r.ms);

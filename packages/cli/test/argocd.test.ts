@@ -38,13 +38,13 @@ function expand(template: unknown, params: Obj): unknown {
 }
 
 describe('Argo CD objects', () => {
-  it('are all valid against the Argo CD schemas (unknown fields included)', () => {
+  it('are all valid against the Argo CD schemas (unknown fields included)', async () => {
     const objs = argoObjects();
     expect(objs.map((o) => o.kind).sort()).toEqual(expect.arrayContaining(['AppProject', 'Application', 'ApplicationSet']));
-    expect(checkObjects(objs)).toEqual([]);
+    expect(await checkObjects(objs)).toEqual([]);
   });
 
-  it('use missingkey=error and expand every generated app input into a valid Application', () => {
+  it('use missingkey=error and expand every generated app input into a valid Application', async () => {
     const sets = argoObjects().filter((o) => o.kind === 'ApplicationSet' && o.name !== 'redis-policies');
     const inputs = appInputs();
     expect(inputs.length).toBeGreaterThanOrEqual(12);
@@ -59,7 +59,7 @@ describe('Argo CD objects', () => {
       }
     }
     expect(apps).toHaveLength(inputs.length);
-    expect(checkObjects(apps)).toEqual([]);
+    expect(await checkObjects(apps)).toEqual([]);
     for (const a of apps) {
       const o = a.object as Obj;
       expect(o.spec.sources[0].targetRevision).toMatch(/^\d+\.\d+\.\d+$/);
@@ -68,7 +68,7 @@ describe('Argo CD objects', () => {
     }
   });
 
-  it('routes arm64 environments only to arm64 clusters, in the project and in the generator inputs', () => {
+  it('routes arm64 environments only to arm64 clusters, in the project and in the generator inputs', async () => {
     const archOf = new Map(clusters.clusters.map((c) => [c.server, c.arch]));
     for (const input of appInputs()) {
       expect({ app: input.name, arch: archOf.get(input.server) }).toEqual({ app: input.name, arch: input.arch });
@@ -83,7 +83,7 @@ describe('Argo CD objects', () => {
     expect(appInputs().some((i) => i.arch === 'arm64')).toBe(true);
   });
 
-  it('orders an environment: netpol, then Redis, then monitoring', () => {
+  it('orders an environment: netpol, then Redis, then monitoring', async () => {
     const waves = Object.fromEntries(
       appInputs()
         .filter((i) => i.environment === 'prod-x86')

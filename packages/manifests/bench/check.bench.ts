@@ -22,7 +22,7 @@ const passes: number[] = [];
 for (let pass = 0; pass < 5; pass++) {
   t = performance.now();
   let findings = 0;
-  for (const objects of parsed) findings += checkObjects(objects).length;
+  for (const objects of parsed) findings += (await checkObjects(objects)).length;
   passes.push(performance.now() - t);
   if (findings !== 0) throw new Error(`expected a clean render, got ${findings} findings`);
 }

@@ -3,12 +3,12 @@ import { shapeTreeOf } from './field-shapes.ts';
 import { whereOf } from './where-of.ts';
 import type { Finding } from './finding.ts';
 import { findDuplicates } from './find-duplicates.ts';
-import { findModel, knownApiVersions } from './model-registry.ts';
+import { findModel, knownApiVersions, loadModelsFor } from './model-registry.ts';
 import type { RenderedObject } from './rendered-object.ts';
 import { schemaErrors } from './schema-errors.ts';
 import { findUnknownFields } from './unknown-fields.ts';
 
-/** Every problem of one object: unknown kind, or schema errors and unknown fields. */
+/** Every problem of one object: unknown kind, or schema errors and unknown fields (its model loaded first: loadModelsFor). */
 export function checkObject(o: RenderedObject): Finding[] {
   const where = whereOf(o);
   const model = findModel(o.apiVersion, o.kind);
@@ -51,6 +51,7 @@ export function checkObject(o: RenderedObject): Finding[] {
  * Checks rendered objects against the Kubernetes and CRD schemas (kubernetes-models, prometheus-operator, Argo CD):
  * wrong types, missing required fields, invalid values, unknown fields, unknown kinds, and duplicates within the set.
  */
-export function checkObjects(objects: readonly RenderedObject[]): Finding[] {
+export async function checkObjects(objects: readonly RenderedObject[]): Promise<Finding[]> {
+  await loadModelsFor(objects);
   return [...objects.flatMap(checkObject), ...findDuplicates(objects)];
 }

@@ -16,7 +16,7 @@ function objectFrom(yaml: string): RenderedObject {
 }
 
 describe('checkObjects on valid objects', () => {
-  it('finds nothing in a realistic render of every kind the charts use', () => {
+  it('finds nothing in a realistic render of every kind the charts use', async () => {
     const { objects, problems } = parseManifests(VALID_RENDER, { environment: 'prod', chart: 'redis-cluster' });
     expect(problems).toEqual([]);
     expect(new Set(objects.map((o) => o.kind))).toEqual(
@@ -39,10 +39,10 @@ describe('checkObjects on valid objects', () => {
         'Application',
       ]),
     );
-    expect(checkObjects(objects).map(formatFinding)).toEqual([]);
+    expect((await checkObjects(objects)).map(formatFinding)).toEqual([]);
   });
 
-  it('does not flag arbitrary keys in maps and free-form fields', () => {
+  it('does not flag arbitrary keys in maps and free-form fields', async () => {
     const sts = validObject('StatefulSet');
     Object.assign(nodeAt(sts, ['metadata', 'labels']), { 'anything.example.com/at-all': 'x', team: 'cache' });
     Object.assign(nodeAt(sts, ['metadata']), { annotations: { 'argocd.argoproj.io/sync-wave': '1', whatever: 'goes' } });
@@ -54,7 +54,7 @@ describe('checkObjects on valid objects', () => {
     const app = validObject('Application');
     Object.assign(nodeAt(app, ['spec', 'source', 'helm', 'valuesObject']), { cluster: { shards: 3, lables: { misspelt: 'but free-form' } } });
 
-    expect(checkObjects([sts, cm, app])).toEqual([]);
+    expect(await checkObjects([sts, cm, app])).toEqual([]);
   });
 });
 
@@ -74,37 +74,37 @@ describe('unknown fields', () => {
     },
     { at: ['spec', 'volumeClaimTemplates', 0, 'spec'], from: 'storageClassName', to: 'storageClasName', path: 'spec.volumeClaimTemplates[0].spec.storageClasName', hint: 'storageClassName' },
     { at: ['spec', 'template', 'metadata'], from: 'annotations', to: 'anotations', path: 'spec.template.metadata.anotations', hint: 'annotations' },
-  ])('catches $path', ({ at, from, to, path, hint }) => {
-    const findings = checkObjects([renameKey(validObject('StatefulSet'), at, from, to)]);
+  ])('catches $path', async ({ at, from, to, path, hint }) => {
+    const findings = await checkObjects([renameKey(validObject('StatefulSet'), at, from, to)]);
     expect(findings).toEqual([expect.objectContaining({ severity: 'error', code: 'unknown-field', path, hint: `did you mean "${hint}"?` })]);
   });
 
-  it('reads as one line naming the object, template, field and fix', () => {
-    const [finding] = checkObjects([renameKey(validObject('StatefulSet'), CONTAINER, 'resources', 'resource')]);
+  it('reads as one line naming the object, template, field and fix', async () => {
+    const [finding] = await checkObjects([renameKey(validObject('StatefulSet'), CONTAINER, 'resources', 'resource')]);
     expect(formatFinding(finding!)).toBe(
       '[prod] StatefulSet redis/prod-redis-cluster (redis-cluster/templates/statefulset.yaml) spec.template.spec.containers[0].resource: unknown field — did you mean "resources"?',
     );
     expect(finding).toMatchObject({ environment: 'prod', chart: 'redis-cluster', kind: 'StatefulSet', name: 'prod-redis-cluster', namespace: 'redis', line: expect.any(Number) });
   });
 
-  it('reports a field with no close match without a hint, and every unknown field, not only the first', () => {
+  it('reports a field with no close match without a hint, and every unknown field, not only the first', async () => {
     const sts = validObject('StatefulSet');
     Object.assign(nodeAt(sts, ['spec']), { sidecarz: [] });
     Object.assign(nodeAt(sts, [...CONTAINER, 'ports', 1]), { hostport: 1 });
-    const findings = checkObjects([sts]);
+    const findings = await checkObjects([sts]);
     expect(findings.map((f) => [f.path, f.hint])).toEqual([
       ['spec.sidecarz', undefined],
       ['spec.template.spec.containers[0].ports[1].hostport', 'did you mean "hostPort"?'],
     ]);
   });
 
-  it('catches typos in other core kinds', () => {
+  it('catches typos in other core kinds', async () => {
     const svc = renameKey(validObject('Service'), ['spec', 'ports', 0], 'targetPort', 'targetport');
     const cronJob = renameKey(validObject('CronJob'), ['spec', 'jobTemplate', 'spec', 'template', 'spec'], 'restartPolicy', 'restartPolicie');
     const netpol = renameKey(validObject('NetworkPolicy'), ['spec', 'ingress', 0, 'from', 2, 'ipBlock'], 'except', 'exept');
     const pdb = renameKey(validObject('PodDisruptionBudget'), ['spec'], 'maxUnavailable', 'maxUnavailabe');
     const policy = renameKey(validObject('ValidatingAdmissionPolicy'), ['spec', 'validations', 0], 'messageExpression', 'messageExpresion');
-    expect(checkObjects([svc, cronJob, netpol, pdb, policy]).map((f) => [f.kind, f.path, f.hint])).toEqual([
+    expect((await checkObjects([svc, cronJob, netpol, pdb, policy])).map((f) => [f.kind, f.path, f.hint])).toEqual([
       ['Service', 'spec.ports[0].targetport', 'did you mean "targetPort"?'],
       ['CronJob', 'spec.jobTemplate.spec.template.spec.restartPolicie', 'did you mean "restartPolicy"?'],
       ['NetworkPolicy', 'spec.ingress[0].from[2].ipBlock.exept', 'did you mean "except"?'],
@@ -113,11 +113,11 @@ describe('unknown fields', () => {
     ]);
   });
 
-  it('catches typos in ServiceMonitor, PrometheusRule and Argo CD Application', () => {
+  it('catches typos in ServiceMonitor, PrometheusRule and Argo CD Application', async () => {
     const monitor = renameKey(validObject('ServiceMonitor'), ['spec', 'endpoints', 0], 'interval', 'intervall');
     const rule = renameKey(validObject('PrometheusRule'), ['spec', 'groups', 0, 'rules', 0], 'annotations', 'annotation');
     const app = renameKey(validObject('Application'), ['spec', 'syncPolicy', 'automated'], 'selfHeal', 'selfheal');
-    expect(checkObjects([monitor, rule, app]).map((f) => [f.kind, f.code, f.path, f.hint])).toEqual([
+    expect((await checkObjects([monitor, rule, app])).map((f) => [f.kind, f.code, f.path, f.hint])).toEqual([
       ['ServiceMonitor', 'unknown-field', 'spec.endpoints[0].intervall', 'did you mean "interval"?'],
       ['PrometheusRule', 'unknown-field', 'spec.groups[0].rules[0].annotation', 'did you mean "annotations"?'],
       ['Application', 'unknown-field', 'spec.syncPolicy.automated.selfheal', 'did you mean "selfHeal"?'],
@@ -126,24 +126,26 @@ describe('unknown fields', () => {
 });
 
 describe('schema errors', () => {
-  it('reports a quoted number where an integer belongs', () => {
+  it('reports a quoted number where an integer belongs', async () => {
     const sts = validObject('StatefulSet');
     nodeAt(sts, ['spec']).replicas = '3';
-    expect(checkObjects([sts])).toEqual([expect.objectContaining({ code: 'wrong-type', path: 'spec.replicas', message: 'must be integer, got string "3"', hint: expect.stringMatching(/quote/) })]);
+    expect(await checkObjects([sts])).toEqual([
+      expect.objectContaining({ code: 'wrong-type', path: 'spec.replicas', message: 'must be integer, got string "3"', hint: expect.stringMatching(/quote/) }),
+    ]);
   });
 
-  it('reports a container without a name as a missing required field', () => {
+  it('reports a container without a name as a missing required field', async () => {
     const sts = validObject('StatefulSet');
     delete nodeAt(sts, CONTAINER).name;
-    expect(checkObjects([sts])).toEqual([expect.objectContaining({ code: 'missing-field', path: 'spec.template.spec.containers[0].name', message: 'missing required field "name"' })]);
+    expect(await checkObjects([sts])).toEqual([expect.objectContaining({ code: 'missing-field', path: 'spec.template.spec.containers[0].name', message: 'missing required field "name"' })]);
   });
 
-  it('reports a misspelt required field once, as the typo', () => {
+  it('reports a misspelt required field once, as the typo', async () => {
     const sts = renameKey(validObject('StatefulSet'), CONTAINER, 'name', 'nmae');
-    expect(checkObjects([sts]).map((f) => [f.code, f.path, f.hint])).toEqual([['unknown-field', 'spec.template.spec.containers[0].nmae', 'did you mean "name"?']]);
+    expect((await checkObjects([sts])).map((f) => [f.code, f.path, f.hint])).toEqual([['unknown-field', 'spec.template.spec.containers[0].nmae', 'did you mean "name"?']]);
   });
 
-  it('reports int-or-string and quantity errors once per field, enum errors with the allowed values', () => {
+  it('reports int-or-string and quantity errors once per field, enum errors with the allowed values', async () => {
     const sts = objectFrom(`apiVersion: apps/v1
 kind: StatefulSet
 metadata:
@@ -159,7 +161,7 @@ spec:
           resources: {limits: {memory: 1Gb}}
           readinessProbe: {tcpSocket: {port: [6379]}}
 `);
-    expect(checkObjects([sts]).map((f) => [f.code, f.path, f.message])).toEqual([
+    expect((await checkObjects([sts])).map((f) => [f.code, f.path, f.message])).toEqual([
       ['wrong-type', 'metadata.labels.enabled', 'must be string, got boolean true'],
       ['invalid-value', 'spec.podManagementPolicy', 'must be one of "OrderedReady", "Parallel", got string "Sometimes"'],
       ['wrong-type', 'spec.template.spec.containers[0].readinessProbe.tcpSocket.port', 'must be string or integer, got an array'],
@@ -167,30 +169,32 @@ spec:
     ]);
   });
 
-  it('does not report the fields under a value of the wrong type as unknown', () => {
+  it('does not report the fields under a value of the wrong type as unknown', async () => {
     const sts = validObject('StatefulSet');
     nodeAt(sts, CONTAINER).image = { repository: 'redis', tag: '7.0.15' };
-    expect(checkObjects([sts]).map((f) => [f.code, f.path])).toEqual([['wrong-type', 'spec.template.spec.containers[0].image']]);
+    expect((await checkObjects([sts])).map((f) => [f.code, f.path])).toEqual([['wrong-type', 'spec.template.spec.containers[0].image']]);
   });
 });
 
 describe('unknown kinds', () => {
-  it('reports a kind with no schema instead of passing it', () => {
+  it('reports a kind with no schema instead of passing it', async () => {
     const widget = objectFrom('apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  anything: 1\n');
-    expect(checkObjects([widget])).toEqual([expect.objectContaining({ severity: 'error', code: 'unknown-kind', message: 'no schema known for example.com/v1 Widget', kind: 'Widget', name: 'w' })]);
+    expect(await checkObjects([widget])).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'unknown-kind', message: 'no schema known for example.com/v1 Widget', kind: 'Widget', name: 'w' }),
+    ]);
   });
 
-  it('suggests the known apiVersion of a known kind', () => {
+  it('suggests the known apiVersion of a known kind', async () => {
     const pdb = { ...validObject('PodDisruptionBudget'), apiVersion: 'policy/v1beta1' };
-    expect(checkObjects([pdb])).toEqual([expect.objectContaining({ code: 'unknown-kind', hint: 'use apiVersion policy/v1' })]);
+    expect(await checkObjects([pdb])).toEqual([expect.objectContaining({ code: 'unknown-kind', hint: 'use apiVersion policy/v1' })]);
   });
 });
 
 describe('duplicates', () => {
-  it('reports the same object rendered twice, next to its schema findings', () => {
+  it('reports the same object rendered twice, next to its schema findings', async () => {
     const { objects } = parseManifests(VALID_RENDER, { environment: 'prod', chart: 'redis-cluster' });
     const again = { ...objects.find((o) => o.kind === 'Service')!, line: 999, source: 'redis-cluster/templates/extra.yaml' };
-    const findings = checkObjects([...objects, again]);
+    const findings = await checkObjects([...objects, again]);
     expect(findings).toEqual([expect.objectContaining({ code: 'duplicate-object', kind: 'Service', line: 999, source: 'redis-cluster/templates/extra.yaml' })]);
   });
 });

@@ -2,7 +2,9 @@
  * JSON Schema validation (ajv) that turns every error into a positioned, human Diagnostic.
  * All errors are collected, not only the first.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { closestMatch, type Diagnostic } from '@redis-gitops/diagnostics';
 import { formatPath, type PathSegment, type Position } from './yaml-source.ts';
 
@@ -15,14 +17,61 @@ interface SchemaNode {
   [key: string]: unknown;
 }
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false } as const;
+const require = createRequire(import.meta.url);
+
+/**
+ * Where validators compiled once are kept between runs. Compiling the spec and chart schemas took
+ * most of a one-environment `validate`; with a store, a schema is compiled once per content and
+ * later runs load ajv's standalone code for it. The CLI provides one (io/validator-cache.ts); this
+ * module stays free of the disk.
+ */
+export interface ValidatorStore {
+  /** The validator saved for `key`, or undefined (missing, unreadable, or from another ajv). */
+  load(key: string): ValidateFunction | undefined;
+  /** Keep `code` (a CommonJS module whose export is the validator) for `key`; failures are the store's to ignore. */
+  save(key: string, code: string): void;
+}
+
+let store: ValidatorStore | undefined;
+let ajv: AjvClass | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Compiles a schema once; later calls with the same schema object reuse the validator. */
+/** Use `next` for validators compiled from now on (undefined: compile every schema in-process). */
+export function setValidatorStore(next: ValidatorStore | undefined): void {
+  store = next;
+}
+
+/**
+ * The store key of a schema: a digest of its JSON text, ajv's version and the options, so a saved
+ * validator is only ever used for exactly the schema and compiler it came from.
+ */
+export function validatorKey(schema: object): string {
+  const version = (require('ajv/package.json') as { version: string }).version;
+  return createHash('sha256')
+    .update(`ajv ${version} ${JSON.stringify(AJV_OPTIONS)}\n${JSON.stringify(schema)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function compileNow(schema: object, key: string | undefined): ValidateFunction {
+  // ajv is loaded only when a schema has to be compiled.
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  ajv ??= new Ajv({ ...AJV_OPTIONS, code: { source: true, lines: false } });
+  const fn = ajv.compile(schema);
+  if (store && key) {
+    const standalone = (require('ajv/dist/standalone') as { default: (a: AjvClass, v: ValidateFunction) => string }).default;
+    store.save(key, standalone(ajv, fn));
+  }
+  return fn;
+}
+
+/** Compiles a schema once (or loads it from the validator store); later calls with the same schema object reuse it. */
 export function compileSchema(schema: object): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    const key = store ? validatorKey(schema) : undefined;
+    fn = (key && store?.load(key)) || compileNow(schema, key);
     compiled.set(schema, fn);
   }
   return fn;

@@ -29,10 +29,8 @@ export async function runValidate(opts: ValidateOptions, out: Output): Promise<n
   const ws = loadWorkspace(root, opts.envs);
   out.progress(`validate: ${ws.environments.length} environment(s) parsed`);
   const plans = plan(ws);
-  const policies = loadPolicySet(root);
-  const drift = [...findDrift(root, plans), ...findWorkspaceDrift(ws)];
-  out.progress(`validate: generated in memory; ${drift.length} stale file(s) on disk`);
-  const [helm, renders] = await Promise.all([
+  // helm starts first: the policies are compiled and the drift is computed while it renders.
+  const rendering = Promise.all([
     helmVersion(),
     renderPlans(root, plans, {
       concurrency: opts.concurrency ?? defaultConcurrency(),
@@ -40,6 +38,12 @@ export async function runValidate(opts: ValidateOptions, out: Output): Promise<n
       onProgress: (done, total, env, chart, ms) => out.progress(`[${done}/${total}] rendered and checked ${env}/${chart} (${(ms / 1000).toFixed(2)}s)`),
     }),
   ]);
+  // Settled either way before anything else throws, so a failed render is never an unhandled rejection.
+  rendering.catch(() => undefined);
+  const policies = loadPolicySet(root);
+  const drift = [...findDrift(root, plans), ...findWorkspaceDrift(ws)];
+  out.progress(`validate: generated in memory; ${drift.length} stale file(s) on disk`);
+  const [helm, renders] = await rendering;
   const policyFindings = new Map(plans.map((p, i) => [p.env.resolved.name, checkPolicies(policies, p, renders[i]!)]));
   out.progress(`validate: ${policies.policies.length} policies evaluated`);
   const chartVersions = await checkChartVersions(root, [...new Set(plans.flatMap((p) => p.generated.charts.map((c) => c.chart)))].sort(), opts.published);

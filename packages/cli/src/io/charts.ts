@@ -1,10 +1,11 @@
 /**
  * Reads a chart's metadata, default values and values schema from charts/<name>/. Cached, keyed by
- * the files' modification times, so a long-lived process (tests, watch) never sees stale content.
+ * the files' modification times, so a long-lived process (tests, watch) never sees stale content;
+ * the YAML parses are also kept between runs, keyed by content (io/yaml-cache.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
+import { parseYamlCached } from './yaml-cache.ts';
 
 export interface ChartInfo {
   readonly name: string;
@@ -22,12 +23,12 @@ export function loadChart(root: string, name: string): ChartInfo {
   const key = `${dir}|${files.map((f) => statSync(f).mtimeMs).join('|')}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const meta = YAML.parse(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version: string };
+  const meta = parseYamlCached(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version: string };
   const info: ChartInfo = {
     name,
     dir,
     version: meta.version,
-    defaults: YAML.parse(readFileSync(path.join(dir, 'values.yaml'), 'utf8')),
+    defaults: parseYamlCached(readFileSync(path.join(dir, 'values.yaml'), 'utf8')),
     schema: JSON.parse(readFileSync(path.join(dir, 'values.schema.json'), 'utf8')) as object,
   };
   cache.set(key, info);
@@ -39,7 +40,7 @@ export type ChartType = 'application' | 'library';
 
 /** The chart's `type` from its Chart.yaml (helm's default is application). */
 export function chartType(root: string, name: string): ChartType {
-  const meta = YAML.parse(readFileSync(path.join(root, 'charts', name, 'Chart.yaml'), 'utf8')) as { type?: string } | null;
+  const meta = parseYamlCached(readFileSync(path.join(root, 'charts', name, 'Chart.yaml'), 'utf8')) as { type?: string } | null;
   return meta?.type === 'library' ? 'library' : 'application';
 }
 

@@ -3,9 +3,10 @@
  * (.tools/bin/helm) with an isolated, empty helm home unless the caller passes its own env.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cacheDir } from './cache-dir.ts';
 import { HELM_PIN, helmBinaryPath } from './toolchain.ts';
 
 export interface HelmResult {
@@ -92,10 +93,36 @@ export function helmTemplate(req: TemplateRequest): Promise<HelmResult> {
   return runHelm(args, { input: req.values });
 }
 
-/** `helm version --short`, e.g. `v4.1.4+g05fa379`. */
+/**
+ * `helm version --short`, e.g. `v4.1.4+g05fa379`. Kept in the CLI's cache per binary (path, size,
+ * modification time), so a run does not start one more helm process just to ask.
+ */
 export async function helmVersion(): Promise<string> {
+  const bin = helmBinaryPath();
+  const dir = cacheDir();
+  const file = dir && path.join(dir, 'helm-version.json');
+  let key = '';
+  try {
+    const st = statSync(bin);
+    key = `${bin} ${st.size} ${st.mtimeMs}`;
+    const saved = file ? (JSON.parse(readFileSync(file, 'utf8')) as { key?: string; version?: string }) : {};
+    if (saved.key === key && saved.version) return saved.version;
+  } catch {
+    // no binary (runHelm says so below) or nothing cached yet
+  }
   const r = await runHelm(['version', '--short']);
-  return r.stdout.trim();
+  const version = r.stdout.trim();
+  if (file && key && r.code === 0 && version) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(tmp, `${JSON.stringify({ key, version })}\n`);
+      renameSync(tmp, file);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+  return version;
 }
 
 /** Runs `tasks` with at most `limit` at once (helm processes are CPU bound: size it to the cores). */

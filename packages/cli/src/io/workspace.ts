@@ -7,12 +7,9 @@ import path from 'node:path';
 import { checkUniqueNames, decodeSpecBytes, parseClusters, parseEnvironment, parseYamlSource, type ClusterList, type ParsedEnvironment } from '@redis-gitops/spec';
 import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from './usage-error.ts';
+
+export { UsageError };
 
 export interface Workspace {
   readonly root: string;
