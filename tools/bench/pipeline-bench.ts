@@ -47,7 +47,7 @@ export interface SizeResult {
   readonly changedInProcess: readonly AffectedRun[];
   readonly unchangedInProcess: readonly AffectedRun[];
   /** `validate --env <one>` of this workspace and the floor of that environment's own renders. */
-  readonly single: readonly { validateMs: number; floorMs: number; renders: number }[];
+  readonly single: readonly SingleRun[];
 }
 
 export interface PipelineOptions {
@@ -95,13 +95,27 @@ async function validateOnce(ws: BenchWorkspace): Promise<ValidateRun> {
   return { ms: m.ms, code: m.code, maxRssKb: m.maxRssKb, treePeakKb: m.treePeakKb, ...totals };
 }
 
-/** One environment: `validate --env` (the whole CLI process) and the floor of its own renders. */
-async function singleOnce(ws: BenchWorkspace): Promise<{ validateMs: number; floorMs: number; renders: number }> {
+export interface SingleRun {
+  /** `validate --env <one>`, the CLI's cache warm (the usual case after the first run). */
+  readonly validateMs: number;
+  /** The same with REDIS_GITOPS_CACHE=off: every schema compiled, every chart YAML parsed, helm asked its version. */
+  readonly uncachedMs: number;
+  readonly floorMs: number;
+  readonly renders: number;
+}
+
+/** One environment: `validate --env` (the whole CLI process), with and without the CLI's cache, and the floor of its own renders. */
+async function singleOnce(ws: BenchWorkspace): Promise<SingleRun> {
   const env = ws.environments[0]!;
-  const v = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'validate', '--env', env, '--json'], { cwd: ws.root, env: benchEnv(ws) });
-  if (v.code !== 0) throw new Error(`validate --env ${env} failed (exit ${v.code}): ${v.stderr.trim().slice(-2000)}`);
+  const validate = async (extra: NodeJS.ProcessEnv) => {
+    const v = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'validate', '--env', env, '--json'], { cwd: ws.root, env: { ...benchEnv(ws), ...extra } });
+    if (v.code !== 0) throw new Error(`validate --env ${env} failed (exit ${v.code}): ${v.stderr.trim().slice(-2000)}`);
+    return v.ms;
+  };
+  const uncachedMs = await validate({ REDIS_GITOPS_CACHE: 'off' });
+  const validateMs = await validate({});
   const f = await floorOnce(ws, ['--env', env]);
-  return { validateMs: v.ms, floorMs: f.ms, renders: f.renders };
+  return { validateMs, uncachedMs, floorMs: f.ms, renders: f.renders };
 }
 
 async function floorOnce(ws: BenchWorkspace, extra: readonly string[] = []): Promise<FloorRun> {
@@ -158,7 +172,7 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
     unchanged: [] as AffectedRun[],
     changedInProcess: [] as AffectedRun[],
     unchangedInProcess: [] as AffectedRun[],
-    single: [] as { validateMs: number; floorMs: number; renders: number }[],
+    single: [] as SingleRun[],
   };
   try {
     for (let r = 0; r < opts.runs; r++) {
@@ -180,7 +194,7 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
     for (let r = 0; r < opts.runs; r++) {
       const s = await singleOnce(ws);
       result.single.push(s);
-      log(`N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s, its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`);
+      log(`N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s (${(s.uncachedMs / 1000).toFixed(2)} s without the CLI cache), its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`);
     }
     if (opts.incremental) {
       const s = (a: AffectedRun) => `${(a.ms / 1000).toFixed(1)} s`;
