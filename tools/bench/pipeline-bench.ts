@@ -194,7 +194,9 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
     for (let r = 0; r < opts.runs; r++) {
       const s = await singleOnce(ws);
       result.single.push(s);
-      log(`N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s (${(s.uncachedMs / 1000).toFixed(2)} s without the CLI cache), its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`);
+      log(
+        `N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s (${(s.uncachedMs / 1000).toFixed(2)} s without the CLI cache), its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`,
+      );
     }
     if (opts.incremental) {
       const s = (a: AffectedRun) => `${(a.ms / 1000).toFixed(1)} s`;

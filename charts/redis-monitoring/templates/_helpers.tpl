@@ -33,13 +33,43 @@ label, the alert selection and the expected master count all follow from it.
 {{- end }}
 
 {{/*
-redis-monitoring.selector: the PromQL label matchers that scope every alert expression to the
-target release's series: namespace and release, plus mode (set only by this chart's PodMonitor,
-so even the synthetic `up` series of other scrape jobs never match). Exists so that two releases
-in one Prometheus never mix.
+redis-monitoring.components: the app.kubernetes.io/component values of the pods the PodMonitor
+scrapes, as a YAML flow list: the Redis pods, and for redis-sentinel also the Sentinel pods (their
+exporter sidecar serves the redis_sentinel_* series) and the HAProxy pods of the master endpoint
+(haproxy.enabled; HAProxy's own exporter on the same port name, haproxy_* series; the selector
+matches nothing while it is off). Exists because the PodMonitor selector and the alert selectors
+below must agree on the component names.
+*/}}
+{{- define "redis-monitoring.components" -}}
+{{- if eq .Values.target.chart "redis-sentinel" }}[redis, sentinel, haproxy]{{ else }}[redis]{{ end }}
+{{- end }}
+
+{{/*
+redis-monitoring.selector: the PromQL label matchers that scope every Redis-pod alert expression
+to the target release's Redis pods: namespace and release, mode (set only by this chart's
+PodMonitor, so even the synthetic `up` series of other scrape jobs never match), and
+component="redis" (the Sentinel pods' exporters serve redis_up, up, redis_instance_info ... too,
+and must never count as Redis pods). Exists so that two releases in one Prometheus never mix.
 */}}
 {{- define "redis-monitoring.selector" -}}
-{{- printf "namespace=%q,release=%q,mode=%q" .Release.Namespace (include "redis-monitoring.targetRelease" .) (include "redis-monitoring.mode" .) }}
+{{- printf "namespace=%q,release=%q,mode=%q,component=\"redis\"" .Release.Namespace (include "redis-monitoring.targetRelease" .) (include "redis-monitoring.mode" .) }}
+{{- end }}
+
+{{/*
+redis-monitoring.sentinelSelector: the same matchers for the series of the release's Sentinel pods
+(component="sentinel"). Exists for the Sentinel alerts, which read only what the Sentinels' own
+exporters serve.
+*/}}
+{{/*
+redis-monitoring.haproxySelector: the same matchers for the series of the release's HAProxy pods
+(component="haproxy"), for the master-endpoint alert.
+*/}}
+{{- define "redis-monitoring.haproxySelector" -}}
+{{- printf "namespace=%q,release=%q,mode=%q,component=\"haproxy\"" .Release.Namespace (include "redis-monitoring.targetRelease" .) (include "redis-monitoring.mode" .) }}
+{{- end }}
+
+{{- define "redis-monitoring.sentinelSelector" -}}
+{{- printf "namespace=%q,release=%q,mode=%q,component=\"sentinel\"" .Release.Namespace (include "redis-monitoring.targetRelease" .) (include "redis-monitoring.mode" .) }}
 {{- end }}
 
 {{/*

@@ -26,6 +26,20 @@ import { lintChart, onlyObject, renderChart, templateChart } from '@redis-gitops
 import { alertRules, CHART, NAMESPACE, ofKind, render, scenario, SCENARIOS, type Obj } from './lib/chart.ts';
 
 const REPO = path.resolve(CHART, '..', '..');
+
+/** A Kubernetes label selector (matchLabels + matchExpressions In/NotIn/Exists/DoesNotExist) against pod labels. */
+function labelSelectorMatches(selector: Obj, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries((selector.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
+  const byExpressions = ((selector.matchExpressions ?? []) as Obj[]).every((e) => {
+    const has = Object.hasOwn(labels, e.key);
+    if (e.operator === 'In') return has && (e.values as string[]).includes(labels[e.key]!);
+    if (e.operator === 'NotIn') return !has || !(e.values as string[]).includes(labels[e.key]!);
+    if (e.operator === 'Exists') return has;
+    if (e.operator === 'DoesNotExist') return !has;
+    throw new Error(`unknown selector operator ${e.operator}`);
+  });
+  return byLabels && byExpressions;
+}
 const dashboardsOf = (objs: RenderedObject[]): { cm: Obj; key: string; json: Obj; raw: string }[] =>
   ofKind(objs, 'ConfigMap').flatMap((cm) => Object.entries(cm.data as Record<string, string>).map(([key, raw]) => ({ cm, key, raw, json: JSON.parse(raw) as Obj })));
 
@@ -58,17 +72,21 @@ describe('redis-monitoring chart', () => {
   describe('PodMonitor', () => {
     it('selects the Redis pods of the target release on the exporter port and adds the labels the alerts use', async () => {
       const pm = onlyObject(await render(['--set', 'target.release=prod-x86']), 'PodMonitor');
-      expect(pm.spec.selector.matchLabels).toEqual({
-        'app.kubernetes.io/name': 'redis-cluster',
-        'app.kubernetes.io/instance': 'prod-x86',
-        'app.kubernetes.io/component': 'redis',
-        'app.kubernetes.io/part-of': 'redis-gitops',
+      expect(pm.spec.selector).toEqual({
+        matchLabels: {
+          'app.kubernetes.io/name': 'redis-cluster',
+          'app.kubernetes.io/instance': 'prod-x86',
+          'app.kubernetes.io/part-of': 'redis-gitops',
+        },
+        matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['redis'] }],
       });
       expect(pm.spec.namespaceSelector).toEqual({ matchNames: [NAMESPACE] });
+      expect(pm.spec.podMetricsEndpoints).toHaveLength(1);
       const ep = pm.spec.podMetricsEndpoints[0];
       expect(ep).toMatchObject({ port: 'metrics', path: '/metrics', honorLabels: false });
       const targets = Object.fromEntries(ep.relabelings.map((r: Obj) => [r.targetLabel, r]));
-      expect(Object.keys(targets).sort()).toEqual(['environment', 'mode', 'pod', 'release', 'tier']);
+      expect(Object.keys(targets).sort()).toEqual(['component', 'environment', 'mode', 'pod', 'release', 'tier']);
+      expect(targets.component.sourceLabels).toEqual(['__meta_kubernetes_pod_label_app_kubernetes_io_component']);
       expect(targets.environment.sourceLabels).toEqual(['__meta_kubernetes_pod_label_redis_gitops_dev_environment']);
       expect(targets.tier.sourceLabels).toEqual(['__meta_kubernetes_pod_label_redis_gitops_dev_tier']);
       expect(targets.release.sourceLabels).toEqual(['__meta_kubernetes_pod_label_app_kubernetes_io_instance']);
@@ -79,7 +97,10 @@ describe('redis-monitoring chart', () => {
     it("follows the target chart, a nameOverride of the Redis release and the chart's own release name", async () => {
       const sentinel = onlyObject(await render(scenario('sentinel-values.yaml')), 'PodMonitor');
       expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('redis-sentinel');
-      expect(sentinel.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('redis'); // never the sentinel pods
+      // The Sentinel pods too (their exporter sidecar serves the Sentinel alerts' series) and the HAProxy
+      // pods of the master endpoint, on the same endpoint: the relabeled `component` label keeps their
+      // series apart from the Redis pods'.
+      expect(sentinel.spec.selector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/component', operator: 'In', values: ['redis', 'sentinel', 'haproxy'] }]);
       expect(sentinel.spec.podMetricsEndpoints[0].relabelings.find((r: Obj) => r.targetLabel === 'mode').replacement).toBe('sentinel');
       const renamed = onlyObject(await render(['--set', 'target.name=cache']), 'PodMonitor');
       expect(renamed.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('cache');
@@ -100,7 +121,7 @@ describe('redis-monitoring chart', () => {
         const rules = alertRules(await render(scenario(f)));
         expect({ f, alerts: rules.length > 10 }).toEqual({ f, alerts: true }); // every scenario renders its alerts
         for (const r of rules) {
-          expect({ f, alert: r.alert, severity: r.labels.severity }).toEqual({ f, alert: r.alert, severity: expect.stringMatching(/^(critical|warning)$/) });
+          expect({ f, alert: r.alert, severity: r.labels.severity }).toEqual({ f, alert: r.alert, severity: expect.stringMatching(/^(critical|warning|info)$/) });
           expect({ alert: r.alert, summary: (r.annotations.summary ?? '').length > 10 }).toEqual({ alert: r.alert, summary: true });
           expect({ alert: r.alert, description: (r.annotations.description ?? '').length > 120 }).toEqual({ alert: r.alert, description: true });
         }
@@ -111,10 +132,12 @@ describe('redis-monitoring chart', () => {
       const cluster = alertRules(await render(['--set', 'target.backup=true']))
         .map((r) => r.alert)
         .sort();
-      const sentinelOnly = alertRules(await render(['--set', 'target.chart=redis-sentinel', '--set', 'target.backup=true']))
+      const sentinelOnly = alertRules(await render(['--set', 'target.chart=redis-sentinel', '--set', 'target.backup=true', '--set', 'target.masterEndpoint=true']))
         .map((r) => r.alert)
         .filter((a) => !cluster.includes(a));
-      expect(sentinelOnly.every((a) => a.startsWith('RedisSentinel'))).toBe(true);
+      expect(sentinelOnly.every((a) => a.startsWith('RedisSentinel') || a === 'RedisMasterEndpointDown')).toBe(true);
+      // The master-endpoint alert only with the endpoint (target.masterEndpoint, from spec.topology.sentinel.masterEndpoint).
+      expect(alertRules(await render(['--set', 'target.chart=redis-sentinel'])).map((r) => r.alert)).not.toContain('RedisMasterEndpointDown');
       expect([...cluster, ...sentinelOnly].sort()).toEqual([...ALERT_NAMES].sort());
       expect(cluster).toEqual(expect.arrayContaining(['RedisSplitBrain', 'RedisMemoryGrowthToMaxmemory', 'RedisClusterSlotsFail', 'RedisStartHeld', 'RedisDataVanished']));
       const sentinel = alertRules(await render(scenario('sentinel-values.yaml'))).map((r) => r.alert);
@@ -122,7 +145,7 @@ describe('redis-monitoring chart', () => {
       expect(sentinel).toContain('RedisSplitBrain');
     });
 
-    it('scopes every series of every alert expression to the target release (namespace, release, mode)', async () => {
+    it('scopes every series of every alert expression to the target release (namespace, release, mode) and to its Redis or its Sentinel pods (component)', async () => {
       for (const [args, release, mode] of [
         [[], 'rc', 'cluster'],
         [scenario('cluster-values.yaml'), 'prod-x86', 'cluster'],
@@ -151,7 +174,14 @@ describe('redis-monitoring chart', () => {
               });
               continue;
             }
-            expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.release, eq.mode] }).toEqual({ alert: r.alert, metric: sel.metric, scope: [NAMESPACE, release, mode] });
+            // Redis-pod alerts read component="redis" series only, the Sentinel alerts component="sentinel" ones:
+            // a Sentinel's exporter serves redis_up, up, redis_instance_info ... too.
+            const component = r.group === 'redis-sentinel' ? 'sentinel' : 'redis';
+            expect({ alert: r.alert, metric: sel.metric, scope: [eq.namespace, eq.release, eq.mode, eq.component] }).toEqual({
+              alert: r.alert,
+              metric: sel.metric,
+              scope: [NAMESPACE, release, mode, component],
+            });
           }
         }
       }
@@ -178,6 +208,7 @@ describe('redis-monitoring chart', () => {
         RedisMetricsAbsent: '10m',
         RedisPodsMissing: '15m',
         RedisSplitBrain: '2m',
+        RedisFailover: '1m',
         RedisMemoryHigh: '5m',
         RedisMemoryCritical: '5m',
         RedisMemoryGrowthToMaxmemory: '1h',
@@ -205,10 +236,10 @@ describe('redis-monitoring chart', () => {
     });
 
     it('adds alert labels and RUNBOOK links, and never lets alerts.labels replace the severity', async () => {
-      const rules = alertRules(await render([...scenario('cluster-values.yaml'), '--set', 'alerts.labels.severity=info']));
+      const rules = alertRules(await render([...scenario('cluster-values.yaml'), '--set', 'alerts.labels.severity=page']));
       for (const r of rules) {
         expect(r.labels.team).toBe('platform');
-        expect(r.labels.severity).not.toBe('info');
+        expect(r.labels.severity).not.toBe('page');
         expect(r.annotations.runbook_url).toBe(`https://git.example.internal/redis-gitops/blob/main/environments/prod-x86/generated/RUNBOOK.md#${r.alert.toLowerCase()}`);
       }
       for (const r of alertRules(await render())) expect(r.annotations.runbook_url).toBeUndefined();
@@ -285,18 +316,34 @@ describe('redis-monitoring chart', () => {
     });
   });
 
-  // Contract with the Redis charts: the PodMonitor must select their Redis pods (and only those).
-  it.each(['redis-cluster', 'redis-sentinel'])('selects the Redis pods of the %s chart, and their exporter port once it has the sidecar', async (chart) => {
+  // Contract with the Redis charts: the PodMonitor must select their Redis pods, and a Sentinel group's
+  // Sentinel pods (nothing else: no Job pods), each with the exporter port it scrapes.
+  it.each([
+    ['redis-cluster', ['redis']],
+    ['redis-sentinel', ['redis', 'sentinel']],
+  ] as const)('selects the pods of the %s chart with an exporter sidecar (components %j), on their exporter port', async (chart, components) => {
     const dir = path.join(REPO, 'charts', chart);
-    const sets = ofKind(await renderChart(dir, { release: 'rel', namespace: NAMESPACE }), 'StatefulSet');
-    const selector = onlyObject(await render(['--set', `target.chart=${chart}`, '--set', 'target.release=rel']), 'PodMonitor').spec.selector.matchLabels as Record<string, string>;
-    const selected = sets.filter((st) => Object.entries(selector).every(([k, v]) => st.spec.template.metadata.labels[k] === v));
-    expect({ chart, selected: selected.map((st) => st.spec.template.metadata.labels['app.kubernetes.io/component']) }).toEqual({ chart, selected: ['redis'] });
-    const hasSidecar = /^metrics:/m.test(readFileSync(path.join(dir, 'values.yaml'), 'utf8'));
-    if (hasSidecar) {
-      const ports = selected[0]!.spec.template.spec.containers.flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => `${p.name}:${p.containerPort}`));
-      expect({ chart, ports }).toEqual({ chart, ports: expect.arrayContaining(['metrics:9121']) });
+    const objs = await renderChart(dir, { release: 'rel', namespace: NAMESPACE });
+    const podTemplates = objs.flatMap((o) => {
+      const obj = o.object as Obj;
+      if (o.kind === 'StatefulSet' || o.kind === 'Job') return [obj.spec.template];
+      if (o.kind === 'CronJob') return [obj.spec.jobTemplate.spec.template];
+      return [];
+    });
+    const selector = onlyObject(await render(['--set', `target.chart=${chart}`, '--set', 'target.release=rel']), 'PodMonitor').spec.selector;
+    const selected = podTemplates.filter((t) => labelSelectorMatches(selector, t.metadata.labels));
+    expect({ chart, selected: selected.map((t) => t.metadata.labels['app.kubernetes.io/component']).sort() }).toEqual({ chart, selected: [...components] });
+    for (const t of selected) {
+      const ports = t.spec.containers.flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => `${c.name}/${p.name}:${p.containerPort}`));
+      expect({ chart, component: t.metadata.labels['app.kubernetes.io/component'], ports }).toEqual({
+        chart,
+        component: t.metadata.labels['app.kubernetes.io/component'],
+        ports: expect.arrayContaining(['metrics/metrics:9121']),
+      });
     }
+    // With metrics.enabled=false no pod has the port: the PodMonitor then scrapes nothing (prometheus-operator keeps only pods with the named port).
+    const off = ofKind(await renderChart(dir, { release: 'rel', namespace: NAMESPACE, args: ['--set', 'metrics.enabled=false'] }), 'StatefulSet');
+    expect(off.flatMap((st) => st.spec.template.spec.containers.map((c: Obj) => c.name))).not.toContain('metrics');
   });
 
   it('uses only reviewed exporter metrics in alerts and dashboards', async () => {

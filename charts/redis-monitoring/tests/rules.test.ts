@@ -14,10 +14,23 @@ import { requireTool, run, withTempDir, writeFiles } from './lib/tools.ts';
 
 const PROMTOOL = requireTool('promtool');
 
-/** The chart rendered for the unit tests: release rc in namespace redis, 3 shards (cluster) or 1 master (sentinel), 1 replica each, backups on (max age 1h). */
+/** The chart rendered for the unit tests: release rc in namespace redis, 3 shards (cluster) or 1 master (sentinel), 1 replica each, backups on (max age 1h), the master endpoint on (sentinel). */
 async function unitTestRules(mode: Mode): Promise<string> {
   const objs = await render(
-    ['--set', `target.chart=redis-${mode}`, '--set', 'target.shards=3', '--set', 'target.replicasPerShard=1', '--set', 'target.backup=true', '--set', 'alerts.thresholds.backupMaxAgeHours=1'],
+    [
+      '--set',
+      `target.chart=redis-${mode}`,
+      '--set',
+      'target.shards=3',
+      '--set',
+      'target.replicasPerShard=1',
+      '--set',
+      'target.backup=true',
+      '--set',
+      'target.masterEndpoint=true',
+      '--set',
+      'alerts.thresholds.backupMaxAgeHours=1',
+    ],
     TARGET.release,
   );
   const spec = ruleFile(objs);
@@ -74,7 +87,7 @@ describe('promtool test rules', () => {
 
   it('has a firing and a quiet case for every alert of both modes', async () => {
     for (const mode of ['cluster', 'sentinel'] as const) {
-      const alerts = alertRules(await render(['--set', `target.chart=redis-${mode}`, '--set', 'target.backup=true'])).map((r) => r.alert);
+      const alerts = alertRules(await render(['--set', `target.chart=redis-${mode}`, '--set', 'target.backup=true', '--set', 'target.masterEndpoint=true'])).map((r) => r.alert);
       const covered = (fires: boolean) => new Set<string>(ALERT_CASES.filter((c) => (fires ? c.expect.length > 0 : c.expect.length === 0)).map((c) => c.alert));
       expect({ mode, untestedFiring: alerts.filter((a) => !covered(true).has(a)) }).toEqual({ mode, untestedFiring: [] });
       expect({ mode, untestedQuiet: alerts.filter((a) => !covered(false).has(a)) }).toEqual({ mode, untestedQuiet: [] });

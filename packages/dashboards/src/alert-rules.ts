@@ -5,14 +5,20 @@
  * drift by the tests), and the chart values' `alerts.disabled` enum is this list's names.
  *
  * Expressions and texts are written with two kinds of placeholder:
- *   - `{S}` / `{S,role="master"}`: the release selector of every series (namespace, release, mode),
- *     optionally with more matchers;
+ *   - `{S}` / `{S,role="master"}`: the release selector of every Redis-pod series (namespace, release,
+ *     mode, component="redis"), optionally with more matchers;
+ *   - `{S_SENTINEL}`: the same for the series of the release's Sentinel pods (component="sentinel"):
+ *     their exporters serve redis_up, up, redis_instance_info ... too, which no Redis-pod alert may count;
  *   - `<% expr %>`: a Helm expression spliced in at render time, e.g. `<% $t.downFor %>` (a
  *     threshold from values), `<% $for.RedisSplitBrain %>` (a `for:` duration from `alerts.for`), `<% $by %>` (the aggregation labels), `<% $masters %>`.
  * Prometheus's own templates (`{{ $labels.pod }}`, `{{ $value | humanize }}`) stay as they are.
  */
 
-export type Severity = 'critical' | 'warning';
+/**
+ * `critical`: act now (page); `warning`: act soon (ticket); `info`: something happened that needs no
+ * action by itself (a failover that went as designed, a planned handover): notify, do not page.
+ */
+export type Severity = 'critical' | 'warning' | 'info';
 export type AlertMode = 'cluster' | 'sentinel';
 
 /** A text that differs between Redis Cluster and Sentinel releases. */
@@ -38,6 +44,8 @@ export interface AlertRule {
   readonly needsReplicas?: boolean;
   /** Only when the release runs backups (target.backup); these read kube-state-metrics series of its backup CronJob. */
   readonly needsBackup?: boolean;
+  /** Only when the release runs the HAProxy master endpoint (target.masterEndpoint, redis-sentinel `haproxy.enabled`). */
+  readonly needsMasterEndpoint?: boolean;
   readonly summary: string | PerMode;
   readonly description: string | PerMode;
 }
@@ -91,6 +99,34 @@ export const ALERT_RULES = [
         'More than one Redis pod of the group reports role master: an old master restarted with its old config and came back writable; clients that still use it write to data that will be thrown away. Ask a Sentinel who the master is (SENTINEL get-master-addr-by-name), then make the other one a replica: redis-cli -h <stale pod> REPLICAOF <master ip> 6379. If Sentinel does not know the new address of a pod, run SENTINEL RESET <set> on every Sentinel.',
     },
   },
+  {
+    alert: 'RedisFailover',
+    group: 'redis-availability',
+    severity: 'info',
+    needsReplicas: true,
+    // Promoted: master now, a replica within the last two `for` (the window is two `for` long, so the
+    // alert fires `for` after the promotion and resolves by itself `for` later; no other time constant).
+    expr: [
+      'redis_instance_info{S,role="master"}',
+      'and on (namespace, release, pod)',
+      '(',
+      '  max_over_time(redis_instance_info{S,role="slave"}[<% $for.RedisFailover %>])',
+      '  or',
+      '  max_over_time(redis_instance_info{S,role="slave"}[<% $for.RedisFailover %>] offset <% $for.RedisFailover %>)',
+      ')',
+    ].join('\n'),
+    for: '<% $for.RedisFailover %>',
+    summary: {
+      cluster: 'Redis Cluster node {{ $labels.namespace }}/{{ $labels.pod }} was promoted from replica to master',
+      sentinel: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} was promoted from replica to master',
+    },
+    description: {
+      cluster:
+        "A failover happened: {{ $labels.pod }} was a replica within the last 2 x <% $for.RedisFailover %> and is master now (its master's pod failed past cluster-node-timeout, or the preStop hook handed the slots over in a rolling update). Info only: the cluster did what it is built for. If no rollout was running, find out why the old master failed (kubectl -n {{ $labels.namespace }} get pods; describe pod; logs --previous) and check that it came back as a replica (RedisMasterWithoutReplica fires otherwise). Resolves by itself <% $for.RedisFailover %> after it fired.",
+      sentinel:
+        'A failover happened: {{ $labels.pod }} was a replica within the last 2 x <% $for.RedisFailover %> and is master now (Sentinel promoted it after its master failed, or the preStop hook handed over in a rolling update). Info only: the group did what it is built for. If no rollout was running, find out why the old master failed (kubectl -n {{ $labels.namespace }} get pods; describe pod; logs --previous) and check that it came back as a replica (RedisSplitBrain fires otherwise). Resolves by itself <% $for.RedisFailover %> after it fired.',
+    },
+  },
   // ---- memory -----------------------------------------------------------------------------------
   {
     alert: 'RedisMemoryHigh',
@@ -133,8 +169,8 @@ export const ALERT_RULES = [
     alert: 'RedisKeysEvicted',
     group: 'redis-memory',
     severity: 'warning',
-    expr: 'increase(redis_evicted_keys_total{S}[5m]) > <% $t.evictedKeys %>',
-    summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} evicted {{ $value | humanize }} keys in 5 minutes',
+    expr: 'increase(redis_evicted_keys_total{S}[<% $t.evictedKeysWindow %>]) > <% $t.evictedKeys %>',
+    summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} evicted {{ $value | humanize }} keys in <% $t.evictedKeysWindow %>',
     description:
       'Redis reached maxmemory and dropped keys to make room (maxmemory-policy). If this Redis is a store, not a cache, data is being lost: give it more memory or add shards. If it is a cache that is meant to evict, raise alerts.thresholds.evictedKeys.',
   },
@@ -143,8 +179,8 @@ export const ALERT_RULES = [
     alert: 'RedisRejectedConnections',
     group: 'redis-clients',
     severity: 'warning',
-    expr: 'increase(redis_rejected_connections_total{S}[5m]) > <% $t.rejectedConnections %>',
-    summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} rejected {{ $value | humanize }} connections in 5 minutes',
+    expr: 'increase(redis_rejected_connections_total{S}[<% $t.rejectedConnectionsWindow %>]) > <% $t.rejectedConnections %>',
+    summary: 'Redis {{ $labels.namespace }}/{{ $labels.pod }} rejected {{ $value | humanize }} connections in <% $t.rejectedConnectionsWindow %>',
     description:
       'maxclients is reached, so new clients are refused. Usually a client leaks connections or has no pool limit: CLIENT LIST on the pod shows who holds them (addr, name, age, idle). Fix the client; raise maxclients only if the load is real.',
   },
@@ -301,13 +337,13 @@ export const ALERT_RULES = [
     description:
       "A master's dataset went to zero keys: it restarted without its data files (persistence off, a lost volume) and no replica with the data could take over, or someone ran FLUSHALL, or every key expired. The start scripts record a loss they knew about in /data/data-loss.log and in the readiness output. Check: kubectl -n {{ $labels.namespace }} logs {{ $labels.pod }} -c redis | grep -E 'DATA LOSS|waiting safely'; kubectl -n {{ $labels.namespace }} exec {{ $labels.pod }} -c redis -- cat /data/data-loss.log. Restore from the latest backup set (RUNBOOK, Backup and restore) if the data mattered.",
   },
-  // ---- sentinel (exporter series of the Sentinel pods; their scrape is not wired in the charts yet) -----
+  // ---- sentinel (what the exporter sidecar of each Sentinel pod serves; component="sentinel") ------------
   {
     alert: 'RedisSentinelQuorumLost',
     group: 'redis-sentinel',
     severity: 'critical',
     modes: ['sentinel'],
-    expr: 'max by (<% $by %>, pod, master_name) (redis_sentinel_master_ckquorum_status{S}) == 0',
+    expr: 'max by (<% $by %>, pod, master_name) (redis_sentinel_master_ckquorum_status{S_SENTINEL}) == 0',
     for: '<% $for.RedisSentinelQuorumLost %>',
     summary: 'Sentinel {{ $labels.namespace }}/{{ $labels.pod }}: too few Sentinels reachable for quorum of {{ $labels.master_name }}',
     description:
@@ -318,7 +354,7 @@ export const ALERT_RULES = [
     group: 'redis-sentinel',
     severity: 'warning',
     modes: ['sentinel'],
-    expr: 'redis_sentinel_tilt{S} > 0',
+    expr: 'redis_sentinel_tilt{S_SENTINEL} > 0',
     for: '<% $for.RedisSentinelTilt %>',
     summary: 'Sentinel {{ $labels.namespace }}/{{ $labels.pod }} is in TILT mode',
     description:
@@ -329,7 +365,7 @@ export const ALERT_RULES = [
     group: 'redis-sentinel',
     severity: 'critical',
     modes: ['sentinel'],
-    expr: 'count by (<% $by %>, master_name) (count by (<% $by %>, master_name, master_address) (redis_sentinel_master_status{S})) > 1',
+    expr: 'count by (<% $by %>, master_name) (count by (<% $by %>, master_name, master_address) (redis_sentinel_master_status{S_SENTINEL})) > 1',
     for: '<% $for.RedisSentinelMasterDisagreement %>',
     summary: 'Sentinels of {{ $labels.namespace }}/{{ $labels.release }} name {{ $value }} different masters for {{ $labels.master_name }}',
     description:
@@ -340,10 +376,23 @@ export const ALERT_RULES = [
     group: 'redis-sentinel',
     severity: 'warning',
     modes: ['sentinel'],
-    expr: '(\n  count by (<% $by %>, master_name) (count by (<% $by %>, master_name, master_address) (max_over_time(redis_sentinel_master_status{S}[<% $t.sentinelFailoverWindow %>]))) - 1\n) > <% int $t.sentinelFailovers %>',
+    expr: '(\n  count by (<% $by %>, master_name) (count by (<% $by %>, master_name, master_address) (max_over_time(redis_sentinel_master_status{S_SENTINEL}[<% $t.sentinelFailoverWindow %>]))) - 1\n) > <% int $t.sentinelFailovers %>',
     summary: 'Redis Sentinel group {{ $labels.namespace }}/{{ $labels.release }}: {{ $value }} master changes of {{ $labels.master_name }} in <% $t.sentinelFailoverWindow %>',
     description:
       'The master address of the group changed more than <% int $t.sentinelFailovers %> time(s) within <% $t.sentinelFailoverWindow %> (a failover, or a master pod that came back with a new IP): the master keeps failing (OOMKilled, liveness probe, node trouble) or down-after-milliseconds is too short for this network. Check the restarts and last state of the Redis pods (kubectl -n {{ $labels.namespace }} get pods -o wide; describe pod), and the Sentinel logs for +switch-master and +sdown.',
+  },
+  // ---- master endpoint (HAProxy in front of a Sentinel group, its own Prometheus exporter) ------
+  {
+    alert: 'RedisMasterEndpointDown',
+    group: 'redis-master-endpoint',
+    severity: 'critical',
+    modes: ['sentinel'],
+    needsMasterEndpoint: true,
+    expr: 'max by (<% $by %>) (haproxy_backend_active_servers{S_HAPROXY,proxy="redis-master"}) < 1',
+    for: '<% $for.RedisMasterEndpointDown %>',
+    summary: 'Master endpoint of {{ $labels.namespace }}/{{ $labels.release }}: no HAProxy pod has a master to send writes to',
+    description:
+      "Every scraped HAProxy pod of the master endpoint has an empty write backend: no Redis pod passes its check (AUTH, then INFO replication answering role:master). Clients that do not speak Sentinel cannot write. Either the group has no master (see RedisDown, the Sentinel alerts and the Sentinels: SENTINEL get-master-addr-by-name), or HAProxy cannot check the pods (the auth Secret, the NetworkPolicy from the HAProxy pods to 6379, DNS). HAProxy logs every check that fails: kubectl -n {{ $labels.namespace }} logs -l app.kubernetes.io/component=haproxy. It does not see HAProxy pods that are all down (they serve no series): the Deployment's availability needs kube-state-metrics.",
   },
   // ---- backup (kube-state-metrics series of the release's backup CronJob) -----------------------
   {
@@ -441,6 +490,12 @@ export const ALERT_RUNBOOKS: { readonly [K in RedisAlertName]: AlertRunbook } = 
       '{{#if cluster}}More nodes claim to be master than the cluster has shards; writes to a stale one are lost.{{else}}More than one Redis pod reports role master; writes to the stale one are thrown away.{{/if}}',
     check: `{{#if cluster}}rcli cluster nodes | grep master\nrcli --cluster check '$POD_IP:6379'{{else}}scli sentinel get-master-addr-by-name {{masterSet}}\n${ROLES}{{/if}}`,
     fix: '{{#if cluster}}Demote the stale master: run `cluster failover` on its real replica, or `cluster replicate <master-id>` on the stale node; then `--cluster check` must show one owner per slot.{{else}}Make the pod Sentinel does not name a replica: `rcli replicaof <master ip> 6379` with `POD` set to the stale pod. If a Sentinel lists a stale address, run `scli sentinel reset {{masterSet}}` on every Sentinel.{{/if}}',
+  },
+  RedisFailover: {
+    meaning:
+      'A replica was promoted to master within the last 2 x `for.RedisFailover`: {{#if cluster}}its master failed past cluster-node-timeout{{else}}Sentinel failed the master over{{/if}}, or the preStop hook handed over during a rolling update. Info only: nothing to do if a rollout was running.',
+    check: `${ROLES}\nkubectl -n $NS get pods -l "$SEL" -o wide     # RESTARTS, ages: which pod failed?`,
+    fix: 'If no rollout was running, find why the old master failed (`kubectl -n $NS describe pod <old master>`: OOMKilled, liveness probe, node) and check that it came back as a replica{{#if cluster}} of the promoted node (RedisMasterWithoutReplica fires otherwise){{/if}}.',
   },
   RedisMemoryHigh: {
     meaning: 'Memory use is above `thresholds.memoryWarningRatio` of maxmemory: soon writes are refused (noeviction) or keys evicted.',
@@ -561,6 +616,12 @@ export const ALERT_RUNBOOKS: { readonly [K in RedisAlertName]: AlertRunbook } = 
       "CJ=$(kubectl -n $NS get cronjob -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' -o jsonpath='{.items[0].metadata.name}')\nkubectl -n $NS get cronjob $CJ -o jsonpath='{.spec.suspend} {.status.lastScheduleTime} {.status.lastSuccessfulTime}{\"\\n\"}'\nkubectl -n $NS get jobs --sort-by=.status.startTime | grep $CJ | tail -5",
     fix: 'Unsuspend the CronJob if it is suspended, fix the failing Job (see RedisBackupJobFailed), then take a backup now: `kubectl -n $NS create job --from=cronjob/$CJ $CJ-manual-$(date +%s)` and watch it complete.',
   },
+  RedisMasterEndpointDown: {
+    meaning: 'The HAProxy master endpoint has no Redis pod in its write backend: clients that do not speak Sentinel cannot write.',
+    check:
+      "kubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=haproxy' --tail=30 | grep -i 'health check'\nscli sentinel get-master-addr-by-name {{masterSet}}\nkubectl -n $NS get pods -l 'app.kubernetes.io/instance={{release}}' -o wide",
+    fix: 'If the Sentinels name no master, fix the group first (RedisDown, RedisSentinelQuorumLost). If they do, the HAProxy checks fail: compare the password in the auth Secret with the one Redis runs with, and check the NetworkPolicy from the HAProxy pods to 6379 and that the pod names resolve from an HAProxy pod.',
+  },
   RedisBackupJobFailed: {
     meaning: 'A Job of the backup CronJob failed and no backup has succeeded since it started.',
     check:
@@ -574,6 +635,8 @@ export interface AlertTarget {
   readonly mode: AlertMode;
   readonly replicasPerShard: number;
   readonly backup: boolean;
+  /** The release runs the HAProxy master endpoint. */
+  readonly masterEndpoint: boolean;
 }
 
 /** Whether the chart renders this alert for the target (mirrors the gates of the PrometheusRule template). */
@@ -581,5 +644,6 @@ export function alertApplies(r: AlertRule, t: AlertTarget): boolean {
   if (r.modes && !r.modes.includes(t.mode)) return false;
   if (r.needsReplicas && t.replicasPerShard < 1) return false;
   if (r.needsBackup && !t.backup) return false;
+  if (r.needsMasterEndpoint && !t.masterEndpoint) return false;
   return true;
 }

@@ -131,7 +131,8 @@ export const KUBE_STATE_METRICS = {
 /**
  * Series the exporter serves when it scrapes a **Sentinel** (not a Redis pod), used by the Sentinel
  * alerts. Proven live against Debian's 1.45 with a real redis-sentinel (live-metrics.test.ts); in
- * v1.81.0 they are made in `exporter/sentinels.go`. The charts do not scrape Sentinels yet.
+ * v1.81.0 they are made in `exporter/sentinels.go`. The redis-sentinel chart's Sentinel pods run the
+ * exporter sidecar, and the redis-monitoring PodMonitor scrapes them (label `component="sentinel"`).
  */
 export const SENTINEL_EXPORTER_METRICS = {
   redis_sentinel_master_ckquorum_status: { type: 'gauge', from: 'SENTINEL CKQUORUM <master>: 1 OK, 0 NOQUORUM (label message)', source: 'exporter/sentinels.go "sentinel_master_ckquorum_status"' },

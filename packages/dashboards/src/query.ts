@@ -4,11 +4,15 @@
  */
 import type { ExporterMetric } from './exporter-metrics.ts';
 
-/** Label matchers every panel query carries: one namespace, one release, the selected pods. */
-export const SCOPE = 'namespace="$namespace",release="$release",pod=~"$pod"';
+/**
+ * Label matchers every panel query carries: one namespace, one release, its Redis pods
+ * (component="redis": the exporters of a redis-sentinel release's Sentinel pods serve redis_up,
+ * redis_instance_info, memory and command series too), the selected pods.
+ */
+export const SCOPE = 'namespace="$namespace",release="$release",component="redis",pod=~"$pod"';
 
-/** Label matchers for queries that must see every pod of the release (counts, totals). */
-export const RELEASE_SCOPE = 'namespace="$namespace",release="$release"';
+/** Label matchers for queries that must see every Redis pod of the release (counts, totals). */
+export const RELEASE_SCOPE = 'namespace="$namespace",release="$release",component="redis"';
 
 /** `metric{<scope>[,extra]}`. */
 export function sel(metric: ExporterMetric, extra = '', scope: string = SCOPE): string {

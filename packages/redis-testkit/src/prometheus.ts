@@ -1,5 +1,6 @@
 /**
- * A REAL Prometheus server and one REAL redis_exporter per Redis pod, on loopback, for end-to-end
+ * A REAL Prometheus server and one REAL redis_exporter per scraped pod (Redis pods, and the Sentinel
+ * pods of a Sentinel group, whose sidecar scrapes the local Sentinel), on loopback, for end-to-end
  * monitoring tests: the rendered PrometheusRule is loaded as Prometheus' rule file, the rendered
  * PodMonitor becomes a scrape job, and the tests ask Prometheus' HTTP API (/api/v1/alerts,
  * /api/v1/query) what fires.
@@ -121,7 +122,7 @@ export interface PrometheusOptions {
   readonly podMonitor: ManifestObject;
   /** The rendered PrometheusRule's `spec` ({ groups }): loaded as the rule file as is. */
   readonly rules: ManifestObject;
-  /** Every Redis pod of the release; the PodMonitor must select exactly these. */
+  /** Every pod of the release with an exporter sidecar (Redis pods, and a Sentinel group's Sentinel pods); the PodMonitor must select each. */
   readonly targets: readonly PodScrapeTarget[];
   /** Rule evaluation interval (Prometheus' global evaluation_interval). @default the endpoint's scrape interval */
   readonly evaluationInterval?: string;
@@ -145,6 +146,30 @@ export interface PromSample {
 }
 
 const LABEL_SANITIZE = /[^a-zA-Z0-9_]/g;
+
+/** One `matchExpressions` entry of a Kubernetes label selector. */
+interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+/** Whether pod labels satisfy one selector requirement (Kubernetes semantics: NotIn matches an absent label). */
+function requirementMatches(e: LabelSelectorRequirement, labels: Readonly<Record<string, string>>): boolean {
+  const has = Object.hasOwn(labels, e.key);
+  switch (e.operator) {
+    case 'In':
+      return has && (e.values ?? []).includes(labels[e.key]!);
+    case 'NotIn':
+      return !has || !(e.values ?? []).includes(labels[e.key]!);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    default:
+      throw new Error(`redis-testkit: unknown label selector operator "${String((e as { operator: unknown }).operator)}" in the PodMonitor`);
+  }
+}
 
 /** prometheus-operator's camelCase relabel config -> Prometheus' snake_case one. */
 function relabelConfig(r: ManifestObject): ManifestObject {
@@ -173,12 +198,16 @@ export function podMonitorScrapeConfig(podMonitor: ManifestObject, targets: read
   if (endpoints.length !== 1) throw new Error(`redis-testkit: PodMonitor ${name} has ${endpoints.length} podMetricsEndpoints; the harness handles exactly one`);
   const ep = endpoints[0]!;
   const matchLabels = (podMonitor.spec?.selector?.matchLabels ?? {}) as Record<string, string>;
+  const matchExpressions = (podMonitor.spec?.selector?.matchExpressions ?? []) as LabelSelectorRequirement[];
   const namespaces = (podMonitor.spec?.namespaceSelector?.matchNames ?? [namespace]) as string[];
   const problems: string[] = [];
   for (const t of targets) {
     const pod = t.sidecar.pod.name;
     if (!namespaces.includes(t.namespace)) problems.push(`pod ${pod} is in namespace ${t.namespace}, the PodMonitor selects ${namespaces.join(', ')}`);
     for (const [k, v] of Object.entries(matchLabels)) if (t.podLabels[k] !== v) problems.push(`pod ${pod} has ${k}=${t.podLabels[k] ?? '(absent)'}, the PodMonitor selects ${k}=${v}`);
+    for (const e of matchExpressions)
+      if (!requirementMatches(e, t.podLabels))
+        problems.push(`pod ${pod} has ${e.key}=${t.podLabels[e.key] ?? '(absent)'}, the PodMonitor selects ${e.key} ${e.operator} ${JSON.stringify(e.values ?? [])}`);
     if (t.sidecar.portName !== ep.port) problems.push(`pod ${pod}'s exporter port is named ${t.sidecar.portName}, the PodMonitor scrapes port ${ep.port}`);
   }
   if (problems.length > 0) throw new Error(`redis-testkit: the PodMonitor ${name} would not scrape the pods as given:\n  ${problems.join('\n  ')}`);

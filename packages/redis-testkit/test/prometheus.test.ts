@@ -64,4 +64,37 @@ describe('podMonitorScrapeConfig', () => {
       /exporter port is named exporter, the PodMonitor scrapes port metrics/,
     );
   });
+
+  it('applies matchExpressions as Kubernetes does: the Redis and Sentinel pods of a Sentinel group, never a Job pod', () => {
+    const both = {
+      ...podMonitor,
+      spec: {
+        ...podMonitor.spec,
+        selector: { matchLabels: { 'app.kubernetes.io/instance': 'rc' }, matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['redis', 'sentinel'] }] },
+      },
+    };
+    const c = podMonitorScrapeConfig(both, [
+      target('rc-node-0', '127.9.0.2', { 'app.kubernetes.io/instance': 'rc', 'app.kubernetes.io/component': 'redis' }),
+      target('rc-sentinel-0', '127.9.0.5', { 'app.kubernetes.io/instance': 'rc', 'app.kubernetes.io/component': 'sentinel' }),
+    ]);
+    expect(c.static_configs.map((x: { labels: Record<string, string> }) => x.labels.__meta_kubernetes_pod_label_app_kubernetes_io_component)).toEqual(['redis', 'sentinel']);
+    expect(() => podMonitorScrapeConfig(both, [target('rc-backup-1', '127.9.0.9', { 'app.kubernetes.io/instance': 'rc', 'app.kubernetes.io/component': 'backup' })])).toThrow(
+      /rc-backup-1 has app.kubernetes.io\/component=backup, the PodMonitor selects app.kubernetes.io\/component In \["redis","sentinel"\]/,
+    );
+    expect(() => podMonitorScrapeConfig(both, [target('rc-x', '127.9.0.9', { 'app.kubernetes.io/instance': 'rc' })])).toThrow(/component=\(absent\)/);
+    const notJobs = {
+      ...both,
+      spec: {
+        ...both.spec,
+        selector: {
+          matchExpressions: [
+            { key: 'job-name', operator: 'DoesNotExist' },
+            { key: 'app.kubernetes.io/component', operator: 'NotIn', values: ['backup'] },
+          ],
+        },
+      },
+    };
+    expect(podMonitorScrapeConfig(notJobs, [target('rc-node-1', '127.9.0.3', { 'app.kubernetes.io/component': 'redis' })]).static_configs).toHaveLength(1);
+    expect(() => podMonitorScrapeConfig(notJobs, [target('rc-backup-2', '127.9.0.4', { 'job-name': 'b', 'app.kubernetes.io/component': 'redis' })])).toThrow(/job-name DoesNotExist/);
+  });
 });

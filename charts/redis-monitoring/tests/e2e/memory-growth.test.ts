@@ -24,7 +24,7 @@ import { TEST_PASSWORD, type RedisClusterChart } from '../../../redis-cluster/te
 import { hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
 import { figureLog } from './lib/figures.ts';
 import { monitorCluster } from './lib/monitored-cluster.ts';
-import { AlertRecorder, type MonitoredRelease, SCRAPE_INTERVAL } from './lib/monitored-release.ts';
+import { AlertRecorder, type MonitoredRelease } from './lib/monitored-release.ts';
 
 monitoringBinary('prometheus');
 monitoringBinary('prometheus-redis-exporter');

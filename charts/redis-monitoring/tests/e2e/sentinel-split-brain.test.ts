@@ -19,11 +19,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { monitoringBinary, redisBinary, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
-import { RedisSentinelChart, secretValue } from '../../../redis-sentinel/tests/behaviour/redis-sentinel-chart.ts';
-import { groupText, roleOf, SentinelClient, sentinelMasterAddr, startWriteLoad, waitForGroup, type LoadReport } from '../../../redis-sentinel/tests/behaviour/sentinel-group.ts';
+import type { RedisSentinelChart } from '../../../redis-sentinel/tests/behaviour/redis-sentinel-chart.ts';
+import { groupText, roleOf, SentinelClient, sentinelMasterAddr, startWriteLoad, type LoadReport } from '../../../redis-sentinel/tests/behaviour/sentinel-group.ts';
 import { emptyText, hasData, incidentPanels, panelName, panelsOf, runPanels } from './lib/dashboard-panels.ts';
 import { figureLog } from './lib/figures.ts';
-import { AlertRecorder, EVALUATION_INTERVAL, MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
+import { monitorSentinelGroup, startSentinelGroup } from './lib/monitored-sentinel.ts';
+import { AlertRecorder, EVALUATION_INTERVAL, type MonitoredRelease, SCRAPE_INTERVAL, SHORT_FOR } from './lib/monitored-release.ts';
 
 monitoringBinary('prometheus');
 monitoringBinary('prometheus-redis-exporter');
@@ -47,27 +48,12 @@ const describeAll = () => sandbox!.describe(20);
 beforeAll(async () => {
   const t0 = Date.now();
   sandbox = await Sandbox.create({ name: 'monitoring-e2e-sentinel', ports: [6379, 26379, 9121], requires: ['redis-server', 'redis-cli', 'redis-sentinel'] });
-  chart = await RedisSentinelChart.render(sandbox);
-  ({ redis, sentinels } = await chart.createPods());
-  await Promise.all([...redis, ...sentinels].map((p) => chart.start(p)));
-  const g = await waitForGroup(redis, sentinels, chart.masterSet, 'the new group to form', GROUP_TIMEOUT_MS, describeAll);
-  originalMasterConf = chart.runtimeConf(g.master);
-  const installedS = (Date.now() - t0) / 1000;
-  const sts = chart.objects.find((o) => o.kind === 'StatefulSet' && o.metadata?.name === chart.redisSts);
-  if (!sts) throw new Error(`the rendered redis-sentinel chart has no StatefulSet ${chart.redisSts}`);
-  monitored = await MonitoredRelease.start({
-    sandbox,
-    chart: 'redis-sentinel',
-    scenario: 'sentinel-values.yaml',
-    release: String(sts.metadata.labels['app.kubernetes.io/instance']),
-    namespace: chart.namespace,
-    shards: 1,
-    replicasPerShard: chart.redisNodes - 1,
-    statefulSet: sts,
-    pods: redis,
-    secret: (ref) => secretValue(ref.name, ref.key),
-  });
-  await monitored.prometheus.waitTargetsUp(redis.length);
+  const group = await startSentinelGroup(sandbox);
+  ({ chart, redis, sentinels } = group);
+  originalMasterConf = chart.runtimeConf(group.master);
+  const installedS = group.installedS;
+  // The Sentinels' exporter sidecars are scraped too: RedisSplitBrain and every other Redis-pod alert must not count them.
+  monitored = await monitorSentinelGroup(sandbox, group);
   figure(
     `setup: Sentinel group (${redis.length} Redis + ${sentinels.length} Sentinels) whole in ${installedS.toFixed(1)}s, exporters + prometheus scraping after ${((Date.now() - t0) / 1000).toFixed(1)}s`,
   );
@@ -79,9 +65,16 @@ afterAll(async () => {
 }, 60_000);
 
 describe('monitoring of a Redis Sentinel group, end to end (real redis-server, redis-sentinel, redis_exporter, prometheus)', () => {
-  it('labels the Redis pods (not the Sentinels) with mode sentinel; no alert while the group is whole', async () => {
+  it('labels the Redis pods and the Sentinel pods apart (component redis / sentinel), all with mode sentinel; no alert while the group is whole', async () => {
     const up = await monitored.prometheus.query('redis_up');
-    expect(up.map((s) => s.metric.pod).sort()).toEqual(redis.map((p) => p.name).sort());
+    const podsOf = (component: string) =>
+      up
+        .filter((s) => s.metric.component === component)
+        .map((s) => s.metric.pod)
+        .sort();
+    expect(podsOf('redis')).toEqual(redis.map((p) => p.name).sort());
+    expect(podsOf('sentinel')).toEqual(sentinels.map((p) => p.name).sort());
+    expect(up).toHaveLength(redis.length + sentinels.length);
     for (const s of up) expect(s.metric).toMatchObject({ namespace: chart.namespace, mode: 'sentinel', container: 'metrics', endpoint: 'metrics' });
     // A rule evaluation between the first and the last pod's first scrape may leave RedisPodsMissing
     // pending for a second: it must clear at once.

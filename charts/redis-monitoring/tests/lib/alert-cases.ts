@@ -3,8 +3,10 @@
  * where it must stay quiet. `promtoolTest()` turns one case into a promtool test file.
  *
  * The series carry the labels a real scrape gives them: the PodMonitor's target labels (namespace,
- * pod, release, mode, environment, tier, plus job, instance, container, endpoint from
- * prometheus-operator) and the exporter's own labels (role, master_host, slave_ip, ...).
+ * pod, release, mode, component, environment, tier, plus job, instance, container, endpoint from
+ * prometheus-operator) and the exporter's own labels (role, master_host, slave_ip, ...). A pod named
+ * `*-sentinel-*` is a Sentinel pod (component `sentinel`): its exporter scrapes the Sentinel; a pod
+ * named `*-haproxy-*` is an HAProxy pod of the master endpoint (component `haproxy`, its own exporter).
  */
 import type { RedisAlertName } from '@redis-gitops/dashboards';
 import YAML from 'yaml';
@@ -42,6 +44,8 @@ interface TargetLabels {
   readonly namespace: string;
   readonly release: string;
   readonly mode: Mode;
+  /** `redis` or `sentinel`: the pod label app.kubernetes.io/component, relabeled by the PodMonitor. */
+  readonly component: 'redis' | 'sentinel' | 'haproxy';
   readonly pod: string;
   readonly environment: string;
   readonly tier: string;
@@ -57,6 +61,7 @@ function target(mode: Mode, pod: string, release: string = TARGET.release): Targ
     namespace: TARGET.namespace,
     release,
     mode,
+    component: pod.includes('-sentinel-') ? 'sentinel' : pod.includes('-haproxy-') ? 'haproxy' : 'redis',
     pod,
     environment: 'dev-x86',
     tier: 'dev',
@@ -137,7 +142,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     title: "fires when no redis_up series of the release exists (another release's do not count)",
     at: '15m',
     series: [s(C, 'redis_up', 'rc-0', '1x20', {}, 'other')],
-    expect: [{ labels: { namespace: 'redis', release: 'rc', mode: 'cluster', severity: 'critical' }, summary: 'No metrics from Redis release redis/rc' }],
+    expect: [{ labels: { namespace: 'redis', release: 'rc', mode: 'cluster', component: 'redis', severity: 'critical' }, summary: 'No metrics from Redis release redis/rc' }],
   },
   {
     mode: C,
@@ -210,6 +215,64 @@ export const ALERT_CASES: readonly AlertCase[] = [
     title: 'stays quiet with 1 master and 1 replica',
     at: '5m',
     series: [s(S, 'redis_instance_info', 'rc-0', '1x10', { role: 'master', redis_mode: 'standalone' }), s(S, 'redis_instance_info', 'rc-1', '1x10', { role: 'slave', redis_mode: 'standalone' })],
+    expect: [],
+  },
+  // RedisFailover (info; for 1m by default, so it looks back 2m): rc-3 is a replica until 4m and master from 5m on,
+  // so the condition holds from 5m to 6m (a replica sample within 2m) and fires at 6m
+  {
+    mode: C,
+    alert: 'RedisFailover',
+    title: 'fires (info) for a replica promoted to master, once it stayed master for `for`',
+    at: '6m',
+    series: [
+      s(C, 'redis_instance_info', 'rc-0', '1x4 stale', { role: 'master', redis_mode: 'cluster' }),
+      s(C, 'redis_instance_info', 'rc-0', '_x5 1x10', { role: 'slave', redis_mode: 'cluster' }),
+      s(C, 'redis_instance_info', 'rc-3', '1x4 stale', { role: 'slave', redis_mode: 'cluster' }),
+      s(C, 'redis_instance_info', 'rc-3', '_x5 1x10', { role: 'master', redis_mode: 'cluster' }),
+    ],
+    expect: [{ labels: podAlert(C, 'rc-3', 'info', { role: 'master', redis_mode: 'cluster' }), summary: 'Redis Cluster node redis/rc-3 was promoted from replica to master' }],
+  },
+  {
+    mode: C,
+    alert: 'RedisFailover',
+    title: 'has resolved by itself twice `for` after the promotion (the new master stays master)',
+    at: '8m',
+    series: [s(C, 'redis_instance_info', 'rc-3', '1x4 stale', { role: 'slave', redis_mode: 'cluster' }), s(C, 'redis_instance_info', 'rc-3', '_x5 1x10', { role: 'master', redis_mode: 'cluster' })],
+    expect: [],
+  },
+  {
+    mode: C,
+    alert: 'RedisFailover',
+    title: 'stays quiet for masters and replicas that keep their role, and for a replica seen as master for one scrape (a restart)',
+    at: '7m',
+    series: [
+      s(C, 'redis_instance_info', 'rc-0', '1x10', { role: 'master', redis_mode: 'cluster' }),
+      s(C, 'redis_instance_info', 'rc-3', '1x10', { role: 'slave', redis_mode: 'cluster' }),
+      s(C, 'redis_instance_info', 'rc-4', '1x4 _ 1x4', { role: 'slave', redis_mode: 'cluster' }),
+      s(C, 'redis_instance_info', 'rc-4', '_x5 1 stale', { role: 'master', redis_mode: 'cluster' }),
+    ],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisFailover',
+    title: 'fires (info) for the replica Sentinel promoted',
+    at: '6m',
+    series: [
+      s(S, 'redis_instance_info', 'rc-1', '1x4 stale', { role: 'slave', redis_mode: 'standalone' }),
+      s(S, 'redis_instance_info', 'rc-1', '_x5 1x10', { role: 'master', redis_mode: 'standalone' }),
+    ],
+    expect: [{ labels: podAlert(S, 'rc-1', 'info', { role: 'master', redis_mode: 'standalone' }), summary: 'Redis redis/rc-1 was promoted from replica to master' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisFailover',
+    title: 'stays quiet for the old master that came back as a replica',
+    at: '7m',
+    series: [
+      s(S, 'redis_instance_info', 'rc-0', '1x4 stale', { role: 'master', redis_mode: 'standalone' }),
+      s(S, 'redis_instance_info', 'rc-0', '_x5 1x10', { role: 'slave', redis_mode: 'standalone' }),
+    ],
     expect: [],
   },
   // RedisMemoryHigh / RedisMemoryCritical
@@ -309,7 +372,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     title: 'fires when keys are evicted',
     at: '10m',
     series: [s(C, 'redis_evicted_keys_total', 'rc-0', '0+10x15')],
-    expect: [{ labels: podAlert(C, 'rc-0', 'warning'), summary: 'Redis redis/rc-0 evicted 50 keys in 5 minutes' }],
+    expect: [{ labels: podAlert(C, 'rc-0', 'warning'), summary: 'Redis redis/rc-0 evicted 50 keys in 5m' }],
   },
   {
     mode: C,
@@ -326,7 +389,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
     title: 'fires when connections are rejected',
     at: '10m',
     series: [s(C, 'redis_rejected_connections_total', 'rc-0', '0+2x15')],
-    expect: [{ labels: podAlert(C, 'rc-0', 'warning'), summary: 'Redis redis/rc-0 rejected 10 connections in 5 minutes' }],
+    expect: [{ labels: podAlert(C, 'rc-0', 'warning'), summary: 'Redis redis/rc-0 rejected 10 connections in 5m' }],
   },
   {
     mode: C,
@@ -599,6 +662,97 @@ export const ALERT_CASES: readonly AlertCase[] = [
     at: '20m',
     series: [s(C, 'redis_db_keys', 'rc-0', '0x20', { db: 'db0' }), s(C, 'redis_instance_info', 'rc-0', '1x20', { role: 'master' })],
     expect: [],
+  },
+  // The Sentinel pods' exporters (component "sentinel") serve redis_up, up, redis_instance_info (role "",
+  // redis_mode "sentinel"), redis_db_keys ... too: no Redis-pod alert may count them.
+  {
+    mode: S,
+    alert: 'RedisDown',
+    title: "stays quiet when a Sentinel pod's exporter cannot reach its Sentinel or is not scraped (component sentinel)",
+    at: '5m',
+    series: [
+      ...pods(2).flatMap((p) => [s(S, 'redis_up', p, '1x10'), s(S, 'up', p, '1x10')]),
+      s(S, 'redis_up', 'rc-sentinel-0', '0x10'),
+      s(S, 'up', 'rc-sentinel-0', '1x10'),
+      s(S, 'up', 'rc-sentinel-1', '0x10'),
+    ],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisPodsMissing',
+    title: 'fires with 1 of 2 Redis pods even while 3 Sentinel pods are scraped',
+    at: '20m',
+    series: [s(S, 'up', 'rc-0', '1x30'), ...['rc-sentinel-0', 'rc-sentinel-1', 'rc-sentinel-2'].map((p) => s(S, 'up', p, '1x30'))],
+    expect: [{ labels: aggAlert(S, 'warning'), summary: 'Redis redis/rc runs 1 of 2 pods' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisMetricsAbsent',
+    title: "fires when only the Sentinel pods are scraped (no Redis pod's redis_up)",
+    at: '15m',
+    series: [s(S, 'redis_up', 'rc-sentinel-0', '1x20'), s(S, 'redis_up', 'rc-sentinel-1', '1x20')],
+    expect: [{ labels: { namespace: 'redis', release: 'rc', mode: 'sentinel', component: 'redis', severity: 'critical' }, summary: 'No metrics from Redis release redis/rc' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisSplitBrain',
+    title: 'counts Redis pods only: 2 masters make 2, even next to Sentinel pods whose info series said role master',
+    at: '5m',
+    series: [
+      s(S, 'redis_instance_info', 'rc-0', '1x10', { role: 'master', redis_mode: 'standalone' }),
+      s(S, 'redis_instance_info', 'rc-1', '1x10', { role: 'master', redis_mode: 'standalone' }),
+      ...['rc-sentinel-0', 'rc-sentinel-1', 'rc-sentinel-2'].map((p) => s(S, 'redis_instance_info', p, '1x10', { role: '', redis_mode: 'sentinel' })),
+      // Not what 1.45 serves (role ""), but what a role-reporting exporter would: still not counted.
+      ...['rc-sentinel-0', 'rc-sentinel-1', 'rc-sentinel-2'].map((p) => s(S, 'redis_instance_info', p, '1x10', { role: 'master', redis_mode: 'sentinel', run_id: 'synthetic' })),
+    ],
+    expect: [{ labels: aggAlert(S, 'critical'), summary: 'Redis Sentinel group redis/rc has 2 masters' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisDataVanished',
+    title: "stays quiet for a Sentinel pod's redis_db_keys (0 for db0-db15), even with a role master info series",
+    at: '20m',
+    series: [
+      s(S, 'redis_db_keys', 'rc-sentinel-0', '5000x10 0x10', { db: 'db0' }),
+      s(S, 'redis_instance_info', 'rc-sentinel-0', '1x20', { role: 'master', redis_mode: 'sentinel' }),
+      s(S, 'redis_db_keys', 'rc-0', '5000x20', { db: 'db0' }),
+      s(S, 'redis_instance_info', 'rc-0', '1x20', { role: 'master', redis_mode: 'standalone' }),
+    ],
+    expect: [],
+  },
+  // The HAProxy master endpoint (HAProxy's own exporter: haproxy_backend_active_servers per backend, `proxy` label)
+  {
+    mode: S,
+    alert: 'RedisMasterEndpointDown',
+    title: 'fires when no HAProxy pod has a master in its write backend',
+    at: '5m',
+    series: [
+      s(S, 'haproxy_backend_active_servers', 'rc-haproxy-0', '1 0x10', { proxy: 'redis-master' }),
+      s(S, 'haproxy_backend_active_servers', 'rc-haproxy-1', '1 0x10', { proxy: 'redis-master' }),
+      s(S, 'haproxy_backend_active_servers', 'rc-haproxy-0', '2x10', { proxy: 'redis-replicas' }),
+    ],
+    expect: [{ labels: aggAlert(S, 'critical'), summary: 'Master endpoint of redis/rc: no HAProxy pod has a master to send writes to' }],
+  },
+  {
+    mode: S,
+    alert: 'RedisMasterEndpointDown',
+    title: 'stays quiet while one HAProxy pod still has the master (the other lost it), and for a failover shorter than its for',
+    at: '5m',
+    series: [
+      s(S, 'haproxy_backend_active_servers', 'rc-haproxy-0', '1x10', { proxy: 'redis-master' }),
+      s(S, 'haproxy_backend_active_servers', 'rc-haproxy-1', '0x10', { proxy: 'redis-master' }),
+      s(S, 'haproxy_backend_active_servers', 'rc-haproxy-2', '1 1 1 0 1x6', { proxy: 'redis-master' }),
+    ],
+    expect: [],
+  },
+  {
+    mode: S,
+    alert: 'RedisMasterEndpointDown',
+    title: 'reads only the HAProxy pods (a Redis pod serving a same-named series does not count)',
+    at: '5m',
+    series: [s(S, 'haproxy_backend_active_servers', 'rc-haproxy-0', '0x10', { proxy: 'redis-master' }), s(S, 'haproxy_backend_active_servers', 'rc-0', '1x10', { proxy: 'redis-master' })],
+    expect: [{ labels: aggAlert(S, 'critical'), summary: 'Master endpoint of redis/rc: no HAProxy pod has a master to send writes to' }],
   },
   // Sentinel (the exporter scraping a Sentinel pod; labels as 1.45 serves them against redis-sentinel)
   {

@@ -68,6 +68,12 @@ export interface MonitoringTargetValues {
    * @default false
    */
   backup: boolean;
+  /**
+   * The Redis release runs the HAProxy master endpoint (redis-sentinel `haproxy.enabled`): renders
+   * `RedisMasterEndpointDown`, which reads the HAProxy pods' own exporter (scraped as component `haproxy`).
+   * @default false
+   */
+  masterEndpoint: boolean;
 }
 
 /** How Prometheus scrapes the exporter sidecars. */
@@ -128,17 +134,21 @@ export interface MonitoringThresholdValues {
    */
   memoryGrowthHorizonHours: Int;
   /**
-   * Keys evicted in 5 minutes above which `RedisKeysEvicted` fires (0: any eviction; a cache that is meant to evict may raise it).
+   * Keys evicted within `evictedKeysWindow` above which `RedisKeysEvicted` fires (0: any eviction; a cache that is meant to evict may raise it).
    * @minimum 0
    * @default 0
    */
   evictedKeys: Int;
+  /** Look-back of `RedisKeysEvicted`: the alert stays until no key was evicted for this long. @default "5m" */
+  evictedKeysWindow: PromDuration;
   /**
-   * Connections rejected (maxclients reached) in 5 minutes above which `RedisRejectedConnections` fires.
+   * Connections rejected (maxclients reached) within `rejectedConnectionsWindow` above which `RedisRejectedConnections` fires.
    * @minimum 0
    * @default 0
    */
   rejectedConnections: Int;
+  /** Look-back of `RedisRejectedConnections`: the alert stays until no connection was rejected for this long. @default "5m" */
+  rejectedConnectionsWindow: PromDuration;
   /**
    * Keyspace hit ratio (hits / (hits + misses), per release) below which `RedisLowHitRatio` (warning) fires.
    * @default 0.8
@@ -199,6 +209,11 @@ export interface MonitoringAlertForValues {
   RedisPodsMissing: PromDuration;
   /** More masters than shards (more than one in a Sentinel group): how long before `RedisSplitBrain` fires. @default "2m" */
   RedisSplitBrain: PromDuration;
+  /**
+   * A pod promoted from replica to master must stay master this long before the info alert `RedisFailover` fires;
+   * the alert looks back twice this long, so it resolves by itself this long after it fired. @default "1m"
+   */
+  RedisFailover: PromDuration;
   /** `used_memory / maxmemory` above `memoryWarningRatio`: how long before `RedisMemoryHigh` fires. @default "5m" */
   RedisMemoryHigh: PromDuration;
   /** `used_memory / maxmemory` above `memoryCriticalRatio`: how long before `RedisMemoryCritical` fires. @default "5m" */
@@ -233,6 +248,11 @@ export interface MonitoringAlertForValues {
   RedisSentinelTilt: PromDuration;
   /** Sentinels naming different masters: how long before `RedisSentinelMasterDisagreement` fires. @default "2m" */
   RedisSentinelMasterDisagreement: PromDuration;
+  /**
+   * No HAProxy pod of the master endpoint has a master in its write backend: how long before `RedisMasterEndpointDown` fires.
+   * Longer than a failover (down-after-milliseconds, the election, one check interval). @default "1m"
+   */
+  RedisMasterEndpointDown: PromDuration;
 }
 
 /** The PrometheusRule. */

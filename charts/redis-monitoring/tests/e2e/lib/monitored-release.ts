@@ -2,7 +2,9 @@
  * End-to-end monitoring harness: a Redis release started from its own rendered chart (the chart
  * harnesses of charts/redis-cluster/tests/behaviour and charts/redis-sentinel/tests/behaviour),
  * the exporter sidecar of its rendered StatefulSet per Redis pod (the real Debian redis_exporter),
- * and a real Prometheus that scrapes them as the rendered PodMonitor says and evaluates the
+ * for a Sentinel group also the sidecar of the rendered Sentinel StatefulSet per Sentinel pod (it
+ * scrapes the local redis-sentinel), and a real Prometheus that scrapes them as the rendered
+ * PodMonitor says (selector, `component` relabeling) and evaluates the
  * rendered PrometheusRule of charts/redis-monitoring (the ci/ scenario of the chart under test).
  *
  * The monitoring chart is rendered with the ci/ scenario, pointed at the release under test
@@ -70,6 +72,12 @@ export interface MonitoredReleaseOptions {
   readonly statefulSet: ManifestObject;
   /** Its Redis pods, all of them (the PodMonitor must select exactly these). */
   readonly pods: readonly Pod[];
+  /**
+   * redis-sentinel: the rendered Sentinel StatefulSet and its pods. Each Sentinel pod gets the
+   * `metrics` container of that StatefulSet as its sidecar, and Prometheus scrapes it with the
+   * Sentinel pod template's labels (component `sentinel`). Absent: the Sentinels are not scraped.
+   */
+  readonly sentinels?: { readonly statefulSet: ManifestObject; readonly pods: readonly Pod[] };
   /** The chart harness's Secret stand-in (the exporter's REDIS_PASSWORD). */
   readonly secret: (ref: SecretKeyRef) => string;
   /** More `--set` values of the monitoring chart, after shortTimeValues() (a test that shortens one more time constant). */
@@ -114,7 +122,7 @@ export class MonitoredRelease {
     const podMonitor = onlyObject(objs, 'PodMonitor');
     const rule = onlyObject(objs, 'PrometheusRule');
     if (podMonitor.metadata.namespace !== o.namespace) throw new Error(`the monitoring chart renders into ${podMonitor.metadata.namespace}, the Redis release runs in ${o.namespace}`);
-    const sidecars = o.pods.map((pod) => sidecarOf(o, pod));
+    const sidecars = [...o.pods, ...(o.sentinels?.pods ?? [])].map((pod) => sidecarOf(o, pod));
     const prometheus = await PrometheusServer.start(o.sandbox, {
       podMonitor,
       rules: rule.spec,
@@ -122,6 +130,11 @@ export class MonitoredRelease {
       evaluationInterval: EVALUATION_INTERVAL,
     });
     return new MonitoredRelease(prometheus, sidecars, objs, o);
+  }
+
+  /** How many pods Prometheus scrapes now (Redis pods + Sentinel pods with a running sidecar). */
+  get targetCount(): number {
+    return this.sidecars.size;
   }
 
   /** Alerts whose `for` the test shortened (to SHORT_FOR). */
@@ -154,13 +167,19 @@ export class MonitoredRelease {
   }
 }
 
-function sidecarOf(o: MonitoredReleaseOptions, pod: Pod): ExporterSidecar {
-  return startExporterSidecar(o.sandbox, pod, { workload: o.statefulSet, container: containerOf(o.statefulSet, 'metrics'), namespace: o.namespace, secret: o.secret });
+/** The rendered StatefulSet a pod belongs to: the Sentinel one for a Sentinel pod, else the Redis one. */
+function workloadOf(o: MonitoredReleaseOptions, pod: Pod): ManifestObject {
+  return o.sentinels?.pods.some((p) => p.name === pod.name) ? o.sentinels.statefulSet : o.statefulSet;
 }
 
-/** The pod as service discovery sees it: its pod template labels (the rendered StatefulSet's) and namespace. */
+function sidecarOf(o: MonitoredReleaseOptions, pod: Pod): ExporterSidecar {
+  const workload = workloadOf(o, pod);
+  return startExporterSidecar(o.sandbox, pod, { workload, container: containerOf(workload, 'metrics'), namespace: o.namespace, secret: o.secret });
+}
+
+/** The pod as service discovery sees it: its pod template labels (its rendered StatefulSet's) and namespace. */
 function targetOf(o: MonitoredReleaseOptions, sidecar: ExporterSidecar): PodScrapeTarget {
-  return { sidecar, podLabels: (o.statefulSet.spec?.template?.metadata?.labels ?? {}) as Record<string, string>, namespace: o.namespace };
+  return { sidecar, podLabels: (workloadOf(o, sidecar.pod).spec?.template?.metadata?.labels ?? {}) as Record<string, string>, namespace: o.namespace };
 }
 
 /** One alert's life as the test saw it: when it first was pending/firing and when it was last seen, relative to `t0`. */

@@ -1,0 +1,146 @@
+/**
+ * The two redis_exporter versions this project meets, and which metric names differ between them:
+ *
+ * - **v1.45.0**, the TESTED one: Debian's `prometheus-redis-exporter` (1.45.0), which the live and
+ *   end-to-end tests of charts/redis-monitoring run against real Redis processes;
+ * - **v1.81.0**, the PINNED one: the `oliver006/redis_exporter` image tag of the Redis charts'
+ *   exporter sidecar (`exporter.image.tag` in charts/redis-cluster/values.yaml and
+ *   charts/redis-sentinel/values.yaml).
+ *
+ * The names each release can serve were read from its source at the release tag
+ * (src/generated/redis-exporter-metric-names.ts, written by `bin/exporter-versions.ts --extract`).
+ * The tests prove: every metric an alert or a panel uses is served by the live 1.45 exporter, or is
+ * listed in NOT_FROM_TESTED_EXPORTER with the reason; and every such exporter metric is in the
+ * v1.81.0 source too, so the pinned image serves it.
+ */
+import { type ExporterMetricInfo, KUBE_STATE_METRICS, PROMETHEUS_TARGET_METRICS } from './exporter-metrics.ts';
+import type { MetricFamily } from './exporter-source-names.ts';
+import { REDIS_EXPORTER_SOURCES } from './generated/redis-exporter-metric-names.ts';
+
+export const TESTED_EXPORTER = 'v1.45.0';
+export const PINNED_EXPORTER = 'v1.81.0';
+export type ExporterVersion = typeof TESTED_EXPORTER | typeof PINNED_EXPORTER;
+
+/** The metric names of one redis_exporter release, with where and how they were read. */
+export interface ExporterSource {
+  readonly version: string;
+  readonly repo: string;
+  /** The commit the release tag points to. */
+  readonly commit: string;
+  readonly commitDate: string;
+  /** The command that read them (names only: no upstream code is kept). */
+  readonly extractedWith: string;
+  readonly names: readonly string[];
+  readonly families: readonly MetricFamily[];
+}
+
+export function exporterSource(version: ExporterVersion): ExporterSource {
+  return REDIS_EXPORTER_SOURCES[version];
+}
+
+/** Whether `version`'s source can serve `name`: a fixed name, or one of its families (`redis_cluster_<field>`). */
+export function servedBy(version: ExporterVersion, name: string): boolean {
+  const s = exporterSource(version);
+  return s.names.includes(name) || s.families.some((f) => name.startsWith(f.prefix));
+}
+
+/**
+ * Metrics that an alert or a panel may use although the tested exporter (1.45) does not serve them,
+ * each with where it comes from and why that is fine. The live test exempts exactly these.
+ */
+export interface NotFromTestedExporter {
+  readonly from: 'Prometheus' | 'kube-state-metrics' | 'HAProxy' | 'newer exporter only';
+  readonly reason: string;
+}
+
+/**
+ * Exporter metrics only the pinned (newer) exporter serves, which an alert or a panel uses anyway.
+ * Empty: none does. An entry needs a reason, and the alert must say that it stays silent on 1.45.
+ */
+export const NEWER_EXPORTER_ONLY: Readonly<Record<string, NotFromTestedExporter>> = {};
+
+/**
+ * Series of HAProxy's own Prometheus exporter (the redis-sentinel master endpoint, scraped as component
+ * `haproxy`), read by `RedisMasterEndpointDown`: charts/redis-sentinel/tests/behaviour/haproxy.test.ts
+ * reads them from Debian's haproxy running the rendered haproxy.cfg.
+ */
+export const HAPROXY_METRICS: readonly string[] = ['haproxy_backend_active_servers'];
+
+export const NOT_FROM_TESTED_EXPORTER: Readonly<Record<string, NotFromTestedExporter>> = {
+  ...Object.fromEntries(PROMETHEUS_TARGET_METRICS.map((m) => [m, { from: 'Prometheus', reason: 'made by Prometheus for every scrape target; never in an exporter /metrics output' }])),
+  ...Object.fromEntries(
+    Object.entries(KUBE_STATE_METRICS as Record<string, ExporterMetricInfo | { readonly from: string }>).map(([m, info]) => [
+      m,
+      { from: 'kube-state-metrics', reason: `${info.from.replace(/^kube-state-metrics: /, '')}; a documented dependency of the alerts that read it (promtool tests cover them)` },
+    ]),
+  ),
+  ...Object.fromEntries(
+    HAPROXY_METRICS.map((m) => [
+      m,
+      { from: 'HAProxy', reason: "served by HAProxy's own exporter in the master endpoint's pods, not by redis_exporter; read live from Debian's haproxy by the redis-sentinel behaviour test" },
+    ]),
+  ),
+  ...NEWER_EXPORTER_ONLY,
+};
+
+export interface ExporterVersionDiff {
+  readonly onlyTested: readonly string[];
+  readonly onlyPinned: readonly string[];
+  readonly both: number;
+}
+
+/** Fixed names in one version's source and not in the other's (families compared separately). */
+export function exporterVersionDiff(): ExporterVersionDiff {
+  const tested = new Set(exporterSource(TESTED_EXPORTER).names);
+  const pinned = new Set(exporterSource(PINNED_EXPORTER).names);
+  return {
+    onlyTested: [...tested].filter((n) => !pinned.has(n)).sort(),
+    onlyPinned: [...pinned].filter((n) => !tested.has(n)).sort(),
+    both: [...tested].filter((n) => pinned.has(n)).length,
+  };
+}
+
+export const EXPORTER_VERSIONS_START = '<!-- exporter-versions:start (generated by node packages/dashboards/bin/exporter-versions.ts --write-doc; do not edit) -->';
+export const EXPORTER_VERSIONS_END = '<!-- exporter-versions:end -->';
+
+const names = (xs: readonly string[]): string => (xs.length ? xs.map((x) => `\`${x}\``).join(', ') : 'none');
+const families = (fs: readonly MetricFamily[]): string => (fs.length ? fs.map((f) => `\`${f.prefix}*\` (${f.from})`).join('; ') : 'none');
+
+/** The names only in one version: inline when few, folded (`<details>`) when many. */
+const onlyIn = (version: string, xs: readonly string[]): string[] =>
+  xs.length > 20 ? [`<details><summary>Only in ${version} (${xs.length})</summary>`, '', `${names(xs)}.`, '', '</details>'] : [`Only in ${version} (${xs.length}): ${names(xs)}.`];
+
+/** The README region: both sources with provenance, counts, the names only in one, and the exemptions. */
+export function exporterVersionsMarkdown(): string {
+  const t = exporterSource(TESTED_EXPORTER);
+  const p = exporterSource(PINNED_EXPORTER);
+  const d = exporterVersionDiff();
+  const sameFamilies = JSON.stringify(t.families) === JSON.stringify(p.families);
+  const row = (label: string, f: (s: ExporterSource) => string) => `| ${label} | ${f(t)} | ${f(p)} |`;
+  const exempt = Object.entries(NOT_FROM_TESTED_EXPORTER).sort(([a], [b]) => (a < b ? -1 : 1));
+  return [
+    'Printed by `node packages/dashboards/bin/exporter-versions.ts` from `packages/dashboards/src/generated/redis-exporter-metric-names.ts`; nothing here is edited by hand.',
+    '',
+    `| | ${t.version}: tested (Debian \`prometheus-redis-exporter\`) | ${p.version}: pinned (the charts' \`exporter.image.tag\`) |`,
+    '|---|---|---|',
+    row('source', (s) => `${s.repo} tag ${s.version}, commit \`${s.commit.slice(0, 12)}\` (${s.commitDate.slice(0, 10)})`),
+    row('fixed metric names', (s) => String(s.names.length)),
+    row('only in this version', (s) => String(s === t ? d.onlyTested.length : d.onlyPinned.length)),
+    row('names taken from a Redis field', (s) => families(s.families)),
+    '',
+    `${d.both} fixed names are in both${sameFamilies ? ', and so are the families' : '; the families differ (see the table)'}. A name in the source is served only when Redis reports its field (a module such as RediSearch, a newer Redis, an exporter option such as --include-system-metrics).`,
+    '',
+    ...onlyIn(t.version, d.onlyTested),
+    '',
+    ...onlyIn(p.version, d.onlyPinned),
+    '',
+    `Used by alerts or panels although the tested ${t.version} exporter does not serve them (the only exemptions of the live check):`,
+    '',
+    '| metric | comes from | why |',
+    '|---|---|---|',
+    ...exempt.map(([m, e]) => `| \`${m}\` | ${e.from} | ${e.reason} |`),
+    '',
+    `Exporter metrics used only with the newer exporter: ${names(Object.keys(NEWER_EXPORTER_ONLY).sort())}.`,
+    '',
+  ].join('\n');
+}
