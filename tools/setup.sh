@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the real components the behaviour tests run, from Debian's archive:
-#   redis-server, redis-sentinel, redis-cli (7.0), promtool + prometheus, redis_exporter, and
-#   the shellcheck linter (the chart scripts' lint).
+#   redis-server, redis-sentinel, redis-cli (7.0), promtool + prometheus, redis_exporter,
+#   haproxy (2.6, runs the redis-sentinel chart's rendered haproxy.cfg) and the shellcheck
+#   linter (the chart scripts' lint).
 # Idempotent: when every package is present it says so and changes nothing.
 # Leaves no service running: the tests start their own processes on 127.0.0.x.
 set -euo pipefail
 
-PACKAGES=(redis-server redis-sentinel redis-tools prometheus prometheus-redis-exporter shellcheck)
-BINARIES=(redis-server redis-sentinel redis-cli promtool prometheus prometheus-redis-exporter shellcheck)
-SERVICES=(redis-server redis-sentinel prometheus prometheus-redis-exporter)
+PACKAGES=(redis-server redis-sentinel redis-tools prometheus prometheus-redis-exporter haproxy shellcheck)
+BINARIES=(redis-server redis-sentinel redis-cli promtool prometheus prometheus-redis-exporter haproxy shellcheck)
+SERVICES=(redis-server redis-sentinel prometheus prometheus-redis-exporter haproxy)
 PORTS=(6379 26379 9090 9121)
 
 missing=()
@@ -140,4 +141,4 @@ fi
 arm64_check=$(verify_arm64) || exit 1
 echo "setup: arm64 redis ${arm64_check%%|*} ok under qemu-aarch64-static (INFO server os:${arm64_check#*|}), sysroot .tools/arm64-sysroot ${arm64_action}"
 
-echo "setup: ok (redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}'), redis_exporter $(prometheus-redis-exporter --version 2>&1 | grep -o 'Exporter [0-9.]*' | cut -d' ' -f2))"
+echo "setup: ok (redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-), promtool $(promtool --version 2>&1 | head -1 | awk '{print $3}'), redis_exporter $(prometheus-redis-exporter --version 2>&1 | grep -o 'Exporter [0-9.]*' | cut -d' ' -f2), haproxy $(haproxy -v | head -1 | awk '{print $3}'))"

@@ -160,10 +160,14 @@ template:
       {{- end }}
     annotations:
       checksum/scripts: {{ .checksum }}
+      {{- with $root.Values.podAnnotations }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
   spec:
     # Never: each retry is a new pod, so the logs of a failed attempt stay readable.
     restartPolicy: Never
     automountServiceAccountToken: false
+    {{- include "redis-common.imagePullSecrets" $root | nindent 4 }}
     enableServiceLinks: false
     {{- with $root.Values.scheduling.priorityClassName }}
     priorityClassName: {{ . }}

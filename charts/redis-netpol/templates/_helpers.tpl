@@ -67,6 +67,28 @@ matchLabels:
 {{- end }}
 
 {{/*
+redis-netpol.scrapedPods: a selector of the release's pods that serve metrics on the metrics port:
+the Redis pods, and for redis-sentinel also the Sentinel pods and the HAProxy pods of the master
+endpoint (the same labels as podsOf, with the component In (redis, sentinel, haproxy)). Exists
+because the metrics rule must admit Prometheus to exactly the pods the redis-monitoring PodMonitor
+scrapes.
+*/}}
+{{- define "redis-netpol.scrapedPods" -}}
+{{- if include "redis-netpol.sentinel" . -}}
+matchLabels:
+  app.kubernetes.io/name: {{ include "redis-netpol.targetName" . }}
+  app.kubernetes.io/instance: {{ include "redis-netpol.targetRelease" . }}
+  app.kubernetes.io/part-of: redis-gitops
+matchExpressions:
+  - key: app.kubernetes.io/component
+    operator: In
+    values: ["redis", "sentinel", "haproxy"]
+{{- else }}
+{{- include "redis-netpol.podsOf" (dict "root" . "component" "redis") }}
+{{- end }}
+{{- end }}
+
+{{/*
 redis-netpol.jobComponents: components of the release's Job pods that must reach Redis on 6379:
 the backup Jobs, and for redis-cluster the bootstrap Job. Exists because the jobs' ingress rule on
 the Redis pods and the jobs' own egress rule must name the same pods.

@@ -25,6 +25,7 @@ const PROBES: readonly [Protocol, number][] = [
   ['TCP', 53],
   ['TCP', 443],
   ['TCP', 6379],
+  ['TCP', 6380],
   ['TCP', 9121],
   ['TCP', 16379],
   ['TCP', 26379],
@@ -62,8 +63,12 @@ function specifiedFlows(env: Environment, chart: RedisChart, values: Obj): strin
     add(env.sentinels, env.redis, 6379);
     add([...env.sentinels, ...env.redis, ...jobs.filter((j) => j.name === 'backup')], env.sentinels, 26379);
     add(env.clients, env.sentinels, 26379); // discovery
+    add(env.clients, env.haproxy, 6379); // the master endpoint: the master port and the read-only port
+    add(env.clients, env.haproxy, 6380);
+    add(env.haproxy, env.redis, 6379); // its health checks and the clients' connections
   }
-  if (values.monitoring.enabled) add([env.at.prometheus!], env.redis, 9121);
+  // The exporter sidecars, and HAProxy's own exporter on the same port (the master endpoint's pods).
+  if (values.monitoring.enabled) add([env.at.prometheus!], chart === 'redis-sentinel' ? [...env.redis, ...env.sentinels, ...env.haproxy] : env.redis, 9121);
   add(env.release, [env.at['kube-dns']!], 53, 'UDP');
   add(env.release, [env.at['kube-dns']!], 53, 'TCP');
   for (const [i, e] of (values.backup.egress as Obj[]).entries()) add([env.at.backup!], [env.at[`backup-target-${i}`]!], e.port);
@@ -211,10 +216,34 @@ describe('redis-sentinel (production values) + redis-netpol (ci/sentinel-values.
     expect(allow('sentinel-0', 'redis-0', 26379)).toBe(false);
   });
 
-  it("admits Prometheus to the Redis pods' exporter only, never to the Sentinels", () => {
+  it('admits Prometheus to the metrics port of the Redis, Sentinel and HAProxy pods (9121), never to 6379 or 26379', () => {
+    expect(env.sentinels[0]!.ports).toContainEqual({ name: 'metrics', containerPort: 9121, protocol: 'TCP' });
     expect(allow('prometheus', 'redis-0', 9121)).toBe(true);
-    expect(allow('prometheus', 'sentinel-0', 9121)).toBe(false);
+    expect(allow('prometheus', 'sentinel-0', 9121)).toBe(true);
+    expect(allow('prometheus', 'sentinel-1', 9121)).toBe(true);
     expect(allow('prometheus', 'sentinel-0', 26379)).toBe(false);
+    // HAProxy's own exporter (the master endpoint is on in the production scenario) on the same port.
+    expect(env.haproxy.length).toBeGreaterThan(0);
+    expect(allow('prometheus', 'haproxy-0', 9121)).toBe(true);
+    expect(allow('prometheus', 'haproxy-0', 6379)).toBe(false);
+    expect(allow('prometheus', 'redis-0', 6379)).toBe(false);
+    for (const from of ['grafana', 'prometheus-elsewhere', 'client-0', 'intruder']) expect({ from, allowed: allow(from, 'sentinel-0', 9121) }).toEqual({ from, allowed: false });
+  });
+
+  it('admits the declared client to the master endpoint (HAProxy: 6379 and 6380), which alone reaches Redis on 6379 for it', () => {
+    expect(env.haproxy.map((p) => p.name)).toEqual(['haproxy-0', 'haproxy-1']);
+    expect(allow('client-0', 'haproxy-0', 6379)).toBe(true);
+    expect(allow('client-0', 'haproxy-1', 6380)).toBe(true);
+    expect(allow('haproxy-0', 'redis-0', 6379)).toBe(true);
+    expect(allow('haproxy-0', 'redis-1', 6379)).toBe(true);
+    for (const [to, port] of [
+      ['sentinel-0', 26379],
+      ['redis-0', 16379],
+      ['client-0', 8080],
+    ] as const)
+      expect({ to, port, allowed: allow('haproxy-0', to, port) }).toEqual({ to, port, allowed: false });
+    for (const from of ['intruder', 'look-alike', 'prometheus', 'sentinel-0', 'redis-0'])
+      expect({ from, allowed: allow(from, 'haproxy-0', 6379) || allow(from, 'haproxy-0', 6380) }).toEqual({ from, allowed: false });
   });
 
   it('lets the backup pod reach Redis and the Sentinels, and every pod DNS only', () => {

@@ -59,10 +59,10 @@ describe('redis-netpol chart', () => {
     const cluster = ofKind(await render(scenario('cluster-values.yaml')), 'NetworkPolicy');
     expect([...allPorts(cluster)].sort()).toEqual([16379, 53, 6379, 'metrics'].sort());
     const sentinel = ofKind(await render(scenario('sentinel-values.yaml')), 'NetworkPolicy');
-    expect([...allPorts(sentinel)].sort()).toEqual([26379, 53, 6379, 'metrics'].sort());
+    expect([...allPorts(sentinel)].sort()).toEqual([26379, 53, 6379, 'metrics', 'redis', 'redis-ro'].sort()); // redis, redis-ro: the master endpoint (HAProxy)
     expect(await names(scenario('cluster-values.yaml'))).toEqual(['clients', 'default-deny', 'dns', 'jobs', 'metrics', 'namespace-default-deny', 'redis'].map((s) => `rc-redis-netpol-${s}`));
     expect(await names(scenario('sentinel-values.yaml'))).toEqual(
-      ['clients', 'default-deny', 'dns', 'jobs', 'metrics', 'namespace-default-deny', 'redis', 'sentinel', 'sentinel-clients'].map((s) => `rc-redis-netpol-${s}`),
+      ['clients', 'default-deny', 'dns', 'haproxy', 'jobs', 'metrics', 'namespace-default-deny', 'redis', 'redis-from-haproxy', 'sentinel', 'sentinel-clients'].map((s) => `rc-redis-netpol-${s}`),
     );
     // The bootstrap Job exists only in redis-cluster.
     const jobs = (objs: Obj[]) => objs.find((o) => o.metadata.name.endsWith('-jobs'))!.spec.podSelector.matchExpressions[0].values;

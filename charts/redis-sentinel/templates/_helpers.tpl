@@ -124,6 +124,9 @@ elect a leader, so a quorum above the count could never fail over: that must fai
 {{- if gt $quorum $count }}
 {{- $errs = append $errs (printf "sentinel.quorum (%d) is larger than sentinel.count (%d): the Sentinels could never agree that the master is down; use a quorum of at most %d (a majority, %d, is usual)" $quorum $count $count (add (div $count 2) 1)) }}
 {{- end }}
+{{- if and .Values.haproxy.enabled .Values.tls.enabled }}
+{{- $errs = append $errs "haproxy.enabled with tls.enabled is not supported yet: the HAProxy health checks speak plain TCP to the Redis pods; turn one of them off" }}
+{{- end }}
 {{- toJson $errs }}
 {{- end }}
 
@@ -284,4 +287,45 @@ restore.sh seeds pod 0's EMPTY data volume before start-redis.sh runs.
 */}}
 {{- define "redis-sentinel.restoreEnv" -}}
 {{- include "redis-sentinel.scriptEnv" . }}
+{{- end }}
+
+{{/*
+redis-sentinel.haproxyName: the master endpoint's Deployment, ConfigMap, Service and budget,
+"<fullname>-haproxy". Exists because clients are told this Service name, and because a Deployment's
+pods are "<name>-<10 chars>-<5 chars>": 47 characters leave them within 63.
+*/}}
+{{- define "redis-sentinel.haproxyName" -}}
+{{- include "redis-common.suffixedName" (dict "root" . "suffix" "haproxy" "limit" 47) }}
+{{- end }}
+
+{{/*
+redis-sentinel.haproxySelectorLabels: selector labels of the HAProxy pods (component "haproxy").
+Exists for the Deployment, its Service, budget and anti-affinity, and for redis-netpol, which
+admits these pods to the Redis pods by the same labels.
+*/}}
+{{- define "redis-sentinel.haproxySelectorLabels" -}}
+{{ include "redis-common.selectorLabels" (dict "root" . "component" "haproxy") }}
+{{- end }}
+
+{{/*
+redis-sentinel.haproxyLabels: labels of the master endpoint's objects. Exists as the short form.
+*/}}
+{{- define "redis-sentinel.haproxyLabels" -}}
+{{ include "redis-common.labels" (dict "root" . "component" "haproxy") }}
+{{- end }}
+
+{{/*
+redis-sentinel.haproxyReadyDelay: initialDelaySeconds of the HAProxy readiness probe, from
+haproxy.check: (fall + 1) x inter + timeout, rounded up to whole seconds. Exists because HAProxy
+starts with every Redis pod UP and only its first checks (spread over one inter, then fall of them
+to go down) take the replicas out of the write backend: a pod the Service used at once could send
+a write to a replica.
+*/}}
+{{- define "redis-sentinel.haproxyReadyDelay" -}}
+{{- $c := .Values.haproxy.check }}
+{{- $ms := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 }}
+{{- $inter := mul (regexFind "^[0-9]+" $c.inter | int) (get $ms (regexFind "[a-z]+$" $c.inter)) }}
+{{- $timeout := mul (regexFind "^[0-9]+" $c.timeout | int) (get $ms (regexFind "[a-z]+$" $c.timeout)) }}
+{{- $total := add (mul (add (int $c.fall) 1) $inter) $timeout }}
+{{- div (add $total 999) 1000 }}
 {{- end }}

@@ -97,7 +97,9 @@ describe('redis-sentinel chart', () => {
     for (const f of SCENARIOS) {
       for (const [where, pod] of podSpecs(await render(scenario(f)))) {
         expect({ where, automount: pod.automountServiceAccountToken, links: pod.enableServiceLinks }).toEqual({ where, automount: false, links: false });
-        expect({ where, ctx: pod.securityContext }).toMatchObject({ where, ctx: { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } } });
+        // uid 999 is the redis image's "redis" user; the master endpoint (HAProxy) runs as the haproxy image's uid 99.
+        const uid = where.endsWith('-haproxy') ? { runAsUser: 99, runAsGroup: 99 } : { runAsUser: 999, runAsGroup: 999, fsGroup: 999 };
+        expect({ where, ctx: pod.securityContext }).toMatchObject({ where, ctx: { runAsNonRoot: true, ...uid, seccompProfile: { type: 'RuntimeDefault' } } });
         const volumes = new Map<string, Obj>(pod.volumes.map((v: Obj) => [v.name, v]));
         for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
           const id = `${f} ${where} ${c.name}`;
@@ -107,7 +109,8 @@ describe('redis-sentinel chart', () => {
           expect(c.image).toMatch(/(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[a-f0-9]{64})$/);
           // A read-only root: every path a script or server writes is a volume.
           const mounts = new Map<string, string>((c.volumeMounts ?? []).map((m: Obj) => [m.mountPath, m.name]));
-          if (c.name !== 'metrics') {
+          // HAProxy writes nothing at all (no pid file, no stats socket; haproxy-render.test.ts).
+          if (c.name !== 'metrics' && c.name !== 'haproxy') {
             // The backup and restore containers write only /tmp, the data volume and the backup volume.
             const writable = c.name === 'backup' || c.name === 'restore' ? ['/tmp'] : ['/tmp', '/etc/redis-runtime'];
             for (const p of writable) expect({ id, p, emptyDir: volumes.get(mounts.get(p) ?? '')?.emptyDir !== undefined }).toEqual({ id, p, emptyDir: true });
@@ -273,6 +276,7 @@ describe('redis-sentinel chart', () => {
       [redisSts(objs), 'redis'],
       [sentinelSts(objs), 'sentinel'],
       [redisSts(objs), 'metrics'],
+      [sentinelSts(objs), 'metrics'],
     ] as const) {
       const c = container(sts, name);
       expect({ name, tls: c.volumeMounts.find((m: Obj) => m.mountPath === '/tls')?.readOnly }).toEqual({ name, tls: true });
@@ -280,12 +284,21 @@ describe('redis-sentinel chart', () => {
     }
     expect(env(container(redisSts(objs), 'redis'), 'REDIS_TLS')!.value).toBe('yes');
     expect(container(redisSts(objs), 'metrics').args).toContain('--redis.addr=rediss://127.0.0.1:6379');
+    // The Sentinel listens on its tls-port only: its exporter scrapes it over TLS with the client certificate.
+    expect(container(sentinelSts(objs), 'metrics').args).toEqual([
+      '--web.listen-address=:9121',
+      '--redis.addr=rediss://127.0.0.1:26379',
+      '--tls-client-cert-file=/tls/tls.crt',
+      '--tls-client-key-file=/tls/tls.key',
+      '--tls-ca-cert-file=/tls/ca.crt',
+      '--skip-tls-verification',
+    ]);
     const missing = await templateChart(CHART, { release: 'rs', set: ['tls.enabled=true'] });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/tls.existingSecret/);
   });
 
-  it('runs the pinned redis_exporter sidecar in the Redis pods only, with the password from the Secret, or none when disabled', async () => {
+  it('runs the pinned redis_exporter sidecar in the Redis pods, with the password from the Secret, or none when disabled', async () => {
     const objs = await render();
     const exporter = container(redisSts(objs), 'metrics');
     expect(exporter.image).toBe('oliver006/redis_exporter:v1.81.0');
@@ -294,9 +307,30 @@ describe('redis-sentinel chart', () => {
     expect(exporter.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
     expect(exporter.readinessProbe).toBeDefined();
     expect(exporter.livenessProbe).toBeDefined();
-    expect(sentinelSts(objs).spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['sentinel']);
     const off = await render(scenario('metrics-disabled-values.yaml'));
     expect(redisSts(off).spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['redis']);
+  });
+
+  it('runs the same exporter sidecar in the Sentinel pods, scraping the local Sentinel with the Sentinel password, under the same switch', async () => {
+    const objs = await render(['--set', 'metrics.port=9200', '--set', 'sentinel.port=26380', '--set', 'metrics.image.tag=v1.82.0']);
+    const sts = sentinelSts(objs);
+    expect(sts.spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['sentinel', 'metrics']);
+    expect(sts.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('sentinel');
+    const exporter = container(sts, 'metrics');
+    const redisExporter = container(redisSts(objs), 'metrics');
+    // Same image, resources, probes and hardening as the Redis pods' sidecar; only the address differs.
+    for (const k of ['image', 'imagePullPolicy', 'ports', 'resources', 'readinessProbe', 'livenessProbe', 'securityContext']) expect({ k, v: exporter[k] }).toEqual({ k, v: redisExporter[k] });
+    expect(exporter.image).toBe('oliver006/redis_exporter:v1.82.0');
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9200, protocol: 'TCP' }]);
+    expect(exporter.args).toEqual(['--web.listen-address=:9200', '--redis.addr=redis://127.0.0.1:26380']);
+    // The Sentinel's requirepass is the Sentinel password (its own Secret when set), never the Redis one.
+    expect(env(exporter, 'REDIS_PASSWORD')!.valueFrom.secretKeyRef).toEqual(env(container(sts, 'sentinel'), 'SENTINEL_PASSWORD')!.valueFrom.secretKeyRef);
+    const own = await render(['--set', 'sentinel.auth.existingSecret=s-auth', '--set', 'sentinel.auth.passwordKey=spw']);
+    expect(env(container(sentinelSts(own), 'metrics'), 'REDIS_PASSWORD')!.valueFrom.secretKeyRef).toEqual({ name: 's-auth', key: 'spw' });
+    const noSentinelAuth = await render(['--set', 'sentinel.auth.enabled=false']);
+    expect(container(sentinelSts(noSentinelAuth), 'metrics').env).toBeUndefined();
+    const off = await render(scenario('metrics-disabled-values.yaml'));
+    expect(sentinelSts(off).spec.template.spec.containers.map((c: Obj) => c.name)).toEqual(['sentinel']);
   });
 
   it('caps the Sentinel budget so that drains always leave enough Sentinels to fail over', async () => {

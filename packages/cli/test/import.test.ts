@@ -30,6 +30,51 @@ describe('importBitnami (pure mapping)', () => {
     expect(r.unmapped.find((u) => u.key === 'image.repository')!.reason).toMatch(/official multi-arch redis image/);
   });
 
+  it('maps scheduling: tolerations, node selector (not the arch), priority class, annotations, pull Secrets, cluster-node-timeout', () => {
+    const toleration = { key: 'dedicated', operator: 'Equal', value: 'redis', effect: 'NoSchedule' };
+    const r = importBitnami(
+      {
+        cluster: { nodes: 6, replicas: 1 },
+        global: { imagePullSecrets: [{ name: 'mirror' }] },
+        image: { pullSecrets: ['team-mirror', 'mirror'] },
+        redis: {
+          tolerations: [toleration],
+          nodeSelector: { disk: 'ssd', 'kubernetes.io/arch': 'arm64' },
+          priorityClassName: 'redis-critical',
+          podAnnotations: { 'example.com/team': 'orders' },
+          configmap: 'cluster-node-timeout 15000\n',
+        },
+      },
+      opts,
+    );
+    const spec = r.spec.spec as { scheduling?: unknown; topology?: unknown };
+    expect(spec.scheduling).toEqual({
+      tolerations: [toleration],
+      nodeSelector: { disk: 'ssd' },
+      priorityClassName: 'redis-critical',
+      podAnnotations: { 'example.com/team': 'orders' },
+      imagePullSecrets: ['mirror', 'team-mirror'],
+    });
+    expect(spec.topology).toEqual({ mode: 'cluster', shards: 3, replicasPerShard: 1, nodeTimeout: 15000 });
+    expect(r.notes.join('\n')).toMatch(/kubernetes\.io\/arch is not imported: the arch comes from the cluster/);
+    expect(r.unmapped.map((u) => u.key)).toEqual([]);
+    expect(r.mapped).toEqual(
+      expect.arrayContaining([
+        { from: 'redis.tolerations', to: 'spec.scheduling.tolerations' },
+        { from: 'redis.configmap: cluster-node-timeout 15000', to: 'spec.topology.nodeTimeout' },
+      ]),
+    );
+  });
+
+  it('says so when Bitnami replicas were scheduled unlike the master', () => {
+    const r = importBitnami(
+      { architecture: 'replication', sentinel: { enabled: true }, master: { nodeSelector: { disk: 'ssd' } }, replica: { nodeSelector: { disk: 'hdd' } } },
+      { ...opts, tier: 'dev' },
+    );
+    expect((r.spec.spec as { scheduling?: unknown }).scheduling).toEqual({ nodeSelector: { disk: 'ssd' } });
+    expect(r.unmapped.find((u) => u.key === 'replica.nodeSelector.disk')?.reason).toMatch(/scheduled like the master/);
+  });
+
   it('maps replication + Sentinel, refuses the inline password and explains every gap', () => {
     const r = importBitnami(load('redis-sentinel-values.yaml'), { ...opts, tier: 'dev' });
     expect(r.source).toBe('redis');

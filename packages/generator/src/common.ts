@@ -5,7 +5,21 @@ import type { RedisSentinelValues } from './values/redis-sentinel-values.ts';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-type SharedKeys = 'commonLabels' | 'image' | 'auth' | 'tls' | 'redis' | 'persistence' | 'resources' | 'scheduling' | 'podDisruptionBudget' | 'metrics' | 'backup' | 'restore';
+type SharedKeys =
+  | 'commonLabels'
+  | 'image'
+  | 'auth'
+  | 'tls'
+  | 'redis'
+  | 'persistence'
+  | 'resources'
+  | 'scheduling'
+  | 'podAnnotations'
+  | 'imagePullSecrets'
+  | 'podDisruptionBudget'
+  | 'metrics'
+  | 'backup'
+  | 'restore';
 /** The keys the Redis charts have in common, typed against both charts so neither can drift. */
 export type SharedRedisValues = DeepPartial<Pick<RedisClusterValues, SharedKeys>> & DeepPartial<Pick<RedisSentinelValues, SharedKeys>>;
 
@@ -34,7 +48,12 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       // A master and its replica must never share a node in production, nor in staging, which
       // rehearses production (the anti-affinity policy denies, resp. warns, otherwise); dev prefers not to.
       antiAffinity: env.tier === 'dev' ? 'soft' : 'hard',
+      nodeSelector: { ...env.scheduling.nodeSelector },
+      tolerations: env.scheduling.tolerations.map((t) => ({ ...t })),
+      priorityClassName: env.scheduling.priorityClassName,
     },
+    podAnnotations: { ...env.scheduling.podAnnotations },
+    imagePullSecrets: [...env.scheduling.imagePullSecrets],
     podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
     metrics: { enabled: env.monitoring.enabled },
     backup: {
@@ -64,8 +83,14 @@ export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
   'persistence.storageClass': 'spec.persistence.storageClass',
   'persistence.rdbSave': 'spec.persistence.rdbSave',
   resources: 'spec.resources',
-  scheduling: 'spec.cluster',
+  scheduling: 'spec.scheduling',
+  'scheduling.arch': 'spec.cluster',
   'scheduling.antiAffinity': 'spec.tier',
+  'scheduling.nodeSelector': 'spec.scheduling.nodeSelector',
+  'scheduling.tolerations': 'spec.scheduling.tolerations',
+  'scheduling.priorityClassName': 'spec.scheduling.priorityClassName',
+  podAnnotations: 'spec.scheduling.podAnnotations',
+  imagePullSecrets: 'spec.scheduling.imagePullSecrets',
   metrics: 'spec.monitoring',
   backup: 'spec.backup',
   'backup.schedule': 'spec.backup.schedule',

@@ -10,6 +10,7 @@ export function redisClusterValues(env: ResolvedEnvironment): ChartValues<DeepPa
       shards: env.topology.shards,
       replicasPerShard: env.topology.replicasPerShard,
       slots: [...env.topology.slots],
+      nodeTimeout: env.topology.nodeTimeout,
     },
     ...sharedRedisValues(env),
   };
@@ -23,6 +24,7 @@ export function redisClusterValues(env: ResolvedEnvironment): ChartValues<DeepPa
       'cluster.shards': 'spec.topology.shards',
       'cluster.replicasPerShard': 'spec.topology.replicasPerShard',
       'cluster.slots': 'spec.topology.slots',
+      'cluster.nodeTimeout': 'spec.topology.nodeTimeout',
     },
   };
 }

@@ -9,6 +9,7 @@ export function redisSentinelValues(env: ResolvedEnvironment): ChartValues<DeepP
   const values: DeepPartial<RedisSentinelValues> = {
     replication: { replicas: env.topology.replicasPerShard },
     sentinel: { count: s.count, quorum: s.quorum, downAfterMilliseconds: s.downAfterMilliseconds },
+    haproxy: { enabled: s.masterEndpoint },
     ...sharedRedisValues(env),
   };
   return {
@@ -23,6 +24,8 @@ export function redisSentinelValues(env: ResolvedEnvironment): ChartValues<DeepP
       'sentinel.count': 'spec.topology.sentinel.count',
       'sentinel.quorum': 'spec.topology.sentinel.quorum',
       'sentinel.downAfterMilliseconds': 'spec.topology.sentinel.downAfterMilliseconds',
+      haproxy: 'spec.topology.sentinel',
+      'haproxy.enabled': 'spec.topology.sentinel.masterEndpoint',
     },
   };
 }

@@ -212,12 +212,22 @@ function compile(source: string): Handlebars.TemplateDelegate {
 
 /** The runbook's context, as far as the alert sections need it. */
 interface RunbookContext {
-  readonly env: { readonly topology: { readonly mode: 'cluster' | 'sentinel'; readonly replicasPerShard: number }; readonly backup: { readonly enabled: boolean } };
+  readonly env: {
+    readonly topology: { readonly mode: 'cluster' | 'sentinel'; readonly replicasPerShard: number; readonly sentinel: { readonly masterEndpoint: boolean } };
+    readonly backup: { readonly enabled: boolean };
+  };
 }
 
 /** Which alerts the monitoring chart renders for the environment (the same gates as its PrometheusRule template). */
 export function runbookAlerts(env: RunbookContext['env']): AlertRule[] {
-  return (ALERT_RULES as readonly AlertRule[]).filter((r) => alertApplies(r, { mode: env.topology.mode, replicasPerShard: env.topology.replicasPerShard, backup: env.backup.enabled }));
+  return (ALERT_RULES as readonly AlertRule[]).filter((r) =>
+    alertApplies(r, {
+      mode: env.topology.mode,
+      replicasPerShard: env.topology.replicasPerShard,
+      backup: env.backup.enabled,
+      masterEndpoint: env.topology.mode === 'sentinel' && env.topology.sentinel.masterEndpoint,
+    }),
+  );
 }
 
 /** `### <alert>` sections (GitHub anchor `#<alert in lower case>`), one per alert that applies, from the typed runbook texts. */

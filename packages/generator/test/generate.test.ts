@@ -20,9 +20,24 @@ const chartDefaults = defaultsOf('redis-cluster');
 
 describe('redisClusterValues', () => {
   it('makes anti-affinity hard in production and staging, soft in dev', () => {
-    expect(redisClusterValues(load('prod-x86').resolved).values.scheduling).toEqual({ arch: 'amd64', antiAffinity: 'hard' });
-    expect(redisClusterValues(load('edge-pi4').resolved).values.scheduling).toEqual({ arch: 'arm64', antiAffinity: 'hard' });
-    expect(redisClusterValues(load('dev-x86').resolved).values.scheduling).toEqual({ arch: 'amd64', antiAffinity: 'soft' });
+    const placement = (env: string) => {
+      const s = redisClusterValues(load(env).resolved).values.scheduling!;
+      return { arch: s.arch, antiAffinity: s.antiAffinity };
+    };
+    expect(placement('prod-x86')).toEqual({ arch: 'amd64', antiAffinity: 'hard' });
+    expect(placement('edge-pi4')).toEqual({ arch: 'arm64', antiAffinity: 'hard' });
+    expect(placement('dev-x86')).toEqual({ arch: 'amd64', antiAffinity: 'soft' });
+  });
+
+  it("passes the cluster's scheduling defaults (clusters.yaml) through: the Pi cluster's dedicated nodes, the x86 production priority class", () => {
+    const pi = redisClusterValues(load('edge-pi4').resolved).values;
+    expect(pi.scheduling).toMatchObject({
+      nodeSelector: { 'redis-gitops.dev/dedicated': 'redis' },
+      tolerations: [{ key: 'redis-gitops.dev/dedicated', operator: 'Equal', value: 'redis', effect: 'NoSchedule' }],
+      priorityClassName: '',
+    });
+    expect(redisClusterValues(load('prod-x86').resolved).values.scheduling?.priorityClassName).toBe('redis-critical');
+    expect(redisClusterValues(load('dev-x86').resolved).values).toMatchObject({ imagePullSecrets: [], podAnnotations: {}, cluster: { nodeTimeout: 5000 } });
   });
 
   it('targets arm64 and the Pi profile for the edge cluster', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { arm64Toolchain, redisBinary, requireRedisBinaries, writeArm64Wrappers, type RedisArch, type RedisBinary } from './binaries.ts';
 import { DnsMap } from './dns-map.ts';
+import { DnsServer, type DnsServerOptions } from './dns-server.ts';
 import { execBounded, type ExecResult } from './exec.ts';
 import { IpBlock } from './ip-block.ts';
 import { Job } from './job.ts';
@@ -69,6 +70,7 @@ export class Sandbox implements PodHost {
   readonly pods: Pod[] = [];
   readonly jobs: Job[] = [];
   readonly probes: PeriodicProbe[] = [];
+  readonly dnsServers: DnsServer[] = [];
   private readonly execs = new Set<number>();
   private readonly block: IpBlock;
   private readonly keepFiles: boolean;
@@ -195,6 +197,17 @@ export class Sandbox implements PodHost {
     );
   }
 
+  /**
+   * A UDP DNS server answering from this sandbox's DNS map (see DnsServer), on a fresh address of
+   * the block, port 53 unless told otherwise; closed by cleanup().
+   */
+  async startDnsServer(options: Omit<DnsServerOptions, 'ip'> = {}): Promise<DnsServer> {
+    this.assertOpen();
+    const server = await DnsServer.start(this.dns, { ...options, ip: await this.allocateIp() });
+    this.dnsServers.push(server);
+    return server;
+  }
+
   /** Runs `options.command` against `pod` every periodMs while it runs, like a kubelet probe. */
   startProbe(pod: Pod, options: ProbeOptions): PeriodicProbe {
     this.assertOpen();
@@ -218,6 +231,7 @@ export class Sandbox implements PodHost {
     const errors: string[] = [];
     for (const p of this.probes) void p.stop();
     for (const pid of this.execs) killGroup(pid);
+    for (const d of this.dnsServers) await d.close();
     await Promise.all(
       [...this.pods.map((p) => p.stopForCleanup()), ...this.jobs.map((j) => j.kill().then(() => undefined)), ...[...this.execs].map((pid) => waitGroupGone(pid))].map((p) =>
         p.catch((e: Error) => {
@@ -235,6 +249,7 @@ export class Sandbox implements PodHost {
     this.cleaned = true;
     for (const p of this.probes) void p.stop();
     for (const pid of this.execs) killGroupSync(pid);
+    for (const d of this.dnsServers) d.closeSync();
     for (const p of this.pods) p.killSync();
     for (const j of this.jobs) j.killSync();
     this.removeFiles();

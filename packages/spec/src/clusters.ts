@@ -1,9 +1,10 @@
 /** Parses and checks `environments/clusters.yaml`, the list of target clusters. */
 import { createRequire } from 'node:module';
 import { InputError, type Diagnostic } from '@redis-gitops/diagnostics';
+import { checkScheduling } from './scheduling.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import type { ClusterEntry, ClusterList } from './types.ts';
-import { parseYamlSource } from './yaml-source.ts';
+import { formatPath, parseYamlSource } from './yaml-source.ts';
 
 const require = createRequire(import.meta.url);
 export const clustersSchema: object = require('../schema/clusters.schema.json');
@@ -28,6 +29,10 @@ export function parseClusters(text: string, file: string): ClusterList {
         hint: 'cluster names must be unique: environments refer to them by name',
       });
     } else seen.set(c.name, i);
+    for (const p of checkScheduling(c.scheduling)) {
+      const path = ['clusters', i, 'scheduling', ...p.path];
+      problems.push({ file, ...source.positionOf(path), path: formatPath(path), message: p.message, hint: p.hint });
+    }
   });
   if (problems.length) throw new InputError(problems);
   return list;

@@ -8,6 +8,7 @@ import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnos
 import { resolveEnvironment, type ResolvedEnvironment } from './resolve.ts';
 import { checkQuantityFields, checkRequestsWithinLimits } from './quantities.ts';
 import { checkAgainstSchema } from './schema-check.ts';
+import { checkScheduling } from './scheduling.ts';
 import { checkSlotLayout } from './slots.ts';
 import type { ClusterList, RedisEnvironment } from './types.ts';
 import { formatPath, parseYamlSource, type PathSegment, type YamlSource } from './yaml-source.ts';
@@ -57,6 +58,9 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
     }
   } else {
     if (s.topology?.shards !== undefined) add(['spec', 'topology', 'shards'], 'only applies to mode: cluster', 'sentinel mode has one master; use replicasPerShard for its replicas');
+    if (s.topology?.nodeTimeout !== undefined) {
+      add(['spec', 'topology', 'nodeTimeout'], 'only applies to mode: cluster', 'in sentinel mode, spec.topology.sentinel.downAfterMilliseconds sets how soon a master counts as down');
+    }
     if (s.topology?.slots !== undefined) add(['spec', 'topology', 'slots'], 'only applies to mode: cluster', 'sentinel mode does not shard the keyspace');
     const count = s.topology?.sentinel?.count ?? 3;
     const quorum = s.topology?.sentinel?.quorum ?? 2;
@@ -74,6 +78,7 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
       if (c[key] && Object.keys(c[key]!).length === 0) add([...at, key], 'is empty, which matches everything', `give at least one label, or remove ${key}`);
     }
   });
+  for (const p of checkScheduling(s.scheduling)) add(['spec', 'scheduling', ...p.path], p.message, p.hint);
   if (s.tls?.enabled && !s.tls.existingSecret) {
     add(['spec', 'tls'], 'enabled without existingSecret', 'name a Secret holding tls.crt, tls.key and ca.crt in spec.tls.existingSecret');
   }

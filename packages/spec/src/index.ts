@@ -9,3 +9,4 @@ export * from './resolve.ts';
 export * from './clusters.ts';
 export * from './environment.ts';
 export * from './tier-safety.ts';
+export * from './scheduling.ts';

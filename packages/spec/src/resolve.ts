@@ -4,7 +4,7 @@
  */
 import { PROFILES, type Profile } from './profiles.ts';
 import { quantityValue } from '@redis-gitops/quantity';
-import type { AllowedClient, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Tier, TopologyMode } from './types.ts';
+import type { AllowedClient, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Scheduling, Tier, Toleration, TopologyMode } from './types.ts';
 
 export interface ResolvedEnvironment {
   readonly name: string;
@@ -19,7 +19,9 @@ export interface ResolvedEnvironment {
     readonly replicasPerShard: number;
     /** Explicit layout, or empty for the even split. */
     readonly slots: readonly string[];
-    readonly sentinel: { readonly count: number; readonly quorum: number; readonly downAfterMilliseconds: number };
+    readonly sentinel: { readonly count: number; readonly quorum: number; readonly downAfterMilliseconds: number; readonly masterEndpoint: boolean };
+    /** Cluster mode's `cluster-node-timeout`, milliseconds. */
+    readonly nodeTimeout: number;
   };
   readonly redis: {
     readonly version: string;
@@ -58,6 +60,41 @@ export interface ResolvedEnvironment {
   readonly network: { readonly allowedClients: readonly AllowedClient[] };
   readonly auth: { readonly existingSecret: string; readonly passwordKey: string };
   readonly tls: { readonly enabled: boolean; readonly existingSecret: string };
+  /** The cluster's scheduling defaults with the environment's own on top (mergeScheduling). */
+  readonly scheduling: ResolvedScheduling;
+}
+
+export interface ResolvedScheduling {
+  readonly tolerations: readonly Toleration[];
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Empty: none. */
+  readonly priorityClassName: string;
+  readonly imagePullSecrets: readonly string[];
+  readonly podAnnotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * The cluster's scheduling defaults, then the environment's: node selector and annotations merge
+ * key by key (the environment wins), tolerations and image pull Secrets add up (without
+ * duplicates: a taint the cluster already tolerates is not tolerated twice), the priority class
+ * is replaced.
+ */
+export function mergeScheduling(cluster: Scheduling | undefined, env: Scheduling | undefined): ResolvedScheduling {
+  const tolerations: Toleration[] = [];
+  const seen = new Set<string>();
+  for (const t of [...(cluster?.tolerations ?? []), ...(env?.tolerations ?? [])]) {
+    const key = JSON.stringify([t.key ?? '', t.operator ?? 'Equal', t.value ?? '', t.effect ?? '', t.tolerationSeconds ?? null]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    tolerations.push(t);
+  }
+  return {
+    tolerations,
+    nodeSelector: { ...cluster?.nodeSelector, ...env?.nodeSelector },
+    priorityClassName: env?.priorityClassName ?? cluster?.priorityClassName ?? '',
+    imagePullSecrets: [...new Set([...(cluster?.imagePullSecrets ?? []), ...(env?.imagePullSecrets ?? [])])],
+    podAnnotations: { ...cluster?.podAnnotations, ...env?.podAnnotations },
+  };
 }
 
 /** Formats bytes as the largest exact binary unit (`8Gi`, `1536Mi`). */
@@ -101,7 +138,9 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
         count: s.topology?.sentinel?.count ?? 3,
         quorum: s.topology?.sentinel?.quorum ?? 2,
         downAfterMilliseconds: s.topology?.sentinel?.downAfterMilliseconds ?? 5000,
+        masterEndpoint: s.topology?.sentinel?.masterEndpoint ?? false,
       },
+      nodeTimeout: s.topology?.nodeTimeout ?? 5000,
     },
     redis: {
       version: s.redis?.version ?? '7.4.2',
@@ -145,5 +184,6 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
     network: { allowedClients: s.network?.allowedClients ?? [] },
     auth: { existingSecret: s.auth.existingSecret, passwordKey: s.auth.passwordKey ?? 'redis-password' },
     tls: { enabled: s.tls?.enabled ?? false, existingSecret: s.tls?.existingSecret ?? '' },
+    scheduling: mergeScheduling(cluster.scheduling, s.scheduling),
   };
 }

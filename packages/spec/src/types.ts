@@ -103,6 +103,15 @@ export interface Topology {
   readonly slots?: ShardSlotRanges[];
   /** Sentinel settings (sentinel mode only). */
   readonly sentinel?: SentinelSettings;
+  /**
+   * Cluster mode: milliseconds a node may be unreachable before the cluster counts it as failing and
+   * its replica takes over (`cluster-node-timeout`). Lower fails over sooner; too low fails over on
+   * a slow network or a long fork: raise it where a fork or a slow disk can stall a node for seconds.
+   * @minimum 1000
+   * @maximum 120000
+   * @default 5000
+   */
+  readonly nodeTimeout?: Int;
 }
 
 /** Comma-separated slot ranges owned by one shard, e.g. `0-5000` or `0-99,200-5000`.
@@ -137,6 +146,12 @@ export interface SentinelSettings {
    * @default 5000
    */
   readonly downAfterMilliseconds?: Int;
+  /**
+   * Also run a master endpoint for clients that do not speak Sentinel: an HAProxy Service whose port
+   * 6379 reaches the current master only (6380: the replicas). Sentinel-aware clients do not need it.
+   * @default false
+   */
+  readonly masterEndpoint?: boolean;
 }
 
 /** The Redis image. Official multi-arch `redis` image (amd64 and arm64) by default. */
@@ -320,6 +335,83 @@ export interface Tls {
   readonly existingSecret?: DnsLabel;
 }
 
+/**
+ * A Kubernetes label key: an optional DNS subdomain prefix and `/`, then a name of at most 63
+ * characters (letters, digits, `-`, `_`, `.`, starting and ending alphanumeric).
+ * @pattern ^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*[/])?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$
+ * @examples ["node-role.example.com/redis", "dedicated"]
+ */
+export type LabelKey = string;
+
+/** A toleration of a node taint, as in a pod spec. */
+export interface Toleration {
+  /**
+   * Taint key. Empty with `operator: Exists` tolerates every taint.
+   * @examples ["dedicated", "node-role.example.com/redis"]
+   */
+  readonly key?: LabelKey;
+  /**
+   * `Equal` matches the taint's value; `Exists` matches any value (then `value` must be empty).
+   * @default "Equal"
+   */
+  readonly operator?: 'Exists' | 'Equal';
+  /** Taint value (with `operator: Equal`). */
+  readonly value?: string;
+  /** Taint effect to tolerate; omit for all effects. */
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  /**
+   * Seconds a `NoExecute` taint is tolerated before the pod is evicted; omit to tolerate it forever.
+   * @minimum 0
+   */
+  readonly tolerationSeconds?: Int;
+}
+
+/**
+ * Where the pods may run and what they carry: applied to every workload of the release (Redis and
+ * Sentinel pods, the cluster bootstrap Job, the backup CronJob). A cluster in `clusters.yaml` may
+ * set the same fields as defaults for every environment on it; the environment's own values win
+ * per key (node selector, annotations), add to the cluster's (tolerations, image pull Secrets),
+ * or replace them (priority class).
+ */
+export interface Scheduling {
+  /**
+   * Tolerations, e.g. for tainted Raspberry Pi nodes. Added to the cluster's.
+   * @default []
+   */
+  readonly tolerations?: Toleration[];
+  /**
+   * Node labels the pods require, merged with the cluster's. `kubernetes.io/arch` comes from the
+   * cluster's `arch` and cannot be set here.
+   * @default {}
+   */
+  readonly nodeSelector?: { [key: LabelKey]: string };
+  /**
+   * PriorityClass of the pods. Production without one gets a policy warning: under node pressure,
+   * Redis would be preempted like any other pod.
+   * @examples ["redis-critical"]
+   */
+  readonly priorityClassName?: DnsSubdomain;
+  /**
+   * Secrets (in the release namespace) with registry credentials, for images from a private mirror.
+   * Added to the cluster's.
+   * @default []
+   */
+  readonly imagePullSecrets?: DnsSubdomain[];
+  /**
+   * Extra pod annotations, merged with the cluster's.
+   * @default {}
+   */
+  readonly podAnnotations?: { [key: LabelKey]: string };
+}
+
+/**
+ * A DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, at most 253 characters.
+ * @pattern ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$
+ * @maxLength 253
+ * @examples ["registry-credentials", "redis-critical"]
+ */
+export type DnsSubdomain = string;
+
 /** What the environment runs and where. */
 export interface EnvironmentSpec {
   /** Target cluster, by name from `environments/clusters.yaml`. It fixes the arch and resource profile. */
@@ -351,6 +443,8 @@ export interface EnvironmentSpec {
   readonly auth: Auth;
   /** TLS. */
   readonly tls?: Tls;
+  /** Tolerations, node selector, priority class, image pull Secrets and pod annotations (defaults from the cluster in `clusters.yaml`). */
+  readonly scheduling?: Scheduling;
 }
 
 /** Identity of the environment. */
@@ -399,6 +493,8 @@ export interface ClusterEntry {
   readonly arch: Arch;
   /** Resource profile: `rpi4` for Raspberry Pi 4 (small memory), `small`, or `standard`. */
   readonly profile: ProfileName;
+  /** Scheduling defaults for every environment on this cluster, e.g. the toleration of a taint its Redis nodes carry. */
+  readonly scheduling?: Scheduling;
 }
 
 /** Where Argo CD takes things from. */

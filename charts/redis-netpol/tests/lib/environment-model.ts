@@ -2,7 +2,8 @@
  * The world the reachability tests ask questions about: the pods of one rendered environment (a
  * Redis chart + redis-netpol in one namespace), plus the pods and addresses around them.
  *
- * - Release pods come from the RENDER: two pods per StatefulSet and one per Job/CronJob, with the
+ * - Release pods come from the RENDER: two pods per StatefulSet or Deployment (the redis-sentinel
+ *   master endpoint, HAProxy) and one per Job/CronJob, with the
  *   pod template's labels and every container's ports (so named ports resolve as on a node).
  *   The backup CronJob is not in the Redis charts yet: until it is, a backup pod is modelled with
  *   the Redis pods' labels and `app.kubernetes.io/component: backup`, as announced.
@@ -36,6 +37,8 @@ export interface Environment {
   readonly release: readonly PodModel[];
   readonly redis: readonly PodModel[];
   readonly sentinels: readonly PodModel[];
+  /** The redis-sentinel master endpoint's pods (component haproxy), when the render has them. */
+  readonly haproxy: readonly PodModel[];
   readonly jobs: readonly PodModel[];
   readonly clients: readonly PodModel[];
   readonly backupTargets: readonly ExternalModel[];
@@ -86,14 +89,14 @@ export function buildEnvironment(objects: readonly RenderedObject[], opts: Envir
   const release: PodModel[] = [];
   for (const o of objects) {
     const obj = o.object as Obj;
-    const template = o.kind === 'StatefulSet' || o.kind === 'Job' ? obj.spec.template : o.kind === 'CronJob' ? obj.spec.jobTemplate.spec.template : undefined;
+    const template = o.kind === 'StatefulSet' || o.kind === 'Deployment' || o.kind === 'Job' ? obj.spec.template : o.kind === 'CronJob' ? obj.spec.jobTemplate.spec.template : undefined;
     if (!template) continue;
     const labels = template.metadata?.labels ?? {};
     const component = labels['app.kubernetes.io/component'] ?? o.kind.toLowerCase();
-    const count = o.kind === 'StatefulSet' ? Math.min(2, obj.spec.replicas ?? 1) : 1;
+    const count = o.kind === 'StatefulSet' || o.kind === 'Deployment' ? Math.min(2, obj.spec.replicas ?? 1) : 1;
     for (let i = 0; i < count; i++) {
       // Several Jobs may share a component (the bootstrap and scale-in hooks): name the later ones by object.
-      const name = o.kind === 'StatefulSet' ? `${component}-${i}` : pods.some((p) => p.name === component) ? `${component}-${o.name}` : component;
+      const name = o.kind === 'StatefulSet' || o.kind === 'Deployment' ? `${component}-${i}` : pods.some((p) => p.name === component) ? `${component}-${o.name}` : component;
       release.push(addPod(name, opts.namespace, labels, portsOf(template)));
     }
   }
@@ -137,6 +140,7 @@ export function buildEnvironment(objects: readonly RenderedObject[], opts: Envir
     release,
     redis,
     sentinels: release.filter((p) => p.labels['app.kubernetes.io/component'] === 'sentinel'),
+    haproxy: release.filter((p) => p.labels['app.kubernetes.io/component'] === 'haproxy'),
     jobs: release.filter((p) => ['bootstrap', 'backup'].includes(p.labels['app.kubernetes.io/component'] ?? '')),
     clients,
     backupTargets,

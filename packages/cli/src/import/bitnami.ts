@@ -85,7 +85,7 @@ function show(key: string, v: unknown): string {
 }
 
 /** The Redis config lines of commonConfiguration / configuration that have a spec field. */
-function mapConfig(key: string, text: string, persistence: Obj, redis: Obj, mapped: MappedKey[], unmapped: UnmappedKey[]): void {
+function mapConfig(key: string, text: string, persistence: Obj, redis: Obj, topology: Obj, mapped: MappedKey[], unmapped: UnmappedKey[]): void {
   const saves: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -113,6 +113,13 @@ function mapConfig(key: string, text: string, persistence: Obj, redis: Obj, mapp
         redis.maxmemoryPolicy = arg;
         mapped.push({ from, to: 'spec.redis.maxmemoryPolicy' });
         continue;
+      case 'cluster-node-timeout':
+        if (/^\d+$/.test(arg)) {
+          topology.nodeTimeout = Number(arg);
+          mapped.push({ from, to: 'spec.topology.nodeTimeout' });
+          continue;
+        }
+        break;
       case 'requirepass':
       case 'masterauth':
         unmapped.push({ key: `${key}: ${directive} (hidden)`, value: '(hidden)', reason: 'inline passwords are never imported: put the password in a Secret and set spec.auth.existingSecret' });
@@ -231,7 +238,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   // Redis configuration lines: appendonly, save and maxmemory-policy have a spec field.
   for (const key of isCluster ? ['redis.configmap', 'commonConfiguration'] : ['commonConfiguration', 'master.configuration']) {
     const text = use(key);
-    if (typeof text === 'string') mapConfig(key, text, persistence, redis, mapped, unmapped);
+    if (typeof text === 'string') mapConfig(key, text, persistence, redis, spec.topology as Obj, mapped, unmapped);
   }
   if (Object.keys(persistence).length) spec.persistence = persistence;
   if (Object.keys(redis).length) spec.redis = redis;
@@ -254,6 +261,41 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   if (!isCluster) {
     for (const k of ['replica.resources', 'replica.resourcesPreset']) if (get(values, k) !== undefined) refuse(k, 'replicas get the same resources as the master (spec.resources)');
   }
+
+  // Scheduling: the Redis pods' (Bitnami redis: the master's; replicas and Sentinels share it here).
+  const scheduling: Obj = {};
+  for (const [field, to] of [
+    ['tolerations', 'tolerations'],
+    ['nodeSelector', 'nodeSelector'],
+    ['priorityClassName', 'priorityClassName'],
+    ['podAnnotations', 'podAnnotations'],
+  ] as const) {
+    const value = use(`${rRoot}.${field}`);
+    const empty = value === undefined || value === '' || (Array.isArray(value) && !value.length) || (isObj(value) && !Object.keys(value).length);
+    if (!empty) {
+      scheduling[to] = value;
+      mapped.push({ from: `${rRoot}.${field}`, to: `spec.scheduling.${to}` });
+      if (isObj(value)) for (const [k] of leaves(value, `${rRoot}.${field}`)) consumed.set(k, '');
+    }
+    if (!isCluster && get(values, `replica.${field}`) !== undefined && JSON.stringify(get(values, `replica.${field}`)) !== JSON.stringify(value)) {
+      refuse(`replica.${field}`, `replicas are scheduled like the master in redis-gitops (spec.scheduling.${to})`);
+    }
+  }
+  if (isObj(scheduling.nodeSelector) && 'kubernetes.io/arch' in scheduling.nodeSelector) {
+    const { 'kubernetes.io/arch': _arch, ...rest } = scheduling.nodeSelector;
+    scheduling.nodeSelector = rest;
+    if (!Object.keys(rest).length) delete scheduling.nodeSelector;
+    notes.push(`${rRoot}.nodeSelector kubernetes.io/arch is not imported: the arch comes from the cluster (spec.cluster)`);
+  }
+  const pullSecrets = [...((use('global.imagePullSecrets') as unknown[]) ?? []), ...((use('image.pullSecrets') as unknown[]) ?? [])]
+    .map((x) => (isObj(x) ? x.name : x))
+    .filter((x): x is string => typeof x === 'string' && x !== '');
+  if (pullSecrets.length) {
+    scheduling.imagePullSecrets = [...new Set(pullSecrets)];
+    mapTo('global.imagePullSecrets', 'spec.scheduling.imagePullSecrets');
+    mapTo('image.pullSecrets', 'spec.scheduling.imagePullSecrets');
+  }
+  if (Object.keys(scheduling).length) spec.scheduling = scheduling;
 
   // Monitoring
   const metrics = use('metrics.enabled');

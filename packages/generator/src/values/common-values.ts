@@ -169,7 +169,7 @@ export interface ServiceValues {
 
 /** The `redis_exporter` sidecar (Prometheus metrics on port 9121). */
 export interface MetricsValues {
-  /** Run the exporter sidecar in every Redis pod. @default true */
+  /** Run the exporter sidecar in every Redis pod (redis-sentinel: and in every Sentinel pod, for the Sentinel alerts). @default true */
   enabled: boolean;
   /**
    * Exporter image (official multi-arch `oliver006/redis_exporter`), pinned.
@@ -298,6 +298,12 @@ export interface RedisPodValues {
   restore: RestoreValues;
   /** Extra pod annotations. @default {} */
   podAnnotations: { [key: string]: string };
+  /**
+   * Secrets (in the release namespace) with registry credentials, set on every pod of the release
+   * (Redis, Sentinel, bootstrap and backup Jobs).
+   * @default []
+   */
+  imagePullSecrets: string[];
   /** Extra pod labels. @default {} */
   podLabels: MatchLabels;
   /**

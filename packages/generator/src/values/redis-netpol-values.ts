@@ -110,9 +110,9 @@ export interface NetpolTargetValues {
   name: string;
 }
 
-/** Prometheus, which scrapes the `redis_exporter` sidecar of every Redis pod. */
+/** Prometheus, which scrapes the `redis_exporter` sidecar of every Redis pod (and of every Sentinel pod of a redis-sentinel release). */
 export interface NetpolMonitoringValues {
-  /** Admit Prometheus to the exporter port of the Redis pods (nothing else of theirs). @default true */
+  /** Admit Prometheus to the exporter port of the Redis pods, and for redis-sentinel of the Sentinel pods (nothing else of theirs). @default true */
   enabled: boolean;
   /**
    * Namespace Prometheus runs in.

@@ -4,6 +4,7 @@
  */
 import type { Int } from '@redis-gitops/spec';
 import type { AuthValues, ChartNamingValues, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServiceValues } from './common-values.ts';
+import type { HaproxyValues } from './redis-sentinel-haproxy-values.ts';
 
 /** Redis replication. */
 export interface ReplicationValues {
@@ -103,6 +104,8 @@ export interface RedisSentinelOwnValues {
    * @default 60
    */
   terminationGracePeriodSeconds: Int;
+  /** A master endpoint for clients that do not speak Sentinel (HAProxy in front of the Redis pods). */
+  haproxy: HaproxyValues;
 }
 
 /** Values of the redis-sentinel chart. */
