@@ -15,7 +15,7 @@
  *   - the backup PVC: one sandbox dir (`backupDir`) shared by the backup CronJob's runs and the
  *     Redis pods' `restore` init container, the way a backup volume outlives pods and releases.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -256,8 +256,10 @@ export class RedisSentinelChart {
     const c = this.container(pod);
     const mounts = this.mounts(pod);
     const confDir = this.volumeDir(pod, 'config');
-    writeFileSync(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
-    writeFileSync(path.join(confDir, 'sentinel.conf'), mapConfPaths(this.sentinelConf, mounts));
+    // Every probe and script run asks for the env while redis-server may be reading its include:
+    // replace the file whole, and only when it changed (a truncated include lost its TLS lines once).
+    writeConfigFile(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
+    writeConfigFile(path.join(confDir, 'sentinel.conf'), mapConfPaths(this.sentinelConf, mounts));
     const env = containerEnv(c, {
       mounts,
       pod: { ip: pod.ip, name: pod.name, namespace: this.namespace },
@@ -348,7 +350,7 @@ export class RedisSentinelChart {
     const c = this.restore;
     if (!c) throw new Error('the rendered Redis pods have no restore init container (restore.fromSet)');
     const p = this.process(c, (volume) => this.volumeDir(pod, volume), pod.name, pod.ip);
-    writeFileSync(path.join(this.volumeDir(pod, 'config'), 'redis.conf'), mapConfPaths(this.redisConf, p.mounts));
+    writeConfigFile(path.join(this.volumeDir(pod, 'config'), 'redis.conf'), mapConfPaths(this.redisConf, p.mounts));
     return this.sandbox.exec(p.command, { env: { ...p.env, ...env }, cwd: pod.dir, timeoutMs });
   }
 
@@ -367,4 +369,20 @@ export class RedisSentinelChart {
   runtimeConf(pod: Pod): string {
     return readFileSync(path.join(this.volumeDir(pod, 'runtime'), this.isSentinel(pod) ? 'sentinel.conf' : 'redis.conf'), 'utf8');
   }
+}
+
+/**
+ * A ConfigMap file of a pod, as the kubelet updates one: the new content appears whole (written
+ * beside it, then renamed over it), and an unchanged file is left alone, so a process reading it
+ * never sees it half written.
+ */
+function writeConfigFile(file: string, text: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === text) return;
+  } catch {
+    // not there yet
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
 }
