@@ -6,6 +6,7 @@
  *
  * REDIS_GITOPS_CACHE=off turns it off; REDIS_GITOPS_CACHE=<dir> puts it elsewhere.
  */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -22,4 +23,20 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
     dir = up;
   }
   return path.join(dir, '.cache', 'redis-gitops');
+}
+
+/**
+ * Writes one cache entry whole (a temporary file beside it, then a rename), so a concurrent run
+ * never reads half of it. A failure is ignored: an entry that cannot be written only costs the
+ * next run the work it would have saved.
+ */
+export function writeCacheEntry(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -3,10 +3,10 @@
  * (.tools/bin/helm) with an isolated, empty helm home unless the caller passes its own env.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cacheDir } from './cache-dir.ts';
+import { cacheDir, writeCacheEntry } from './cache-dir.ts';
 import { HELM_PIN, helmBinaryPath } from './toolchain.ts';
 
 export interface HelmResult {
@@ -112,16 +112,7 @@ export async function helmVersion(): Promise<string> {
   }
   const r = await runHelm(['version', '--short']);
   const version = r.stdout.trim();
-  if (file && key && r.code === 0 && version) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(tmp, `${JSON.stringify({ key, version })}\n`);
-      renameSync(tmp, file);
-    } catch {
-      rmSync(tmp, { force: true });
-    }
-  }
+  if (file && key && r.code === 0 && version) writeCacheEntry(file, `${JSON.stringify({ key, version })}\n`);
   return version;
 }
 

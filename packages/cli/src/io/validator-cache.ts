@@ -9,12 +9,11 @@
  * A store that cannot be read or written is silently skipped: it only ever costs the compile it
  * would save.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setValidatorStore, type ValidatorStore } from '@redis-gitops/spec';
 import type { ValidateFunction } from 'ajv';
-import { cacheDir } from './cache-dir.ts';
+import { cacheDir, writeCacheEntry } from './cache-dir.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,18 +31,10 @@ export function fileValidatorStore(dir: string): ValidatorStore {
       }
     },
     save(key, code) {
-      const file = path.join(dir, `${key}.cjs`);
-      const tmp = `${file}.${process.pid}.tmp`;
-      try {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(
-          tmp,
-          code.replace(/require\("ajv\/dist\/runtime\/([\w-]+)"\)/g, (_, m: string) => `require(${JSON.stringify(path.join(ajvRuntime, m))})`),
-        );
-        renameSync(tmp, file);
-      } catch {
-        rmSync(tmp, { force: true });
-      }
+      writeCacheEntry(
+        path.join(dir, `${key}.cjs`),
+        code.replace(/require\("ajv\/dist\/runtime\/([\w-]+)"\)/g, (_, m: string) => `require(${JSON.stringify(path.join(ajvRuntime, m))})`),
+      );
     },
   };
 }

@@ -6,11 +6,11 @@
  * `undefined`...) is never cached; a missing or unreadable entry is parsed again.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
-import { cacheDir } from './cache-dir.ts';
+import { cacheDir, writeCacheEntry } from './cache-dir.ts';
 
 let dir: string | undefined | null = null;
 
@@ -26,15 +26,6 @@ export function parseYamlCached(text: string): unknown {
   }
   const value = YAML.parse(text) as unknown;
   const json = JSON.stringify(value);
-  if (json !== undefined && isDeepStrictEqual(JSON.parse(json), value)) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(tmp, json);
-      renameSync(tmp, file);
-    } catch {
-      rmSync(tmp, { force: true });
-    }
-  }
+  if (json !== undefined && isDeepStrictEqual(JSON.parse(json), value)) writeCacheEntry(file, json);
   return value;
 }
