@@ -28,7 +28,7 @@
  * never asserted beyond generous bounds. A missing prometheus or prometheus-redis-exporter fails
  * the file. afterAll SIGKILLs every process by PID and removes both sandboxes.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeKeySet, monitoringBinary, roles, rolesText, Sandbox, waitFor, waitHealthy, writeKeys, type Pod, type PromAlert } from '@redis-gitops/redis-testkit';
@@ -91,15 +91,7 @@ describe('RedisStartHeld on a Sentinel group whose Sentinels lost their state wh
   }, 60_000);
 
   /** Deleting a pod: SIGKILL, its emptyDirs (runtime, tmp) are gone, the next start gets a new IP; the data volume stays. */
-  async function deletePod(pod: Pod): Promise<void> {
-    await pod.kill();
-    for (const v of ['runtime', 'tmp']) {
-      const dir = chart.volumeDir(pod, v);
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
-    }
-    pod.moveTo(await sandbox.allocateIp());
-  }
+  const deletePod = (pod: Pod): Promise<void> => chart.deletePodHard(pod);
 
   it(
     'fires for every candidate replicating the placeholder 127.0.0.1:1 (not RedisReplicationLinkDown), and resolves once the missing pod is back and the election by data ran',

@@ -15,7 +15,7 @@
  * The split-brain monitor runs throughout; kubelet's readiness probe runs every periodSeconds (it
  * records replication.state on the volume). Figures are printed, never asserted.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { makeKeySet, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
@@ -69,15 +69,7 @@ async function install(name: string): Promise<Group & { formedMs: number }> {
 }
 
 /** Deleting a pod: SIGKILL, its emptyDirs (runtime, tmp) are gone, the next start gets a new IP; the data volume stays. */
-async function deletePod(g: Group, pod: Pod): Promise<void> {
-  await pod.kill();
-  for (const v of ['runtime', 'tmp']) {
-    const dir = g.chart.volumeDir(pod, v);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-  }
-  pod.moveTo(await g.sandbox.allocateIp());
-}
+const deletePod = (g: Group, pod: Pod): Promise<void> => g.chart.deletePodHard(pod);
 
 const describeGroup = (g: Group) => () => g.sandbox.describe(30);
 

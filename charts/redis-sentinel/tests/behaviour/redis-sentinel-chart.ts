@@ -15,7 +15,7 @@
  *   - the backup PVC: one sandbox dir (`backupDir`) shared by the backup CronJob's runs and the
  *     Redis pods' `restore` init container, the way a backup volume outlives pods and releases.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -222,6 +222,20 @@ export class RedisSentinelChart {
   /** Extra env for one pod on top of the rendered env (test-only knobs, e.g. MASTER_WAIT_SECONDS). */
   override(pod: Pod, env: Env): void {
     this.overrides.set(pod, { ...(this.overrides.get(pod) ?? {}), ...env });
+  }
+
+  /**
+   * A pod deleted without its preStop (its node died, or every pod was deleted at once): SIGKILL,
+   * its emptyDirs (runtime, tmp) gone, the next start on a new IP; the data volume stays.
+   */
+  async deletePodHard(pod: Pod): Promise<void> {
+    await pod.kill();
+    for (const v of ['runtime', 'tmp']) {
+      const dir = this.volumeDir(pod, v);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+    }
+    pod.moveTo(await this.sandbox.allocateIp());
   }
 
   /** Sandbox dir of a volume for a pod (the scripts volume is shared, read-only). */

@@ -13,7 +13,6 @@
  *   - cold full restart: every Redis pod and every Sentinel deleted at once (new IPs, the
  *     Sentinels' emptyDirs gone), until the group is whole.
  */
-import { mkdirSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { makeKeySet, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart } from '../behaviour/redis-sentinel-chart.ts';
@@ -52,15 +51,7 @@ try {
     }
   };
   /** Deleting a pod: SIGKILL, its emptyDirs gone, the next start on a new IP; the data volume stays. */
-  const deletePod = async (pod: Pod) => {
-    await pod.kill();
-    for (const v of ['runtime', 'tmp']) {
-      const dir = chart.volumeDir(pod, v);
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
-    }
-    pod.moveTo(await sandbox.allocateIp());
-  };
+  const deletePod = (pod: Pod) => chart.deletePodHard(pod);
 
   const failover: number[] = [];
   for (let i = 0; i < rounds; i++) {
