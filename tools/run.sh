@@ -39,6 +39,8 @@ case "$cmd" in
     if [ "${CI:-}" = "true" ]; then nx_flags+=(--skip-nx-cache); fi
     status=0
     node tools/codegen/codegen.ts --check || status=1
+    # The ACL command table the spec checks rules against must be what the installed Redis says.
+    node packages/spec/bin/redis-acl-commands.ts --check || status=1
     echo "run: biome ci (format and lint of the TypeScript tree)" >&2
     biome ci --colors=off --reporter=summary . || { echo "run: biome found formatting or lint problems; fix them, or run npm run format" >&2; status=1; }
     nx run-many -t typecheck lint test validate "${nx_flags[@]}" || status=1

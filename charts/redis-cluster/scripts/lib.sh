@@ -16,6 +16,7 @@
 : "${REDIS_SERVER:=redis-server}"
 : "${REDIS_CLI:=redis-cli}"
 : "${REDIS_PASSWORD:=}"                  # empty: no AUTH
+: "${REDIS_USER:=}"                      # auth.acl: the ACL user REDIS_PASSWORD belongs to (empty: default)
 : "${REDIS_TLS:=no}"                     # yes: TLS on client port, replication and bus
 : "${TLS_DIR:=/tls}"                     # tls.crt, tls.key, ca.crt
 : "${TOPOLOGY_DIR:=/etc/redis-topology}"  # the topology ConfigMap: files `shards`, `replicas-per-shard`
@@ -132,6 +133,7 @@ rcli() {
   fi
   local -a envs=()
   [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
   env "${envs[@]}" timeout "$CLI_TIMEOUT" "$REDIS_CLI" "${args[@]}" "$@" 2>&1 | tr -d '\r'
   return "${PIPESTATUS[0]}"
 }
@@ -324,13 +326,15 @@ map_refresh_from_nodes() {
 # cluster_tool ARG... : `redis-cli --cluster ARG...` with auth and TLS, every output line logged
 # (colours and '#' progress marks dropped), no timeout of its own (the Job's activeDeadlineSeconds
 # bounds it). The password goes through REDISCLI_AUTH, which redis-cli also sends with every
-# MIGRATE (MIGRATE ... AUTH <password>), so keys move between password-protected nodes.
+# MIGRATE (MIGRATE ... AUTH <password>, or AUTH2 <user> <password> under auth.acl), so keys move
+# between password-protected nodes.
 cluster_tool() {
   local -a args=() envs=()
   if [[ "$REDIS_TLS" == "yes" ]]; then
     args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
   fi
   [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
   local rc=0 sub="$1"
   env "${envs[@]}" "$REDIS_CLI" "${args[@]}" --cluster "$@" \
     > >(sed -u -e 's/\x1b\[[0-9;]*m//g' -e 's/#//g' -e 's/\r//g' | while IFS= read -r line; do
@@ -348,6 +352,7 @@ cluster_check() {
     args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
   fi
   [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
   local out rc=0
   out="$(env "${envs[@]}" timeout 60 "$REDIS_CLI" "${args[@]}" --cluster check "$1:$REDIS_PORT" 2>&1)" || rc=$?
   sed -e 's/\x1b\[[0-9;]*m//g' -e 's/\r//g' <<<"$out"

@@ -43,6 +43,8 @@ SCRIPT_NAME="start-node"
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=data-lib.sh
 . "$(dirname "$0")/data-lib.sh"  # dataset_kind
+# shellcheck source-path=SCRIPTDIR source=acl-lib.sh
+. "$(dirname "$0")/acl-lib.sh"
 
 : "${BIND_ADDRESS:=* -::*}"
 : "${BIND_SOURCE_ADDR:=}"
@@ -65,8 +67,16 @@ conf_quote() {
 }
 
 write_runtime_conf() {
-  local conf="$RUNTIME_DIR/redis.conf" tmp
+  local conf="$RUNTIME_DIR/redis.conf" tmp acl="" auth
   mkdir -p "$RUNTIME_DIR"
+  # Under auth.acl the users (every password each accepts) replace requirepass, and replicas log in
+  # to their master as the replicator user; REDIS_PASSWORD is then the operator's, for the scripts.
+  if acl_enabled; then
+    acl="$(acl_server_conf)" || die "ACL: cannot configure the users (see the line above); nothing was started"
+    auth="$(acl_summary "$(grep '^# acl users:' <<<"$acl")")"
+  else
+    auth="auth $([[ -n "$REDIS_PASSWORD" ]] && echo on || echo off)"
+  fi
   tmp="$(umask 077; volume_temp "$conf")"
   TEMP_FILES+=("$tmp")
   {
@@ -93,13 +103,15 @@ write_runtime_conf() {
     echo "cluster-announce-ip $POD_IP"
     [[ -n "$ANNOUNCE_HOSTNAME" ]] && echo "cluster-announce-hostname $ANNOUNCE_HOSTNAME"
     [[ -n "$BIND_SOURCE_ADDR" ]] && echo "bind-source-addr $BIND_SOURCE_ADDR"
-    if [[ -n "$REDIS_PASSWORD" ]]; then
+    if [[ -n "$acl" ]]; then
+      printf '%s\n' "$acl"
+    elif [[ -n "$REDIS_PASSWORD" ]]; then
       echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
       echo "masterauth $(conf_quote "$REDIS_PASSWORD")"
     fi
   } > "$tmp"
   mv -f "$tmp" "$conf"
-  log "wrote $conf (bind '$BIND_ADDRESS', announce $POD_IP${ANNOUNCE_HOSTNAME:+ / $ANNOUNCE_HOSTNAME}, auth $([[ -n "$REDIS_PASSWORD" ]] && echo on || echo off), tls $REDIS_TLS)"
+  log "wrote $conf (bind '$BIND_ADDRESS', announce $POD_IP${ANNOUNCE_HOSTNAME:+ / $ANNOUNCE_HOSTNAME}, $auth, tls $REDIS_TLS)"
 }
 
 # repair_nodes_conf : rewrite the addresses in nodes.conf by node ID. Sets PEER_COUNT.

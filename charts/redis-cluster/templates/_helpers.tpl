@@ -125,7 +125,7 @@ redis-cluster.problems: every problem of the values the schema cannot express, a
 (memory, TLS, slot layout). redis-common.validate fails the render once with all of them.
 */}}
 {{- define "redis-cluster.problems" -}}
-{{- concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-cluster.slotsProblems" . | fromJsonArray) | toJson }}
+{{- concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-common.aclProblems" . | fromJsonArray) (include "redis-cluster.slotsProblems" . | fromJsonArray) | toJson }}
 {{- end }}
 
 {{/*
@@ -197,13 +197,7 @@ template:
         imagePullPolicy: {{ $root.Values.image.pullPolicy }}
         command: [{{ printf "/scripts/%s" .script | quote }}]
         env:
-          {{- if $root.Values.auth.enabled }}
-          - name: REDIS_PASSWORD
-            valueFrom:
-              secretKeyRef:
-                name: {{ include "redis-common.authSecretName" $root }}
-                key: {{ $root.Values.auth.passwordKey }}
-          {{- end }}
+          {{- include "redis-common.redisAuthEnv" (dict "root" $root "user" "operator") | nindent 10 }}
           - name: HEADLESS_SERVICE
             value: {{ include "redis-cluster.headlessName" $root | quote }}
           - name: STATEFULSET
@@ -269,13 +263,7 @@ a restore seeds a NEW deployment only: remove restore.fromSet once the restore i
   valueFrom:
     fieldRef:
       fieldPath: status.podIP
-{{- if .Values.auth.enabled }}
-- name: REDIS_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "redis-common.authSecretName" . }}
-      key: {{ .Values.auth.passwordKey }}
-{{- end }}
+{{- include "redis-common.redisAuthEnv" (dict "root" . "user" "operator") }}
 - name: HEADLESS_SERVICE
   value: {{ include "redis-cluster.headlessName" . | quote }}
 - name: STATEFULSET

@@ -122,6 +122,7 @@ dump() {
     args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
   fi
   [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
+  [[ -n "${REDIS_USER:-}" ]] && args+=(--user "$REDIS_USER")
   # --foreground keeps timeout (and redis-cli) in this script's process group, so stopping the
   # script stops the dump too; 9>&- keeps the volume lock out of the child.
   env "${envs[@]}" timeout --foreground "$BACKUP_DUMP_TIMEOUT" "$REDIS_CLI" --no-auth-warning "${args[@]}" --rdb "$file" > "$file.log" 2>&1 9>&-

@@ -17,6 +17,7 @@
 : "${REDIS_SENTINEL:=redis-sentinel}"
 : "${REDIS_CLI:=redis-cli}"
 : "${REDIS_PASSWORD:=}"                  # empty: Redis without AUTH
+: "${REDIS_USER:=}"                      # auth.acl: the ACL user REDIS_PASSWORD belongs to (empty: default)
 : "${SENTINEL_PASSWORD:=}"               # empty: Sentinels without AUTH
 : "${REDIS_TLS:=no}"                     # yes: TLS on Redis, replication and Sentinel
 : "${POD_IP:=}"
@@ -63,14 +64,18 @@ cli() {
   if [[ "$REDIS_TLS" == "yes" ]]; then
     args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
   fi
+  # CLI_USER (set by rcli to REDIS_USER: the pod's ACL user, empty without auth.acl) makes it
+  # AUTH <user> <password>.
+  [[ -n "${CLI_USER:-}" ]] && args+=(--user "$CLI_USER")
   local -a envs=()
   [[ -n "$pass" ]] && envs=("REDISCLI_AUTH=$pass")
   env "${envs[@]}" timeout "$secs" "$REDIS_CLI" --no-auth-warning "${args[@]}" "$@" 2>&1 | tr -d '\r'
   return "${PIPESTATUS[0]}"
 }
-# rcli HOST ARG... : a Redis pod. scli HOST ARG... : a Sentinel. CLI_TIMEOUT bounds each call.
-rcli() { local h="$1"; shift; cli "$REDIS_PASSWORD" "$CLI_TIMEOUT" "$h" "$REDIS_PORT" "$@"; }
-scli() { local h="$1"; shift; cli "$SENTINEL_PASSWORD" "$CLI_TIMEOUT" "$h" "$SENTINEL_PORT" "$@"; }
+# rcli HOST ARG... : a Redis pod (as REDIS_USER). scli HOST ARG... : a Sentinel (its own password,
+# the default user). CLI_TIMEOUT bounds each call.
+rcli() { local h="$1"; shift; CLI_USER="${REDIS_USER:-}" cli "$REDIS_PASSWORD" "$CLI_TIMEOUT" "$h" "$REDIS_PORT" "$@"; }
+scli() { local h="$1"; shift; CLI_USER="" cli "$SENTINEL_PASSWORD" "$CLI_TIMEOUT" "$h" "$SENTINEL_PORT" "$@"; }
 
 # is_error_reply TEXT : true for replies that are errors (or connection failures).
 is_error_reply() {

@@ -47,6 +47,8 @@ SCRIPT_NAME="start-redis"
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=data-lib.sh
 . "$(dirname "$0")/data-lib.sh"  # dataset_kind
+# shellcheck source-path=SCRIPTDIR source=acl-lib.sh
+. "$(dirname "$0")/acl-lib.sh"
 
 : "${BIND_ADDRESS:=* -::*}"
 : "${BIND_SOURCE_ADDR:=}"
@@ -328,8 +330,16 @@ decide() {
 }
 
 write_runtime_conf() {
-  local conf="$RUNTIME_DIR/redis.conf" tmp
+  local conf="$RUNTIME_DIR/redis.conf" tmp acl="" auth
   mkdir -p "$RUNTIME_DIR"
+  # Under auth.acl the users (every password each accepts) replace requirepass, and replicas log in
+  # to their master as the replicator user; REDIS_PASSWORD is then the operator's, for the scripts.
+  if acl_enabled; then
+    acl="$(acl_server_conf)" || die "ACL: cannot configure the users (see the line above); nothing was started"
+    auth="$(acl_summary "$(grep '^# acl users:' <<<"$acl")")"
+  else
+    auth="auth $([[ -n "$REDIS_PASSWORD" ]] && echo on || echo off)"
+  fi
   tmp="$(umask 077; mktemp "$conf.XXXXXX")"
   {
     echo "# Written by start-redis.sh for $POD_NAME at $(date -u '+%Y-%m-%dT%H:%M:%SZ'). Regenerated at every start."
@@ -346,7 +356,9 @@ write_runtime_conf() {
     # What replicas report to their master, and so what the Sentinels learn and hand out.
     echo "replica-announce-ip $ANNOUNCE"
     echo "replica-announce-port $REDIS_PORT"
-    if [[ -n "$REDIS_PASSWORD" ]]; then
+    if [[ -n "$acl" ]]; then
+      printf '%s\n' "$acl"
+    elif [[ -n "$REDIS_PASSWORD" ]]; then
       echo "requirepass $(conf_quote "$REDIS_PASSWORD")"
       echo "masterauth $(conf_quote "$REDIS_PASSWORD")"
     fi
@@ -358,7 +370,7 @@ write_runtime_conf() {
     fi
   } > "$tmp"
   mv -f "$tmp" "$conf"
-  log "wrote $conf ($ROLE${MASTER_HOST:+ of $MASTER_HOST:$MASTER_PORT}; bind '$BIND_ADDRESS', announce $ANNOUNCE, auth $([[ -n "$REDIS_PASSWORD" ]] && echo on || echo off), tls $REDIS_TLS)"
+  log "wrote $conf ($ROLE${MASTER_HOST:+ of $MASTER_HOST:$MASTER_PORT}; bind '$BIND_ADDRESS', announce $ANNOUNCE, $auth, tls $REDIS_TLS)"
 }
 
 main() {

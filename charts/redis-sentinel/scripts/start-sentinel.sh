@@ -32,6 +32,8 @@ set -euo pipefail
 SCRIPT_NAME="start-sentinel"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=acl-lib.sh
+. "$(dirname "$0")/acl-lib.sh"
 
 : "${BIND_ADDRESS:=* -::*}"
 : "${SENTINEL_PEER_WAIT_SECONDS:=$(( DOWN_AFTER_MS * 2 / 1000 + 10 ))}"
@@ -146,8 +148,16 @@ choose_master() {
 }
 
 write_conf() {
-  local conf="$RUNTIME_DIR/sentinel.conf" tmp
+  local conf="$RUNTIME_DIR/sentinel.conf" tmp peer="" acl_note=""
   mkdir -p "$RUNTIME_DIR"
+  # Under auth.acl the Sentinels log in to Redis (auth-user) and to each other (sentinel-user) as
+  # the sentinel user, whose password is REDIS_PASSWORD here; each Sentinel defines that user with
+  # every password it may be given, so a rotation never locks a peer out. Clients keep the
+  # Sentinels' own password (requirepass, the default user).
+  if acl_enabled; then
+    peer="$(acl_user_line sentinel "allchannels +@all")" || die "ACL: cannot configure the sentinel user (see the line above); nothing was started"
+    acl_note=", acl user sentinel ($(acl_passwords sentinel | wc -l) password(s))"
+  fi
   tmp="$(umask 077; mktemp "$conf.XXXXXX")"
   {
     echo "# Written by start-sentinel.sh for $POD_NAME at $(date -u '+%Y-%m-%dT%H:%M:%SZ'); Sentinel rewrites it while it runs."
@@ -169,14 +179,19 @@ write_conf() {
     fi
     echo "sentinel announce-ip $ANNOUNCE"
     echo "sentinel announce-port $SENTINEL_PORT"
-    if [[ -n "$SENTINEL_PASSWORD" ]]; then
-      echo "requirepass $(conf_quote "$SENTINEL_PASSWORD")"
+    [[ -n "$SENTINEL_PASSWORD" ]] && echo "requirepass $(conf_quote "$SENTINEL_PASSWORD")"
+    if [[ -n "$peer" ]]; then
+      printf '%s\n' "$peer"
+      echo "sentinel sentinel-user sentinel"
+      echo "sentinel sentinel-pass $(conf_quote "$REDIS_PASSWORD")"
+    elif [[ -n "$SENTINEL_PASSWORD" ]]; then
       echo "sentinel sentinel-pass $(conf_quote "$SENTINEL_PASSWORD")"
     fi
     echo "sentinel monitor $MASTER_SET $MASTER_HOST $MASTER_PORT $QUORUM"
     echo "sentinel down-after-milliseconds $MASTER_SET $DOWN_AFTER_MS"
     echo "sentinel failover-timeout $MASTER_SET $FAILOVER_TIMEOUT"
     echo "sentinel parallel-syncs $MASTER_SET $PARALLEL_SYNCS"
+    [[ -n "${REDIS_USER:-}" ]] && echo "sentinel auth-user $MASTER_SET $REDIS_USER"
     if [[ -n "$REDIS_PASSWORD" ]]; then
       echo "sentinel auth-pass $MASTER_SET $(conf_quote "$REDIS_PASSWORD")"
     fi
@@ -184,7 +199,7 @@ write_conf() {
     for r in ${KNOWN_REPLICAS//,/ }; do echo "sentinel known-replica $MASTER_SET $r $MASTER_PORT"; done
   } > "$tmp"
   mv -f "$tmp" "$conf"
-  log "wrote $conf (myid $MYID, announce $ANNOUNCE:$SENTINEL_PORT, monitor $MASTER_SET $MASTER_HOST:$MASTER_PORT quorum $QUORUM, down-after ${DOWN_AFTER_MS}ms, auth $([[ -n "$SENTINEL_PASSWORD" ]] && echo on || echo off), tls $REDIS_TLS)"
+  log "wrote $conf (myid $MYID, announce $ANNOUNCE:$SENTINEL_PORT, monitor $MASTER_SET $MASTER_HOST:$MASTER_PORT quorum $QUORUM, down-after ${DOWN_AFTER_MS}ms, auth $([[ -n "$SENTINEL_PASSWORD" ]] && echo on || echo off)$acl_note, tls $REDIS_TLS)"
 }
 
 main() {

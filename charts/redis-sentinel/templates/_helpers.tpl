@@ -118,7 +118,7 @@ elect a leader, so a quorum above the count could never fail over: that must fai
 `helm template`, not during the first outage.
 */}}
 {{- define "redis-sentinel.problems" -}}
-{{- $errs := concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) }}
+{{- $errs := concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-common.aclProblems" . | fromJsonArray) }}
 {{- $count := int .Values.sentinel.count }}
 {{- $quorum := int .Values.sentinel.quorum }}
 {{- if gt $quorum $count }}
@@ -216,6 +216,8 @@ password and Sentinel setting: the Redis pods ask the Sentinels before they star
 Sentinels ask the Redis pods.
 */}}
 {{- define "redis-sentinel.scriptEnv" -}}
+{{- $user := .user }}
+{{- with .root }}
 - name: POD_IP
   valueFrom:
     fieldRef:
@@ -228,13 +230,7 @@ Sentinels ask the Redis pods.
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
-{{- if .Values.auth.enabled }}
-- name: REDIS_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "redis-common.authSecretName" . }}
-      key: {{ .Values.auth.passwordKey }}
-{{- end }}
+{{- include "redis-common.redisAuthEnv" (dict "root" . "user" $user) }}
 {{- if .Values.sentinel.auth.enabled }}
 - name: SENTINEL_PASSWORD
   valueFrom:
@@ -279,6 +275,7 @@ Sentinels ask the Redis pods.
 - name: HOME
   value: /tmp
 {{- end }}
+{{- end }}
 
 {{/*
 redis-sentinel.restoreEnv: the script environment of the restore init container (see
@@ -286,7 +283,7 @@ redis-common.restoreInitContainers): the same contract as the Redis container (s
 restore.sh seeds pod 0's EMPTY data volume before start-redis.sh runs.
 */}}
 {{- define "redis-sentinel.restoreEnv" -}}
-{{- include "redis-sentinel.scriptEnv" . }}
+{{- include "redis-sentinel.scriptEnv" (dict "root" . "user" "operator") }}
 {{- end }}
 
 {{/*

@@ -58,7 +58,9 @@ describe('redis-sentinel master endpoint (HAProxy)', () => {
     expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels['app.kubernetes.io/component']).toBe('haproxy');
     expect(pod.priorityClassName).toBe('redis-critical');
     expect(pod.nodeSelector['kubernetes.io/arch']).toBe('amd64');
-    expect(c.env.find((e: Obj) => e.name === 'REDIS_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'payments-redis-auth', key: 'redis-password' });
+    // Production values turn ACLs on: the checks log in as the monitor user, with its key of the system Secret.
+    expect(c.env.find((e: Obj) => e.name === 'REDIS_USER').value).toBe('monitor');
+    expect(c.env.find((e: Obj) => e.name === 'REDIS_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'redis-system-auth', key: 'monitor' });
     expect(onlyObject(objs, 'PodDisruptionBudget', NAME).spec.maxUnavailable).toBe(1);
     const svc = onlyObject(objs, 'Service', NAME);
     expect(svc.spec.ports).toEqual([

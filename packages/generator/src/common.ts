@@ -32,7 +32,17 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
   return {
     commonLabels: environmentLabels(env),
     image: { repository: env.redis.image, tag: env.redis.version, digest: env.redis.digest },
-    auth: { enabled: true, existingSecret: env.auth.existingSecret, passwordKey: env.auth.passwordKey },
+    auth: {
+      enabled: true,
+      existingSecret: env.auth.existingSecret,
+      passwordKey: env.auth.passwordKey,
+      acl: {
+        enabled: env.auth.acl.enabled,
+        defaultUser: { ...env.auth.acl.defaultUser },
+        systemSecrets: [...env.auth.acl.systemSecrets],
+        users: env.auth.acl.users.map((u) => ({ ...u, passwordKeys: [...u.passwordKeys] })),
+      },
+    },
     tls: { enabled: env.tls.enabled, existingSecret: env.tls.existingSecret },
     redis: { maxmemoryRatio: env.redis.maxmemoryRatio, maxmemoryPolicy: env.redis.maxmemoryPolicy },
     persistence: {
@@ -76,6 +86,10 @@ export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
   auth: 'spec.auth',
   'auth.existingSecret': 'spec.auth.existingSecret',
   'auth.passwordKey': 'spec.auth.passwordKey',
+  'auth.acl': 'spec.auth.acl',
+  'auth.acl.users': 'spec.auth.acl.users',
+  'auth.acl.systemSecrets': 'spec.auth.acl.systemSecrets',
+  'auth.acl.defaultUser': 'spec.auth.acl.defaultUser',
   tls: 'spec.tls',
   redis: 'spec.redis',
   persistence: 'spec.persistence',

@@ -134,6 +134,68 @@ README, section "Restore".
 \`environment.yaml\` before keeping data here you cannot rebuild.
 {{/if}}
 
+## Passwords and ACL users
+
+{{#if env.auth.acl.enabled}}
+Clients log in as ACL users; every password comes from a Secret, and Redis accepts every password
+listed for a user. The \`default\` user (\`AUTH <password>\` without a name) is
+{{#if env.auth.acl.defaultUser.enabled}}on, with rules \`{{env.auth.acl.defaultUser.rules}}\`{{else}}off{{/if}}.
+
+| user | Secret | keys (the first is the one the chart's own processes use) |
+|---|---|---|
+{{#each env.auth.acl.users}}| \`{{name}}\` | \`{{existingSecret}}\` | {{#each passwordKeys}}\`{{this}}\` {{/each}}|
+{{/each}}| \`replicator\`, {{#unless cluster}}\`sentinel\`, {{/unless}}\`monitor\`, \`backup\`, \`operator\` (system) | {{#each env.auth.acl.systemSecrets}}\`{{this}}\` {{/each}}| one key per user name |
+
+### Rotate a password
+
+Never replace a password in one step: a pod restarted with only the new password refuses the
+pods that still log in with the old one (a replica with the new \`masterauth\` cannot reach a
+master that only knows the old one, and replication stops until that master restarts too). Each
+step below is one pull request; wait for the roll to finish (\`kubectl -n $NS rollout status\`)
+before the next.
+
+An application user (e.g. \`{{#each env.auth.acl.users}}{{#if @first}}{{name}}{{/if}}{{/each}}\`):
+
+1. Add the new password to the user's Secret under a new key (e.g. \`password-next\`).
+2. List both keys: \`passwordKeys: [password, password-next]\`. Merge: the pods roll and accept both.
+3. Switch the application to the new password (it may connect with either meanwhile).
+4. Remove the old key: \`passwordKeys: [password-next]\`. Merge: the pods roll and accept only the new one.
+5. Delete the old key from the Secret.
+
+The system users (their passwords live in \`systemSecrets\`, one key per user):
+
+1. Create a new Secret with new passwords under the same keys (e.g. \`{{#each env.auth.acl.systemSecrets}}{{#if @first}}{{this}}{{/if}}{{/each}}-v2\`).
+2. List it second: \`systemSecrets: [old, new]\`. Merge and roll: every pod accepts both.
+3. Move it first: \`systemSecrets: [new, old]\`. Merge and roll: the chart's processes log in with the new passwords.
+4. Drop the old one: \`systemSecrets: [new]\`. Merge and roll; then delete the old Secret.
+
+Who was refused, and as whom (the \`operator\` user may read ACL LOG):
+
+\`\`\`sh
+kubectl -n $NS exec $POD -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --user "$REDIS_USER" ACL LOG 10'
+\`\`\`
+{{else}}
+One shared password (\`{{env.auth.existingSecret}}\`, key \`{{env.auth.passwordKey}}\`) for every
+client and for replication{{#unless cluster}} and the Sentinels{{/unless}}. Changing it cannot be done without a
+break: pods restarted with the new password refuse the ones that still use the old one, and
+replication stops until the last pod has restarted.
+
+### Move to ACL users
+
+1. Add the system users' passwords to a Secret under the keys \`replicator\`, {{#unless cluster}}\`sentinel\`, {{/unless}}\`monitor\`, \`backup\` and \`operator\`.
+2. Set \`spec.auth.acl\` in \`environment.yaml\`: \`systemSecrets\` names that Secret, \`users\` one
+   entry per application (its Secret, key and rules), and keep \`defaultUser.enabled: true\` for now.
+   Merge: the pods roll; old clients keep logging in as \`default\` with the shared password.
+   This one roll is not seamless: until the master's pod has rolled, a replica restarted with ACLs
+   logs in as \`replicator\`, a user the old master does not have, and does not replicate. Do it
+   in a quiet hour, and check \`master_link_status:up\` on every replica afterwards.
+3. Move each application to its own user.
+4. Set \`defaultUser.enabled: false\` (or restrict \`defaultUser.rules\`). Production requires it
+   (policy \`default-user\`).
+
+From then on, passwords rotate without a break (the RUNBOOK explains how once ACLs are on).
+{{/if}}
+
 ## Grow the data volumes
 
 A StatefulSet's \`volumeClaimTemplates\` cannot change after it is created, so a new

@@ -45,7 +45,7 @@ describe('the redis-cluster chart (production values, backups on) against the po
 
   it('passes every policy', () => {
     const set = loadPolicies(policyFiles());
-    expect(set.policies.length).toBe(10);
+    expect(set.policies.length).toBe(11);
     expect(evaluate(set, objects, ctx)).toEqual([]);
   });
 

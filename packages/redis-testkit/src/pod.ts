@@ -15,6 +15,8 @@ interface PodStartCommon {
   readonly port?: number;
   /** Password the harness uses to talk to the pod (AUTH); it is not passed to the process by itself. */
   readonly password?: string;
+  /** ACL user of `password` (AUTH <user> <password>); undefined: the default user. */
+  readonly user?: string;
   /** `listening`: wait until the pod answers on its port (any reply, even LOADING or NOAUTH). @default 'listening' */
   readonly waitUntil?: 'listening' | 'spawned';
   /** Upper bound for `listening`. @default 30000 */
@@ -92,6 +94,7 @@ export class Pod {
   private startCount = 0;
   private portNumber = 6379;
   private pass: string | undefined;
+  private user: string | undefined;
   /** Every address the pod has had, oldest first. */
   readonly ipHistory: string[] = [];
   private readonly stopHooks: Array<() => void | Promise<void>> = [];
@@ -138,7 +141,7 @@ export class Pod {
   }
 
   connection(overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
-    return { host: this.currentIp, port: this.portNumber, password: this.pass, ...overrides };
+    return { host: this.currentIp, port: this.portNumber, password: this.pass, ...(this.user ? { username: this.user } : {}), ...overrides };
   }
 
   /** One command against the pod (AUTH with its password). */
@@ -167,6 +170,7 @@ export class Pod {
     this.lastStart = options.dnsDelayMs ? { ...options, dnsDelayMs: 0 } : options;
     this.portNumber = options.port ?? 6379;
     this.pass = options.password;
+    this.user = options.user;
     this.host.claimIp(this.currentIp, this);
     this.startCount += 1;
     this.publishDns(options.dnsDelayMs ?? 0);

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { encodeCommand, RespError, RespParser, type RespArg, type RespValue } from './resp.ts';
 
 export interface ConnectionOptions {
@@ -7,10 +8,25 @@ export interface ConnectionOptions {
   readonly port?: number;
   /** Sent with AUTH right after connecting; empty or undefined: no AUTH. */
   readonly password?: string;
+  /** ACL user for AUTH <username> <password>; undefined: AUTH <password> (the default user). */
+  readonly username?: string;
   /** @default 2000 */
   readonly connectTimeoutMs?: number;
   /** Per command; on expiry the connection is destroyed (replies would be out of step). @default 5000 */
   readonly commandTimeoutMs?: number;
+  /** Speak TLS (like `redis-cli --tls --cacert --cert --key`); undefined: plain TCP. */
+  readonly tls?: RespTlsOptions;
+}
+
+/**
+ * TLS for a RespConnection: PEM text (not paths), read once by the caller. The server certificate
+ * must chain to `ca`; like redis-cli, its host name is not checked (pod certificates rarely carry
+ * the pod IP). `cert` + `key`: the client certificate Redis asks for (tls-auth-clients yes).
+ */
+export interface RespTlsOptions {
+  readonly ca: string | Buffer;
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
 }
 
 /** An error reply of the server, thrown by `call`; `code` is MOVED, ASK, CLUSTERDOWN, ERR, ... */
@@ -44,13 +60,13 @@ interface Pending {
 export class RespConnection {
   readonly host: string;
   readonly port: number;
-  private readonly socket: net.Socket;
+  private readonly socket: net.Socket | tls.TLSSocket;
   private readonly parser = new RespParser();
   private readonly pending: Pending[] = [];
   private readonly commandTimeoutMs: number;
   private failure: Error | undefined;
 
-  private constructor(socket: net.Socket, host: string, port: number, commandTimeoutMs: number) {
+  private constructor(socket: net.Socket | tls.TLSSocket, host: string, port: number, commandTimeoutMs: number) {
     this.socket = socket;
     this.host = host;
     this.port = port;
@@ -89,7 +105,8 @@ export class RespConnection {
     const port = options.port ?? 6379;
     const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     return new Promise<RespConnection>((resolve, reject) => {
-      const socket = net.createConnection({ host, port });
+      const t = options.tls;
+      const socket = t ? tls.connect({ host, port, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: true, checkServerIdentity: () => undefined }) : net.createConnection({ host, port });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
@@ -101,7 +118,7 @@ export class RespConnection {
         reject(new RedisConnectionError(`${host}:${port}: ${e.message}`));
       };
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(t ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
         const conn = new RespConnection(socket, host, port, options.commandTimeoutMs ?? 5000);
@@ -109,7 +126,7 @@ export class RespConnection {
           resolve(conn);
           return;
         }
-        conn.call('AUTH', options.password).then(
+        (options.username ? conn.call('AUTH', options.username, options.password) : conn.call('AUTH', options.password)).then(
           () => resolve(conn),
           (e: Error) => {
             conn.close();

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { closestMatch, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import { resolveEnvironment, type ResolvedEnvironment } from './resolve.ts';
 import { checkQuantityFields, checkRequestsWithinLimits } from './quantities.ts';
+import { checkAcl } from './acl.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { checkScheduling } from './scheduling.ts';
 import { checkSlotLayout } from './slots.ts';
@@ -79,6 +80,11 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
     }
   });
   for (const p of checkScheduling(s.scheduling)) add(['spec', 'scheduling', ...p.path], p.message, p.hint);
+  for (const p of checkAcl(s.auth.acl)) {
+    const path = ['spec', 'auth', 'acl', ...p.path];
+    const at = p.offset === undefined ? src.positionOf(path) : src.positionInString(path, p.offset);
+    out.push({ file: src.file, line: at.line, col: at.col, path: formatPath(path), message: p.message, hint: p.hint });
+  }
   if (s.tls?.enabled && !s.tls.existingSecret) {
     add(['spec', 'tls'], 'enabled without existingSecret', 'name a Secret holding tls.crt, tls.key and ca.crt in spec.tls.existingSecret');
   }

@@ -10,3 +10,5 @@ export * from './clusters.ts';
 export * from './environment.ts';
 export * from './tier-safety.ts';
 export * from './scheduling.ts';
+export * from './acl.ts';
+export * from './acl-rules.ts';

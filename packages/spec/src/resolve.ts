@@ -4,7 +4,7 @@
  */
 import { PROFILES, type Profile } from './profiles.ts';
 import { quantityValue } from '@redis-gitops/quantity';
-import type { AllowedClient, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Scheduling, Tier, Toleration, TopologyMode } from './types.ts';
+import type { AllowedClient, Auth, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Scheduling, Tier, Toleration, TopologyMode } from './types.ts';
 
 export interface ResolvedEnvironment {
   readonly name: string;
@@ -58,10 +58,31 @@ export interface ResolvedEnvironment {
     readonly namespace: string;
   };
   readonly network: { readonly allowedClients: readonly AllowedClient[] };
-  readonly auth: { readonly existingSecret: string; readonly passwordKey: string };
+  readonly auth: { readonly existingSecret: string; readonly passwordKey: string; readonly acl: ResolvedAcl };
   readonly tls: { readonly enabled: boolean; readonly existingSecret: string };
   /** The cluster's scheduling defaults with the environment's own on top (mergeScheduling). */
   readonly scheduling: ResolvedScheduling;
+}
+
+/** ACL users, defaults applied; `enabled` false when spec.auth.acl is absent (one shared password). */
+export interface ResolvedAcl {
+  readonly enabled: boolean;
+  readonly defaultUser: { readonly enabled: boolean; readonly rules: string };
+  /** Never empty when enabled: spec.auth.systemSecrets, or [spec.auth.existingSecret]. */
+  readonly systemSecrets: readonly string[];
+  readonly users: ReadonlyArray<{ readonly name: string; readonly existingSecret: string; readonly passwordKeys: readonly string[]; readonly rules: string }>;
+}
+
+/** spec.auth.acl with its defaults; a disabled ACL when absent. */
+export function resolveAcl(auth: Auth): ResolvedAcl {
+  const a = auth.acl;
+  const systemSecrets = a?.systemSecrets ?? [];
+  return {
+    enabled: a !== undefined,
+    defaultUser: { enabled: a?.defaultUser?.enabled ?? true, rules: a?.defaultUser?.rules ?? '~* &* +@all' },
+    systemSecrets: systemSecrets.length ? [...systemSecrets] : [auth.existingSecret],
+    users: (a?.users ?? []).map((u) => ({ name: u.name, existingSecret: u.existingSecret ?? auth.existingSecret, passwordKeys: [...u.passwordKeys], rules: u.rules })),
+  };
 }
 
 export interface ResolvedScheduling {
@@ -182,7 +203,7 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
       namespace: s.monitoring?.namespace ?? 'monitoring',
     },
     network: { allowedClients: s.network?.allowedClients ?? [] },
-    auth: { existingSecret: s.auth.existingSecret, passwordKey: s.auth.passwordKey ?? 'redis-password' },
+    auth: { existingSecret: s.auth.existingSecret, passwordKey: s.auth.passwordKey ?? 'redis-password', acl: resolveAcl(s.auth) },
     tls: { enabled: s.tls?.enabled ?? false, existingSecret: s.tls?.existingSecret ?? '' },
     scheduling: mergeScheduling(cluster.scheduling, s.scheduling),
   };

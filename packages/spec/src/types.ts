@@ -315,10 +315,89 @@ export interface Auth {
    */
   readonly existingSecret: DnsLabel;
   /**
-   * Key of the password inside the Secret.
+   * Key of the password inside the Secret: the `default` user's password.
    * @default "redis-password"
    */
   readonly passwordKey?: string;
+  /**
+   * Redis ACL users: one user per application, and least-privilege users for the chart's own
+   * roles (replication, Sentinel, exporter, backup, scripts) instead of the shared `default` user.
+   * Omit to keep the single shared password.
+   */
+  readonly acl?: Acl;
+}
+
+/**
+ * ACL users. Every password comes from a Secret; a user accepts every password listed for it, so a
+ * password is rotated without downtime by listing the new one next to the old one (see the
+ * generated RUNBOOK, "Rotate a password").
+ */
+export interface Acl {
+  /**
+   * The `default` user, which clients get when they send `AUTH <password>` without a user name.
+   * Production must disable it or restrict it (policy `default-user`).
+   */
+  readonly defaultUser?: AclDefaultUser;
+  /**
+   * Secrets holding the passwords of the chart's system users, each under the keys `replicator`,
+   * `sentinel`, `monitor`, `backup` and `operator`. The chart's own processes authenticate with the
+   * FIRST Secret; Redis accepts the passwords of every Secret listed. To rotate them, list a new
+   * Secret second, roll, move it first, roll, then drop the old one and roll.
+   * Omit (or leave empty) to mean `[spec.auth.existingSecret]`.
+   */
+  readonly systemSecrets?: DnsLabel[];
+  /**
+   * Application users.
+   * @default []
+   */
+  readonly users?: AclUser[];
+}
+
+/** The `default` user under ACLs. */
+export interface AclDefaultUser {
+  /**
+   * Whether the `default` user can log in (with the password at spec.auth.passwordKey).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * What the `default` user may do, as Redis ACL rules.
+   * @default "~* &* +@all"
+   * @examples ["~* +@read -@dangerous"]
+   */
+  readonly rules?: string;
+}
+
+/** One application user. */
+export interface AclUser {
+  /**
+   * User name. `default` and the system users' names (replicator, sentinel, monitor, backup,
+   * operator) are reserved.
+   * @pattern ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$
+   * @examples ["orders-api"]
+   */
+  readonly name: string;
+  /**
+   * Secret holding the user's password(s). Omit to mean spec.auth.existingSecret.
+   * @examples ["orders-redis"]
+   */
+  readonly existingSecret?: DnsLabel;
+  /**
+   * Keys of the Secret whose values the user may log in with: one, or two while a password is
+   * being rotated (the old and the new).
+   * @minItems 1
+   * @maxItems 3
+   * @uniqueItems true
+   * @examples [["password"], ["password", "password-next"]]
+   */
+  readonly passwordKeys: string[];
+  /**
+   * What the user may do, as Redis ACL rules (key patterns `~`, channels `&`, commands and
+   * categories `+`/`-`, selectors). Passwords and on/off are managed by the chart and are refused
+   * here. Checked at spec time against the command table of the Redis version the charts run.
+   * @examples ["~orders:* &orders:* +@read +@write -@dangerous"]
+   */
+  readonly rules: string;
 }
 
 /** TLS for client, replication and cluster-bus traffic. */

@@ -19,6 +19,11 @@ export interface YamlSource {
   positionOf(path: readonly PathSegment[]): Position;
   /** Position of the key at `path` (the field name itself), falling back to its value's position. */
   keyPositionOf(path: readonly PathSegment[]): Position;
+  /**
+   * Position of character `offset` of the string scalar at `path`: exact for a plain or quoted
+   * scalar on one line without escapes before `offset`; the scalar's own position otherwise.
+   */
+  positionInString(path: readonly PathSegment[], offset: number): Position;
   /** The text of the scalar at `path` as written (`7.40` for a value YAML reads as 7.4); undefined for anything else. */
   sourceTextOf(path: readonly PathSegment[]): string | undefined;
 }
@@ -172,6 +177,18 @@ export function parseYamlSource(text: string, file: string): { source?: YamlSour
       const r = walk(path);
       const node = r.key ?? r.value ?? r.parent;
       return pos(node.range?.[0]);
+    },
+    positionInString(path, offset) {
+      const r = walk(path);
+      const node = r.value ?? r.key ?? r.parent;
+      const start = pos(node.range?.[0]);
+      if (!isScalar(node) || typeof node.source !== 'string') return start;
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      const written = text.slice(node.range![0], node.range![1]);
+      const inner = quoted ? written.slice(1, 1 + offset) : written.slice(0, offset);
+      const plainLine = (node.type === 'PLAIN' || quoted) && !written.includes('\n');
+      if (!plainLine || inner !== node.source.slice(0, offset)) return start;
+      return { line: start.line, col: start.col + offset + (quoted ? 1 : 0) };
     },
     sourceTextOf(path) {
       const r = walk(path);

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containerNames, containerOf, containerProcess, podSpecOf, type ContainerProcess, type ContainerSpec, type ExecResult, type Job, type Pod } from '@redis-gitops/redis-testkit';
-import { TEST_PASSWORD, type RedisClusterChart } from './redis-cluster-chart.ts';
+import { secretValue, type RedisClusterChart } from './redis-cluster-chart.ts';
 
 type Obj = Record<string, any>;
 
@@ -115,7 +115,7 @@ export class BackupHarness {
     return containerProcess(c, {
       volumes: { ...this.chart.volumeStandIns(pod, runDir), persistentVolumeClaim: (claim) => this.claimDir(c, claim), harness: fileURLToPath(import.meta.url) },
       pod: { ip, name: podName, namespace: this.chart.namespace },
-      secret: () => TEST_PASSWORD,
+      secret: (ref) => secretValue(ref.name, ref.key),
       mountedScripts: ['lib.sh', 'backup-lib.sh', path.basename(c.command[0] ?? '')],
       resolver: this.chart.sandbox.resolver,
     });

@@ -29,8 +29,17 @@ import type { ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sa
 /** The chart under test; REDIS_CLUSTER_CHART_DIR points the behaviour tests at another copy (e.g. to try a script patch). */
 export const CHART_DIR = process.env.REDIS_CLUSTER_CHART_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The password the harness puts in the auth Secret. */
+/** The password the harness puts in the auth Secret (key redis-password: the default user's), and logs in with. */
 export const TEST_PASSWORD = 'behaviour-test-password';
+
+/**
+ * The value the harness puts in Secret `name`, key `key`: TEST_PASSWORD for the default user's key,
+ * a password of its own for every other key (auth.acl's system and application users), so a
+ * container that reads the wrong key cannot log in.
+ */
+export function secretValue(name: string, key: string): string {
+  return key === 'redis-password' ? TEST_PASSWORD : `pw-${name}-${key}`;
+}
 
 type Obj = Record<string, any>;
 
@@ -256,7 +265,7 @@ export class RedisClusterChart {
     const env = containerEnv(c, {
       mounts,
       pod: { ip, name: podName, namespace: this.namespace },
-      secret: () => TEST_PASSWORD,
+      secret: (ref) => secretValue(ref.name, ref.key),
       mountedScripts: ['lib.sh'],
       logDir: pod?.dir ?? this.sandbox.root,
       resolver: this.sandbox.resolver,

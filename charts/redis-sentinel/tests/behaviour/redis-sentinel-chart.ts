@@ -80,13 +80,17 @@ export class RedisSentinelChart {
   readonly masterSet: string;
   readonly quorum: number;
   readonly sentinelPort: number;
+  /** How the harness logs in to the Redis pods: as the scripts do (REDIS_USER, the operator under auth.acl). */
   readonly redisPassword: string | undefined;
+  readonly redisUser: string | undefined;
   readonly sentinelPassword: string | undefined;
   /** Stable-name suffixes (HEADLESS_SERVICE / SENTINEL_HEADLESS_SERVICE as rendered). */
   readonly redisDomain: string;
   readonly sentinelDomain: string;
   readonly redisConf: string;
   readonly sentinelConf: string;
+  /** users.acl of the config ConfigMap (auth.acl: the users' rules, without passwords). */
+  readonly usersAcl: string;
   readonly scripts: Readonly<Record<string, string>>;
   readonly scriptsDir: string;
   readonly redis: ContainerSpec;
@@ -125,6 +129,7 @@ export class RedisSentinelChart {
     const scripts = find('ConfigMap', '-scripts');
     this.redisConf = String(config.data['redis.conf']);
     this.sentinelConf = String(config.data['sentinel.conf']);
+    this.usersAcl = String(config.data['users.acl'] ?? '');
     this.scripts = scripts.data as Record<string, string>;
     this.redis = containerOf(redisSts, 'redis');
     this.sentinel = containerOf(sentinelSts, 'sentinel');
@@ -162,8 +167,19 @@ export class RedisSentinelChart {
     this.quorum = Number(literal(this.redis, 'QUORUM'));
     this.sentinelPort = Number(literal(this.sentinel, 'SENTINEL_PORT'));
     this.redisPassword = secretOf(this.redis, 'REDIS_PASSWORD');
+    this.redisUser = envValue(this.redis, 'REDIS_USER');
     this.sentinelPassword = secretOf(this.sentinel, 'SENTINEL_PASSWORD');
-    if (secretOf(this.sentinel, 'REDIS_PASSWORD') !== this.redisPassword) throw new Error('the Sentinels get another Redis password than the Redis pods');
+    if (this.redisUser === undefined) {
+      if (secretOf(this.sentinel, 'REDIS_PASSWORD') !== this.redisPassword) throw new Error('the Sentinels get another Redis password than the Redis pods');
+    } else {
+      // auth.acl: each side logs in as its own user, with the first password the Redis pods accept for it.
+      const sentinelUser = envValue(this.sentinel, 'REDIS_USER');
+      if (sentinelUser !== 'sentinel') throw new Error(`the Sentinels log in to Redis as "${sentinelUser}", not as the sentinel user`);
+      if (secretOf(this.sentinel, 'REDIS_PASSWORD') !== secretOf(this.redis, 'ACL_PASSWORD_SENTINEL_0'))
+        throw new Error('the Sentinels log in with another password than the Redis pods accept first for the sentinel user');
+      if (this.redisPassword !== secretOf(this.redis, `ACL_PASSWORD_${this.redisUser.toUpperCase()}_0`))
+        throw new Error(`the Redis pods' scripts log in as ${this.redisUser} with a password Redis does not accept first`);
+    }
     if (secretOf(this.redis, 'SENTINEL_PASSWORD') !== this.sentinelPassword) throw new Error('the Redis pods get another Sentinel password than the Sentinels');
     // The scripts volume: every script, mode 0555 like the ConfigMap's defaultMode.
     this.scriptsDir = path.join(sandbox.root, 'chart-scripts');
@@ -274,6 +290,7 @@ export class RedisSentinelChart {
     // replace the file whole, and only when it changed (a truncated include lost its TLS lines once).
     writeConfigFile(path.join(confDir, 'redis.conf'), mapConfPaths(this.redisConf, mounts));
     writeConfigFile(path.join(confDir, 'sentinel.conf'), mapConfPaths(this.sentinelConf, mounts));
+    writeConfigFile(path.join(confDir, 'users.acl'), this.usersAcl);
     const env = containerEnv(c, {
       mounts,
       pod: { ip: pod.ip, name: pod.name, namespace: this.namespace },
@@ -301,6 +318,7 @@ export class RedisSentinelChart {
       command: containerCommand(c.command, this.mounts(pod), `${c.name} container`),
       env: (p) => this.env(p),
       password: this.isSentinel(pod) ? this.sentinelPassword : this.redisPassword,
+      ...(this.isSentinel(pod) || !this.redisUser ? {} : { user: this.redisUser }),
       port,
       startTimeoutMs: options.startTimeoutMs ?? 120_000,
       // The testkit's RESP client speaks plain TCP: with TLS, wait through the chart's own probes instead.
@@ -365,6 +383,7 @@ export class RedisSentinelChart {
     if (!c) throw new Error('the rendered Redis pods have no restore init container (restore.fromSet)');
     const p = this.process(c, (volume) => this.volumeDir(pod, volume), pod.name, pod.ip);
     writeConfigFile(path.join(this.volumeDir(pod, 'config'), 'redis.conf'), mapConfPaths(this.redisConf, p.mounts));
+    writeConfigFile(path.join(this.volumeDir(pod, 'config'), 'users.acl'), this.usersAcl);
     return this.sandbox.exec(p.command, { env: { ...p.env, ...env }, cwd: pod.dir, timeoutMs });
   }
 

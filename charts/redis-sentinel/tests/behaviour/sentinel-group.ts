@@ -18,9 +18,9 @@ export interface Role {
 }
 
 /** ROLE of the Redis at host:port (down when it does not answer). */
-export async function roleAt(host: string, port: number, password: string | undefined): Promise<Role> {
+export async function roleAt(host: string, port: number, password: string | undefined, username?: string): Promise<Role> {
   try {
-    const r = (await commandWith({ host, port, password, ...FAST }, 'ROLE')) as RespValue[];
+    const r = (await commandWith({ host, port, password, ...(username ? { username } : {}), ...FAST }, 'ROLE')) as RespValue[];
     if (r[0] === 'master') return { role: 'master' };
     if (r[0] === 'slave') return { role: 'replica', master: `${String(r[1])}:${String(r[2])}`, state: String(r[3]) };
     return { role: 'down', error: `unexpected ROLE ${JSON.stringify(r)}` };
@@ -30,7 +30,7 @@ export async function roleAt(host: string, port: number, password: string | unde
 }
 
 export function roleOf(pod: Pod): Promise<Role> {
-  return pod.running ? roleAt(pod.ip, pod.port, pod.password) : Promise.resolve({ role: 'down', error: 'not running' });
+  return pod.running ? roleAt(pod.ip, pod.port, pod.password, pod.connection().username) : Promise.resolve({ role: 'down', error: 'not running' });
 }
 
 /** `SENTINEL get-master-addr-by-name` of one Sentinel: "host:port", or undefined. */
@@ -182,10 +182,13 @@ export class SentinelClient {
   private readonly sentinels: () => readonly Pod[];
   private readonly masterSet: string;
   private readonly redisPassword: string | undefined;
-  constructor(sentinels: () => readonly Pod[], masterSet: string, redisPassword: string | undefined) {
+  private readonly redisUser: string | undefined;
+  /** `redisUser`: an ACL user (AUTH <user> <password>); undefined: the default user. */
+  constructor(sentinels: () => readonly Pod[], masterSet: string, redisPassword: string | undefined, redisUser?: string) {
     this.sentinels = sentinels;
     this.masterSet = masterSet;
     this.redisPassword = redisPassword;
+    this.redisUser = redisUser;
   }
 
   /** The master address the first answering Sentinel names. */
@@ -203,7 +206,7 @@ export class SentinelClient {
       this.connAddr = addr;
       const host = addr.slice(0, addr.lastIndexOf(':'));
       const port = Number(addr.slice(addr.lastIndexOf(':') + 1));
-      this.conn = RespConnection.open({ host, port, password: this.redisPassword, connectTimeoutMs: 500, commandTimeoutMs: 3000 });
+      this.conn = RespConnection.open({ host, port, password: this.redisPassword, ...(this.redisUser ? { username: this.redisUser } : {}), connectTimeoutMs: 500, commandTimeoutMs: 3000 });
       this.conn.catch(() => {
         this.conn = undefined;
       });

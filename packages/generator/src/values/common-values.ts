@@ -53,8 +53,52 @@ export interface AuthValues {
   enabled: boolean;
   /** Existing Secret holding the password; empty means `<fullname>-auth`. @default "" */
   existingSecret: string;
-  /** Key of the password inside the Secret. @default "redis-password" */
+  /** Key of the password inside the Secret (the `default` user's password). @default "redis-password" */
   passwordKey: string;
+  /** Redis ACL users instead of one shared password (needs `auth.enabled`). */
+  acl: AclValues;
+}
+
+/**
+ * ACL users. The chart defines a least-privilege system user per role (`replicator`: replication;
+ * `sentinel`: Sentinel to Redis and Sentinel to Sentinel; `monitor`: the exporter and HAProxy's
+ * checks; `backup`: the backup Job; `operator`: the chart's scripts) and the application users
+ * listed here. Redis accepts every password listed for a user, so passwords rotate without a
+ * refused login (see the RUNBOOK generated with the environment, "Rotate a password").
+ */
+export interface AclValues {
+  /** Define ACL users (`user` lines written at start from the Secrets); false keeps `requirepass`. @default false */
+  enabled: boolean;
+  /** The `default` user (clients that send `AUTH <password>`). */
+  defaultUser: AclDefaultUserValues;
+  /**
+   * Secrets with the system users' passwords under the keys replicator, sentinel, monitor, backup
+   * and operator. The chart's processes log in with the first; Redis accepts them all. Empty
+   * means `[auth.existingSecret]`. @default []
+   */
+  systemSecrets: string[];
+  /** Application users. @default [] */
+  users: AclUserValues[];
+}
+
+/** The `default` user under ACLs. */
+export interface AclDefaultUserValues {
+  /** Whether `default` can log in (with the password at `auth.passwordKey`). @default true */
+  enabled: boolean;
+  /** Its ACL rules. @default "~* &* +@all" */
+  rules: string;
+}
+
+/** One application user. */
+export interface AclUserValues {
+  /** User name. */
+  name: string;
+  /** Secret with its password(s); omitted or empty means `auth.existingSecret`. */
+  existingSecret?: string;
+  /** Keys of the Secret whose values it may log in with (the old and new during a rotation). */
+  passwordKeys: string[];
+  /** Its ACL rules (no passwords, no on/off). */
+  rules: string;
 }
 
 /** TLS with certificates from an existing Secret. */
