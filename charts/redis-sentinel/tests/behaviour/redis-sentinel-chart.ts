@@ -30,8 +30,9 @@ import {
   renderChart,
   sandboxMounts,
   secretRefOf,
+  terminatePod,
 } from '@redis-gitops/redis-testkit';
-import type { ContainerProcess, ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sandbox, SecretKeyRef } from '@redis-gitops/redis-testkit';
+import type { ContainerProcess, ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sandbox, SecretKeyRef, TerminateReport } from '@redis-gitops/redis-testkit';
 
 /** The chart under test; REDIS_SENTINEL_CHART_DIR points the harness at another copy (e.g. the previous scripts, to show a test fails there). */
 export const CHART_DIR = process.env.REDIS_SENTINEL_CHART_DIR ? path.resolve(process.env.REDIS_SENTINEL_CHART_DIR) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -252,6 +253,37 @@ export class RedisSentinelChart {
       mkdirSync(dir, { recursive: true });
     }
     pod.moveTo(await this.sandbox.allocateIp());
+  }
+
+  /**
+   * One pod replaced by the StatefulSet controller in a rolling update to `next` (another render of
+   * the chart: the new pod template): the preStop hook (when the container has one) and SIGTERM as
+   * this revision renders them, SIGKILL after the grace period, the pod's emptyDirs gone, a new IP,
+   * then started from `next`'s container; the data volume stays. The caller waits for readiness.
+   */
+  async rollPod(pod: Pod, next: RedisSentinelChart): Promise<TerminateReport> {
+    const sts = this.objects.find((o) => o.kind === 'StatefulSet' && o.metadata?.name === (this.isSentinel(pod) ? this.sentinelSts : this.redisSts))!;
+    const grace = Number(sts.spec.template.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+    const hasPreStop = (this.container(pod).preStop ?? []).length > 0;
+    const report = await terminatePod(pod, {
+      gracePeriodMs: grace,
+      ...(hasPreStop
+        ? {
+            preStop: async () => {
+              const r = await this.runHook(pod, 'preStop', grace);
+              if (r.code !== 0) throw new Error(`preStop of ${pod.name} exited ${r.code}: ${`${r.stdout}${r.stderr}`.trim().split('\n').slice(-3).join(' | ')}`);
+            },
+          }
+        : {}),
+    });
+    for (const v of ['runtime', 'tmp']) {
+      const dir = this.volumeDir(pod, v);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+    }
+    pod.moveTo(await this.sandbox.allocateIp());
+    await next.start(pod);
+    return report;
   }
 
   /** Sandbox dir of a volume for a pod (the scripts volume is shared, read-only). */
