@@ -19,7 +19,10 @@ role sends, measured on real processes by the charts' acl behaviour tests:
               master; no key access;
   operator    the chart's scripts: cluster and replication administration, MIGRATE (so keys on
               every pattern), client pause for the handover, ACL LOG (who was refused); no data
-              commands, no FLUSH*, KEYS, DEBUG, SHUTDOWN, and no ACL changes.
+              commands, no FLUSH*, KEYS, DEBUG, SHUTDOWN, and no ACL changes. RESTORE-ASKING: in a
+              cluster, MIGRATE ... AUTH2 operator (redis-cli --cluster rebalance/fix/reshard) makes
+              the TARGET node run RESTORE-ASKING as operator (measured: NOPERM without it, the
+              scale-out Job failed; cluster acl.test.ts); plain RESTORE is not granted.
 */}}
 {{- define "redis-common.aclSystemRules" -}}
 {{- $rules := dict
@@ -27,9 +30,21 @@ role sends, measured on real processes by the charts' acl behaviour tests:
   "sentinel" "resetkeys &__sentinel__:hello -@all +multi +exec +slaveof +replicaof +ping +subscribe +publish +config|rewrite +config|get +role +info +client|setname +client|kill +script|kill"
   "monitor" "resetkeys resetchannels -@all +@connection +client|setname +info +role +dbsize +config|get +slowlog +latency +client|list +client|info +cluster|info +cluster|nodes +cluster|myid +memory|stats +module|list"
   "backup" "resetkeys resetchannels -@all +@connection +sync +psync +replconf +info +role +dbsize +lastsave +cluster|info +cluster|nodes +cluster|slots +cluster|shards +cluster|myid"
-  "operator" "~* resetchannels -@all +@connection +info +role +dbsize +lastsave +bgsave +cluster +config|get +config|set +replicaof +slaveof +failover +client +migrate +wait +readonly +readwrite +asking +command +acl|log +acl|whoami"
+  "operator" "~* resetchannels -@all +@connection +info +role +dbsize +lastsave +bgsave +cluster +config|get +config|set +replicaof +slaveof +failover +client +migrate +restore-asking +wait +readonly +readwrite +asking +command +acl|log +acl|whoami"
 -}}
 {{- get $rules . -}}
+{{- end }}
+
+{{/*
+redis-common.aclClusterClientRules: in cluster mode, what every cluster client needs besides its
+own commands, appended to each application user's rules: the slot map (CLUSTER SLOTS, SHARDS,
+NODES; INFO and MYID for health checks), ASKING (to follow an ASK redirect while a slot moves:
+without it, every write to a migrating slot fails for that user) and READONLY/READWRITE (replica
+reads). Measured: a cluster client logging in with only +@read +@write gets NOPERM on CLUSTER
+SLOTS and cannot write at all (cluster rotation.test.ts). Nothing in Sentinel mode.
+*/}}
+{{- define "redis-common.aclClusterClientRules" -}}
+{{- if hasKey .Values "cluster" }}+cluster|slots +cluster|shards +cluster|nodes +cluster|info +cluster|myid +asking +readonly +readwrite{{ end }}
 {{- end }}
 
 {{/*
@@ -146,8 +161,9 @@ user default off resetkeys resetchannels -@all
 {{- range $u := splitList " " (include "redis-common.aclSystemUsers" .) }}
 user {{ $u }} on {{ include "redis-common.aclSystemRules" $u }}
 {{- end }}
+{{- $clusterClient := include "redis-common.aclClusterClientRules" . }}
 {{- range $a.users }}
-user {{ .name }} on {{ .rules }}
+user {{ .name }} on {{ .rules }}{{ with $clusterClient }} {{ . }}{{ end }}
 {{- end }}
 {{- else }}
 # auth.acl is off: one shared password (requirepass), no ACL users.

@@ -9,6 +9,8 @@ export interface ClusterClientOptions {
   /** "ip:port" addresses to learn the slot map from; a function, so that pods that moved are found. */
   readonly seeds: () => readonly string[];
   readonly password?: string;
+  /** ACL user of `password` (AUTH <user> <password>); undefined: the default user. */
+  readonly username?: string;
   /** @default 1000 */
   readonly connectTimeoutMs?: number;
   /** @default 3000 */
@@ -183,6 +185,7 @@ export class ClusterClient {
       host: addr.slice(0, i),
       port: Number(addr.slice(i + 1)),
       password: this.options.password,
+      ...(this.options.username ? { username: this.options.username } : {}),
       connectTimeoutMs: this.options.connectTimeoutMs ?? 1000,
       commandTimeoutMs: this.options.commandTimeoutMs ?? 3000,
     });

@@ -394,7 +394,9 @@ export interface AclUser {
   /**
    * What the user may do, as Redis ACL rules (key patterns `~`, channels `&`, commands and
    * categories `+`/`-`, selectors). Passwords and on/off are managed by the chart and are refused
-   * here. Checked at spec time against the command table of the Redis version the charts run.
+   * here. Checked at spec time against the command table of the Redis version the charts run. In
+   * cluster mode the chart adds what every cluster client needs to follow the slot map (CLUSTER
+   * SLOTS/SHARDS/NODES/INFO/MYID, ASKING, READONLY, READWRITE).
    * @examples ["~orders:* &orders:* +@read +@write -@dangerous"]
    */
   readonly rules: string;

@@ -182,6 +182,16 @@ export class RedisClusterChart {
     this.rev = rev;
   }
 
+  /**
+   * Applies a revision whose pod template changed (a new env, e.g. other Secret keys): its
+   * ConfigMaps are written and the pods start from it from now on. The StatefulSet would roll every
+   * pod; the caller rolls them (operations.ts rollingRestart, or one pod at a time).
+   */
+  applyTemplateChange(rev: Revision): void {
+    this.materializeConfigMaps(rev, (cm) => !cm.metadata?.annotations?.['helm.sh/hook']);
+    this.rev = rev;
+  }
+
   podName(i: number): string {
     return `${this.rev.fullname}-${i}`;
   }

@@ -97,7 +97,7 @@ export interface AclUserValues {
   existingSecret?: string;
   /** Keys of the Secret whose values it may log in with (the old and new during a rotation). */
   passwordKeys: string[];
-  /** Its ACL rules (no passwords, no on/off). */
+  /** Its ACL rules (no passwords, no on/off); in cluster mode the chart adds the slot-map commands a cluster client needs. */
   rules: string;
 }
 
