@@ -281,6 +281,74 @@ export interface BackupValues {
    * @default {"requests":{"cpu":"50m","memory":"64Mi"},"limits":{"cpu":"500m","memory":"128Mi"}}
    */
   resources: ResourceValues;
+  /** Copy every complete set to S3-compatible object storage, off the cluster (rclone). */
+  remote: BackupRemoteValues;
+  /** Restore drills: a CronJob that restores the latest complete set into a throwaway server and checks it. */
+  drill: BackupDrillValues;
+}
+
+/**
+ * An S3-compatible bucket for the backup sets. After a set is complete and verified on the backup
+ * volume, the backup Job uploads its data files, then its manifest.json last (a set without its
+ * manifest is incomplete by definition), and prunes the bucket to `backup.retention` complete sets.
+ */
+export interface BackupRemoteValues {
+  /** Upload the sets. @default false */
+  enabled: boolean;
+  /** S3 endpoint URL, e.g. `https://s3.eu-west-1.amazonaws.com` or a MinIO service. @default "" */
+  endpoint: string;
+  /** Bucket (it must exist). @default "" */
+  bucket: string;
+  /** Key prefix inside the bucket; sets are `<prefix>/<set>/...`. Empty means the release name. @default "" */
+  prefix: string;
+  /** Region. @default "us-east-1" */
+  region: string;
+  /** Path-style requests (`<endpoint>/<bucket>/<key>`), as MinIO and most self-hosted stores need. @default false */
+  pathStyle: boolean;
+  /** Secret with the access key id and secret access key. @default "" */
+  credentialsSecret: string;
+  /** Key of the access key id in credentialsSecret. @default "access-key-id" */
+  accessKeyIdKey: string;
+  /** Key of the secret access key in credentialsSecret. @default "secret-access-key" */
+  secretAccessKeyKey: string;
+  /** Client-side encryption (rclone `crypt`): the bucket holds neither plaintext data nor plaintext names. */
+  encryption: BackupEncryptionValues;
+  /**
+   * rclone image (official multi-arch `rclone/rclone`), pinned.
+   * @default {"registry":"","repository":"rclone/rclone","tag":"1.68.2","digest":"","pullPolicy":"IfNotPresent"}
+   */
+  image: ImageValues;
+}
+
+/** rclone crypt with a password from a Secret. */
+export interface BackupEncryptionValues {
+  /** Encrypt data and names. @default false */
+  enabled: boolean;
+  /** Secret holding the crypt password. @default "" */
+  passwordSecret: string;
+  /** Key of the password in passwordSecret. @default "crypt-password" */
+  passwordKey: string;
+}
+
+/** Automatic restore drills. */
+export interface BackupDrillValues {
+  /** Run the drill CronJob. @default false */
+  enabled: boolean;
+  /**
+   * When to drill (cron), after the backup has run.
+   * @pattern ^\s*(\S+\s+){4}\S+\s*$
+   * @examples ["47 4 * * 0"]
+   * @default "47 4 * * 0"
+   */
+  schedule: string;
+  /** Where the set comes from: the bucket when backup.remote is on, else the backup volume. @default "auto" */
+  source: 'auto' | 'remote' | 'volume';
+  /**
+   * Resources of the drill container (it loads one shard at a time into a throwaway server: give it
+   * room for the largest shard).
+   * @default {"requests":{"cpu":"100m","memory":"256Mi"},"limits":{"cpu":"1","memory":"1Gi"}}
+   */
+  resources: ResourceValues;
 }
 
 /** Seeding a new deployment from a backup set. */
@@ -292,6 +360,8 @@ export interface RestoreValues {
    * @default ""
    */
   fromSet: string;
+  /** Where the set is: the backup volume, or the bucket of backup.remote (downloaded and verified first). @default "volume" */
+  source: 'volume' | 'remote';
 }
 
 /** A namespaced sysctl. */
