@@ -156,6 +156,34 @@ describe('tier safety: what production must keep, named at the spec field', () =
     }
   });
 
+  it('production without an off-cluster copy of its backups fails unless the spec gives its reason', async () => {
+    const undo = editSpec('prod-x86', (t) => t.replace(/^ {4}# A copy of every set off the cluster[^\n]*\n {4}remote:\n( {6}[^\n]*\n| {8}[^\n]*\n)+/m, ''));
+    try {
+      expect(readFileSync(fx.file('environments/prod-x86/environment.yaml'), 'utf8')).not.toMatch(/remote:/);
+      expect((await fx.run('generate', '--env', 'prod-x86')).code).toBe(0);
+      const r = await fx.run('validate', '--env', 'prod-x86');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /✗ \(environments\/prod-x86\/environment\.yaml:\d+:\d+\) spec\.backup: keeps every backup set on a volume of the same cluster in a production environment: .* — set spec\.backup\.remote/,
+      );
+    } finally {
+      undo();
+      await fx.run('generate', '--env', 'prod-x86');
+    }
+    const optOut = editSpec('prod-x86', (t) =>
+      t.replace(/^ {4}# A copy of every set off the cluster[^\n]*\n {4}remote:\n( {6}[^\n]*\n| {8}[^\n]*\n)+/m, '    remoteOptOut: "rebuilt nightly from the ledger"\n'),
+    );
+    try {
+      expect((await fx.run('generate', '--env', 'prod-x86')).code).toBe(0);
+      const r = await fx.run('validate', '--env', 'prod-x86');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/! \(environments\/prod-x86\/environment\.yaml:\d+:\d+\) spec\.backup\.remoteOptOut: no copy off the cluster, by choice: "rebuilt nightly from the ledger"/);
+    } finally {
+      optOut();
+      await fx.run('generate', '--env', 'prod-x86');
+    }
+  });
+
   it('staging gets warnings for the same, and passes', async () => {
     const undo = editSpec('edge-pi4', (t) => t.replace(/replicasPerShard: 1/, 'replicasPerShard: 0'));
     try {
@@ -165,6 +193,8 @@ describe('tier safety: what production must keep, named at the spec field', () =
       const findings = (JSON.parse(r.stdout) as { environments: { findings: { severity: string; code: string; path?: string }[] }[] }).environments[0]!.findings;
       expect(findings.filter((f) => f.code.startsWith('tier-safety/'))).toEqual([
         expect.objectContaining({ severity: 'warning', code: 'tier-safety/replica-per-shard', path: 'spec.topology.replicasPerShard' }),
+        // edge-pi4 keeps its backups in the cluster by choice: the reason is in every report.
+        expect.objectContaining({ severity: 'warning', code: 'tier-safety/off-cluster-backups', path: 'spec.backup.remoteOptOut', message: expect.stringMatching(/by choice: "edge cache/) }),
       ]);
     } finally {
       undo();

@@ -72,8 +72,21 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       retention: env.backup.retention,
       size: env.backup.size,
       storageClass: env.backup.storageClass,
+      remote: env.backup.remote
+        ? {
+            enabled: true,
+            endpoint: env.backup.remote.endpoint,
+            bucket: env.backup.remote.bucket,
+            prefix: env.backup.remote.prefix,
+            region: env.backup.remote.region,
+            pathStyle: env.backup.remote.pathStyle,
+            credentialsSecret: env.backup.remote.credentialsSecret,
+            encryption: { enabled: env.backup.remote.encryptionSecret !== '', passwordSecret: env.backup.remote.encryptionSecret },
+          }
+        : { enabled: false },
+      drill: { enabled: env.backup.enabled && env.backup.drill.enabled, schedule: env.backup.drill.schedule },
     },
-    restore: { fromSet: env.restore.fromSet },
+    restore: { fromSet: env.restore.fromSet, source: env.restore.source },
   };
 }
 
@@ -111,6 +124,9 @@ export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
   'backup.retention': 'spec.backup.retention',
   'backup.size': 'spec.backup.size',
   'backup.storageClass': 'spec.backup.storageClass',
+  'backup.remote': 'spec.backup.remote',
+  'backup.drill': 'spec.backup.drill',
   restore: 'spec.restore',
   'restore.fromSet': 'spec.restore.fromSet',
+  'restore.source': 'spec.restore.source',
 };

@@ -47,9 +47,14 @@ export interface ResolvedEnvironment {
     readonly retention: number;
     readonly size: string;
     readonly storageClass: string;
+    /** The bucket; undefined: the sets stay on the backup volume only. */
+    readonly remote: ResolvedBackupRemote | undefined;
+    /** Why there is no remote copy (spec.backup.remoteOptOut); empty when none was given. */
+    readonly remoteOptOut: string;
+    readonly drill: { readonly enabled: boolean; readonly schedule: string };
   };
   /** The backup set new pods seed their empty volumes from; empty: no restore. */
-  readonly restore: { readonly fromSet: string };
+  readonly restore: { readonly fromSet: string; readonly source: 'volume' | 'remote' };
   readonly monitoring: {
     readonly enabled: boolean;
     readonly serviceMonitor: boolean;
@@ -62,6 +67,17 @@ export interface ResolvedEnvironment {
   readonly tls: { readonly enabled: boolean; readonly existingSecret: string };
   /** The cluster's scheduling defaults with the environment's own on top (mergeScheduling). */
   readonly scheduling: ResolvedScheduling;
+}
+
+export interface ResolvedBackupRemote {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly region: string;
+  readonly pathStyle: boolean;
+  readonly credentialsSecret: string;
+  /** The crypt password's Secret; empty: no client-side encryption. */
+  readonly encryptionSecret: string;
 }
 
 /** ACL users, defaults applied; `enabled` false when spec.auth.acl is absent (one shared password). */
@@ -193,8 +209,24 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
       retention,
       size: s.backup?.size ?? formatBytes(backupBytes),
       storageClass: s.backup?.storageClass ?? '',
+      remote: s.backup?.remote
+        ? {
+            endpoint: s.backup.remote.endpoint,
+            bucket: s.backup.remote.bucket,
+            prefix: s.backup.remote.prefix ?? env.metadata.name,
+            region: s.backup.remote.region ?? 'us-east-1',
+            pathStyle: s.backup.remote.pathStyle ?? false,
+            credentialsSecret: s.backup.remote.credentialsSecret,
+            encryptionSecret: s.backup.remote.encryption?.passwordSecret ?? '',
+          }
+        : undefined,
+      remoteOptOut: s.backup?.remoteOptOut ?? '',
+      drill: {
+        enabled: s.backup?.drill?.enabled ?? (s.tier === 'production' && (s.backup?.enabled ?? s.tier === 'production')),
+        schedule: s.backup?.drill?.schedule ?? '47 4 * * 0',
+      },
     },
-    restore: { fromSet: s.restore?.fromSet ?? '' },
+    restore: { fromSet: s.restore?.fromSet ?? '', source: s.restore?.source ?? 'volume' },
     monitoring: {
       enabled: s.monitoring?.enabled ?? true,
       serviceMonitor: s.monitoring?.serviceMonitor ?? true,

@@ -238,6 +238,78 @@ export interface Backup {
   readonly size?: ByteQuantity;
   /** StorageClass of the backup volume; omit for the cluster default. */
   readonly storageClass?: string;
+  /**
+   * Copy every complete set to S3-compatible object storage, so that losing the cluster, the
+   * storage class or the namespace does not lose the backups. The local volume copy stays.
+   */
+  readonly remote?: BackupRemote;
+  /**
+   * Why this environment keeps its backups only in the cluster. Production needs `remote` or this
+   * reason (policy: tier safety); it is shown in the pull-request report.
+   * @examples ["lab cluster: the data is rebuilt from the source system in 10 minutes"]
+   */
+  readonly remoteOptOut?: string;
+  /** Restore drills: restore the latest complete set into a throwaway server on a schedule and check it. */
+  readonly drill?: BackupDrill;
+}
+
+/** An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...). */
+export interface BackupRemote {
+  /**
+   * S3 endpoint URL.
+   * @pattern ^https?://[^\s/]+(/.*)?$
+   * @examples ["https://s3.eu-west-1.amazonaws.com", "http://minio.storage.svc:9000"]
+   */
+  readonly endpoint: string;
+  /**
+   * Bucket (it must exist).
+   * @pattern ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$
+   * @examples ["redis-backups"]
+   */
+  readonly bucket: string;
+  /**
+   * Key prefix inside the bucket. Omit to mean the environment name.
+   * @examples ["prod-x86"]
+   */
+  readonly prefix?: string;
+  /**
+   * Region.
+   * @default "us-east-1"
+   */
+  readonly region?: string;
+  /**
+   * Path-style requests, as MinIO and most self-hosted stores need.
+   * @default false
+   */
+  readonly pathStyle?: boolean;
+  /**
+   * Secret with the keys `access-key-id` and `secret-access-key`.
+   * @examples ["redis-backup-s3"]
+   */
+  readonly credentialsSecret: DnsLabel;
+  /** Client-side encryption (rclone crypt): the bucket holds neither plaintext data nor plaintext names. */
+  readonly encryption?: BackupEncryption;
+}
+
+/** rclone crypt, with its password from a Secret. */
+export interface BackupEncryption {
+  /**
+   * Secret holding the crypt password under the key `crypt-password`. Lose it and the remote sets
+   * cannot be read: keep a copy outside the cluster.
+   * @examples ["redis-backup-crypt"]
+   */
+  readonly passwordSecret: DnsLabel;
+}
+
+/** Automatic restore drills. */
+export interface BackupDrill {
+  /** Run the drill CronJob. Default: `true` in production when backups are on, `false` otherwise. */
+  readonly enabled?: boolean;
+  /**
+   * When to drill, as cron (after the backup).
+   * @default "47 4 * * 0"
+   */
+  readonly schedule?: CronSchedule;
 }
 
 /**
@@ -253,6 +325,12 @@ export interface Restore {
    * @examples ["20261202T021700Z"]
    */
   readonly fromSet: string;
+  /**
+   * Where the set is: the backup volume, or the bucket of spec.backup.remote (downloaded and its
+   * checksums verified before anything is seeded).
+   * @default "volume"
+   */
+  readonly source?: 'volume' | 'remote';
 }
 
 /** Metrics, alerts and dashboards. */

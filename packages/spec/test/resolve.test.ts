@@ -17,7 +17,9 @@ function schemaDefaults(node: Node, at: string[] = []): [string[], unknown][] {
 }
 
 describe('resolveEnvironment', () => {
-  const resolved = parse(VALID).resolved as unknown as Record<string, unknown>;
+  // Optional blocks whose fields have defaults are given (with only their required fields), so those defaults show.
+  const WITH_OPTIONAL_BLOCKS = `${VALID}  backup:\n    remote:\n      endpoint: https://s3.example.com\n      bucket: redis-backups\n      credentialsSecret: s3-credentials\n`;
+  const resolved = parse(WITH_OPTIONAL_BLOCKS).resolved as unknown as Record<string, unknown>;
   const specSchema = (environmentSchema as { properties: { spec: Node } }).properties.spec;
   const defaults = schemaDefaults(specSchema);
 
