@@ -28,6 +28,11 @@ ready() { echo "ready: $*$(data_loss_warning)"; exit 0; }
 
 sweep_stale_temps
 
+# TLS: reload changed certificate files at runtime; an expired or mismatched certificate is the reason.
+# shellcheck source-path=SCRIPTDIR source=tls-lib.sh
+. "$(dirname "$0")/tls-lib.sh"
+tls_check redis rcli || not_ready "$TLS_PROBLEM"
+
 if ! info="$(rcli_ok "$LOCAL_HOST" CLUSTER INFO)"; then
   if [[ -s "$START_STATUS" ]]; then not_ready "$(head -n 1 "$START_STATUS")"; fi
   not_ready "CLUSTER INFO failed: ${info%%$'\n'*}"

@@ -37,6 +37,11 @@ ready() {
   exit 0
 }
 
+# TLS: reload changed certificate files at runtime; an expired or mismatched certificate is the reason.
+# shellcheck source-path=SCRIPTDIR source=tls-lib.sh
+. "$(dirname "$0")/tls-lib.sh"
+tls_check redis rcli || not_ready "$TLS_PROBLEM"
+
 repl="$(rcli "$LOCAL_HOST" INFO replication keyspace)" || status_or "INFO replication failed: ${repl%%$'\n'*}"
 is_error_reply "$repl" && status_or "INFO replication: ${repl%%$'\n'*}"
 role="$(field "$repl" role)"

@@ -11,6 +11,11 @@ SCRIPT_NAME="readiness-sentinel"
 
 not_ready() { echo "not ready: $*"; exit 1; }
 
+# TLS: Sentinel 7.0 cannot reload TLS files at runtime: roll (one Sentinel at a time) when they change.
+# shellcheck source-path=SCRIPTDIR source=tls-lib.sh
+. "$(dirname "$0")/tls-lib.sh"
+tls_check sentinel scli || not_ready "$TLS_PROBLEM"
+
 # While start-sentinel.sh waits safely (no master known anywhere yet) it says why.
 if ! reply="$(scli "$LOCAL_HOST" PING)"; then
   [[ -s "$STATUS_FILE" ]] && not_ready "$(head -n 1 "$STATUS_FILE")"

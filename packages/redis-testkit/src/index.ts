@@ -30,3 +30,4 @@ export * from './write-load.ts';
 export * from './chaos/index.ts';
 export * from './prometheus.ts';
 export * from './haproxy.ts';
+export * from './tls-certs.ts';

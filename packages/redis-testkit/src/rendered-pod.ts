@@ -201,7 +201,7 @@ export interface ContainerEnvOptions {
   readonly mountedScripts?: readonly string[];
   /** RESOLVE_CMD: the sandbox's name -> IP resolver, the stand-in for headless-service DNS. */
   readonly resolver?: string;
-  /** PRESTOP_LOG_FILE under /proc/ (PID 1's stdout in a pod; the machine's init here) becomes `<logDir>/prestop.log`. */
+  /** PRESTOP_LOG_FILE and TLS_LOG_FILE under /proc/ (PID 1's stdout in a pod; the machine's init here) become `<logDir>/prestop.log`. */
   readonly logDir?: string;
 }
 
@@ -232,6 +232,7 @@ export function containerEnv(c: ContainerSpec, o: ContainerEnvOptions): Record<s
     }
   }
   if (o.logDir !== undefined && env.PRESTOP_LOG_FILE?.startsWith('/proc/')) env.PRESTOP_LOG_FILE = path.join(o.logDir, 'prestop.log');
+  if (o.logDir !== undefined && env.TLS_LOG_FILE?.startsWith('/proc/')) env.TLS_LOG_FILE = path.join(o.logDir, 'prestop.log');
   if (o.resolver !== undefined) env.RESOLVE_CMD = o.resolver;
   return env;
 }

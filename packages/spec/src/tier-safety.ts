@@ -66,7 +66,13 @@ export function checkTierSafety(env: ParsedEnvironment): TierFinding[] {
     );
   } else if (!r.backup.remote) {
     // The opt-out is allowed, and shown in every report (a warning), so a reviewer sees it on each pull request.
-    add('off-cluster-backups', ['spec', 'backup', 'remoteOptOut'], `no copy off the cluster, by choice: "${r.backup.remoteOptOut}"`, 'set spec.backup.remote to keep a copy off the cluster', 'warning');
+    add(
+      'off-cluster-backups',
+      ['spec', 'backup', 'remoteOptOut'],
+      `no copy off the cluster, by choice: "${r.backup.remoteOptOut}"`,
+      'set spec.backup.remote to keep a copy off the cluster',
+      'warning',
+    );
   }
   return out;
 }
