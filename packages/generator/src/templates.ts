@@ -196,7 +196,26 @@ replication stops until the last pod has restarted.
 From then on, passwords rotate without a break (the RUNBOOK explains how once ACLs are on).
 {{/if}}
 
-## Grow the data volumes
+{{#if env.tls.enabled}}
+## Rotate the TLS certificates
+
+The pods read \`tls.crt\`, \`tls.key\` and \`ca.crt\` from the Secret \`{{env.tls.existingSecret}}\`.
+Kubernetes updates the mounted files in place (cert-manager renewals included); each Redis pod's
+readiness probe sees the change and reloads the files at runtime (\`TLS: reloaded ...\` in its
+log; established connections stay up). {{#unless cluster}}Sentinel cannot reload TLS at runtime:
+each Sentinel restarts itself in its own time slot, one at a time, only while its peers listen.
+{{/unless}}To move to a new CA without a refused connection, change the Secret in three steps and
+let every pod pick each one up (a few probe periods{{#unless cluster}}, and one Sentinel restart each{{/unless}}) before the next:
+
+1. \`ca.crt\` = the old CA and the new CA together (a bundle);
+2. \`tls.crt\`/\`tls.key\` signed by the new CA;
+3. \`ca.crt\` = the new CA only.
+
+A certificate that is expired, a key that does not match, or a certificate from a CA not in
+\`ca.crt\` is never loaded: the pod goes NotReady with the reason (\`kubectl -n $NS describe pod $POD\`:
+\`not ready: TLS: tls.crt expired at ...\`) and one log line says the same.
+
+{{/if}}## Grow the data volumes
 
 A StatefulSet's \`volumeClaimTemplates\` cannot change after it is created, so a new
 \`spec.persistence.size\` is an update Kubernetes refuses: Argo CD's sync fails on it

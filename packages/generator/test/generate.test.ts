@@ -152,10 +152,10 @@ describe('spec.restore: every runbook procedure is a change to environment.yaml'
   ])('%s: spec.restore.fromSet reaches the %s chart as restore.fromSet, and the chart schema takes it', (env, chart) => {
     const withRestore = load(env, (t) => t.replace(/^spec:\n/m, 'spec:\n  restore:\n    fromSet: 20261202T021700Z\n'));
     const values = generateEnvironment(withRestore.resolved, CTX).charts.find((c) => c.chart === chart)!;
-    expect((values.values as { restore: { fromSet: string } }).restore).toEqual({ fromSet: '20261202T021700Z' });
+    expect((values.values as { restore: { fromSet: string } }).restore).toEqual({ fromSet: '20261202T021700Z', source: 'volume' });
     expect(checkChartValues(values, schemaOf(chart), defaultsOf(chart), withRestore.source)).toEqual([]);
     const without = generateEnvironment(load(env).resolved, CTX).charts.find((c) => c.chart === chart)!;
-    expect((without.values as { restore: { fromSet: string } }).restore).toEqual({ fromSet: '' });
+    expect((without.values as { restore: { fromSet: string } }).restore).toEqual({ fromSet: '', source: 'volume' });
   });
 
   it('refuses a set name that is not one, with an example', () => {
