@@ -31,3 +31,4 @@ export * from './chaos/index.ts';
 export * from './prometheus.ts';
 export * from './haproxy.ts';
 export * from './tls-certs.ts';
+export * from './s3-server.ts';

@@ -64,6 +64,31 @@ export class BackupHarness {
     return this.chart.sandbox.startJob(name, p.command, { env: { ...p.env, ...env }, cwd: runDir });
   }
 
+  /** One run of the backup Job's `upload` container (remote-sync.sh, backup.remote.enabled): run it after startBackup succeeded, as the Job does. */
+  startUpload(name: string, env: Record<string, string> = {}): Job {
+    const c = containerOf(this.cronJob, 'upload');
+    if (c.init) throw new Error('the upload container must be a main container of the backup Job');
+    if (!containerOf(this.cronJob, 'backup').init) throw new Error('with an upload container, backup.sh must run as an init container of the backup Job');
+    this.runs += 1;
+    const runDir = path.join(this.chart.sandbox.root, 'backup-runs', `${this.runs}-${name}`);
+    mkdirSync(runDir, { recursive: true });
+    const p = this.process(c, undefined, runDir, `${String(this.cronJob.metadata.name)}-${name}`, '127.0.0.1');
+    return this.chart.sandbox.startJob(name, p.command, { env: { ...p.env, ...env }, cwd: runDir });
+  }
+
+  /** The Redis pod's `fetch` init container (restore.source remote) for `pod`, to completion; it shares its scratch volume with runRestore. */
+  runFetch(pod: Pod, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<ExecResult> {
+    const c = containerOf(this.statefulSet, 'fetch');
+    if (!c.init) throw new Error("the Redis pods' fetch container is not an init container");
+    const p = this.process(c, pod, path.join(pod.dir, 'init'), pod.name, pod.ip);
+    return this.chart.sandbox.exec(p.command, { env: { ...p.env, ...env }, cwd: pod.dir, timeoutMs });
+  }
+
+  /** The Redis pods' init containers, in order. */
+  get initContainers(): string[] {
+    return containerNames(this.statefulSet, true);
+  }
+
   /** The Redis pod's `restore` init container for `pod` (run before its first start), to completion. */
   runRestore(pod: Pod, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ExecResult> {
     const c = containerOf(this.statefulSet, 'restore');
@@ -144,4 +169,37 @@ export function listFiles(dir: string, prefix = ''): string[] {
       const p = path.join(dir, f);
       return statSync(p).isDirectory() ? listFiles(p, `${prefix}${f}/`) : [`${prefix}${f}`];
     });
+}
+
+/**
+ * One run of the restore drill CronJob's container (backup.drill), as rendered for `chart`:
+ * drill.sh with the rendered env, its emptyDir a dir per run, the backup PVC standing in as
+ * `backupDir` (any volume of sets: the test hands the drill good and damaged copies). `env`
+ * overrides for a test. Throws when the chart rendered no drill CronJob, or when it mounts another
+ * claim than the backup CronJob writes, or mounts it writable.
+ */
+export function startDrill(chart: RedisClusterChart, backupDir: string, name: string, env: Record<string, string> = {}): Job {
+  const cron = chart.current.find('CronJob', '-drill');
+  const c = containerOf(cron, 'drill');
+  const mount = c.volumeMounts.find((m) => m.mountPath === '/backup') as { name: string; readOnly?: boolean } | undefined;
+  if (mount?.readOnly !== true) throw new Error(`the drill container mounts the backup volume ${mount ? 'writable' : 'nowhere'}: it must be read-only`);
+  const runDir = path.join(chart.sandbox.root, 'drill-runs', `${name}-${Date.now()}`);
+  mkdirSync(runDir, { recursive: true });
+  const backupCron = chart.current.objects.find((o) => o.kind === 'CronJob' && String(o.metadata?.name).endsWith('-backup'));
+  const written = String(((podSpecOf(backupCron ?? {}).volumes ?? []) as Obj[]).find((v) => v.name === 'backup')?.persistentVolumeClaim?.claimName ?? '(no backup CronJob)');
+  const p = containerProcess(c, {
+    volumes: {
+      ...chart.volumeStandIns(undefined, runDir),
+      persistentVolumeClaim: (claim) => {
+        if (claim !== written) throw new Error(`the drill mounts claim ${claim}, but the backups are written to ${written}`);
+        return backupDir;
+      },
+      harness: fileURLToPath(import.meta.url),
+    },
+    pod: { ip: '127.0.0.1', name: `${String(cron.metadata.name)}-${name}`, namespace: chart.namespace },
+    secret: (ref) => secretValue(ref.name, ref.key),
+    mountedScripts: ['lib.sh', 'backup-lib.sh', 'drill.sh'],
+    resolver: chart.sandbox.resolver,
+  });
+  return chart.sandbox.startJob(`drill-${name}`, p.command, { env: { ...p.env, ...env }, cwd: runDir });
 }

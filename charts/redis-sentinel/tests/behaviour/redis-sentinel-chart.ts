@@ -55,7 +55,7 @@ export interface RenderOptions {
 }
 
 /** Volumes the harness can provide, by the name the StatefulSets (and the backup CronJob) give them. */
-const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls', 'backup'];
+const KNOWN_VOLUMES = ['data', 'tmp', 'runtime', 'config', 'scripts', 'tls', 'backup', 'backup-download'];
 
 /** The password the harness puts in Secret `name`, key `key`. */
 export function secretValue(name: string, key: string): string {
@@ -99,6 +99,11 @@ export class RedisSentinelChart {
   /** The backup CronJob's container (backup.enabled), and the Redis pods' restore init container (restore.fromSet). */
   readonly backup: ContainerSpec | undefined;
   readonly restore: ContainerSpec | undefined;
+  /** The backup Job's `upload` container (backup.remote.enabled), and the Redis pods' `fetch` init container (restore.source remote). */
+  readonly upload: ContainerSpec | undefined;
+  readonly fetch: ContainerSpec | undefined;
+  /** The Redis pods' init containers, in order. */
+  readonly redisInitContainers: readonly string[];
   /** Every rendered object. */
   readonly objects: readonly Obj[];
   /** Per-pod env overrides a test applies on top of the rendered env (e.g. a shorter wait). */
@@ -138,6 +143,9 @@ export class RedisSentinelChart {
     const cron = objects.find((x) => x.kind === 'CronJob' && String(x.metadata?.name).endsWith('-backup'));
     this.backup = cron ? containerOf(cron, 'backup') : undefined;
     this.restore = containerNames(redisSts, true).includes('restore') ? containerOf(redisSts, 'restore') : undefined;
+    this.upload = cron && containerNames(cron).includes('upload') ? containerOf(cron, 'upload') : undefined;
+    this.redisInitContainers = containerNames(redisSts, true);
+    this.fetch = this.redisInitContainers.includes('fetch') ? containerOf(redisSts, 'fetch') : undefined;
     const literal = (c: ContainerSpec, name: string): string => {
       const v = envValue(c, name);
       if (v === undefined) throw new Error(`the ${c.name} container has no literal env ${name}`);
@@ -392,6 +400,19 @@ export class RedisSentinelChart {
   startBackup(name: string, env: Env = {}): Job {
     const c = this.backup;
     if (!c) throw new Error('the rendered chart has no backup CronJob (backup.enabled)');
+    return this.startJobContainer(c, name, env);
+  }
+
+  /** One run of the backup Job's `upload` container (remote-sync.sh, backup.remote.enabled), after startBackup succeeded; `env` overrides for a test. */
+  startUpload(name: string, env: Env = {}): Job {
+    const c = this.upload;
+    if (!c) throw new Error('the rendered backup CronJob has no upload container (backup.remote.enabled)');
+    if (this.backup?.init !== true) throw new Error('with an upload container, backup.sh must run as an init container of the backup Job');
+    return this.startJobContainer(c, name, env);
+  }
+
+  /** A container of the backup Job's pod as a sandbox Job: the backup PVC, the scripts, an emptyDir /tmp per run. */
+  private startJobContainer(c: ContainerSpec, name: string, env: Env): Job {
     this.backupRuns += 1;
     const runDir = path.join(this.sandbox.root, 'backup-runs', `${this.backupRuns}-${name}`);
     const named = (volume: string): string | undefined => {
@@ -402,11 +423,19 @@ export class RedisSentinelChart {
       }
       if (volume === 'tls' && this.tlsDir) return this.tlsDir;
       if (volume === 'tmp') return emptyDirIn(runDir)(volume);
-      throw new Error(`volume "${volume}" of the backup container has no stand-in in the behaviour harness`);
+      throw new Error(`volume "${volume}" of the ${c.name} container has no stand-in in the behaviour harness`);
     };
     const podName = `${String(this.objects.find((x) => x.kind === 'CronJob')?.metadata?.name)}-${name}`;
     const p = this.process(c, named, podName, '127.0.0.1');
     return this.sandbox.startJob(name, p.command, { env: { ...p.env, ...env }, cwd: runDir });
+  }
+
+  /** The Redis pod's `fetch` init container (remote-sync.sh, restore.source remote), run to completion before its restore container. */
+  runFetch(pod: Pod, env: Env = {}, timeoutMs = 120_000): Promise<ExecResult> {
+    const c = this.fetch;
+    if (!c) throw new Error('the rendered Redis pods have no fetch init container (restore.source remote)');
+    const p = this.process(c, (volume) => this.volumeDir(pod, volume), pod.name, pod.ip);
+    return this.sandbox.exec(p.command, { env: { ...p.env, ...env }, cwd: pod.dir, timeoutMs });
   }
 
   /** The Redis pod's `restore` init container (restore.sh), run to completion before the pod's first start. */
@@ -433,6 +462,34 @@ export class RedisSentinelChart {
   /** The runtime redis.conf start-redis.sh wrote for `pod` (what redis-server runs with). */
   runtimeConf(pod: Pod): string {
     return readFileSync(path.join(this.volumeDir(pod, 'runtime'), this.isSentinel(pod) ? 'sentinel.conf' : 'redis.conf'), 'utf8');
+  }
+
+  /**
+   * One run of the restore drill CronJob's container (drill.sh, backup.drill.enabled): the backup
+   * PVC stands in as `backupDir` (any volume of sets: the test hands the drill good and damaged
+   * copies), an emptyDir /tmp per run; `env` overrides for a test. Throws when the drill mounts the
+   * backup volume writable, or another claim than the backup CronJob writes.
+   */
+  startDrill(backupDir: string, name: string, env: Env = {}): Job {
+    const cron = this.objects.find((x) => x.kind === 'CronJob' && String(x.metadata?.name).endsWith('-drill'));
+    if (!cron) throw new Error('the rendered chart has no drill CronJob (backup.drill.enabled)');
+    const c = containerOf(cron, 'drill');
+    const mount = c.volumeMounts.find((m) => m.mountPath === '/backup') as { name: string; readOnly?: boolean } | undefined;
+    if (mount?.readOnly !== true) throw new Error(`the drill container mounts the backup volume ${mount ? 'writable' : 'nowhere'}: it must be read-only`);
+    const claimOf = (o: Obj | undefined): string =>
+      String((o?.spec?.jobTemplate?.spec?.template?.spec?.volumes ?? []).find((v: Obj) => v.name === 'backup')?.persistentVolumeClaim?.claimName ?? '(none)');
+    const written = claimOf(this.objects.find((x) => x.kind === 'CronJob' && String(x.metadata?.name).endsWith('-backup')));
+    if (claimOf(cron) !== written) throw new Error(`the drill mounts claim ${claimOf(cron)}, but the backups are written to ${written}`);
+    const runDir = path.join(this.sandbox.root, 'drill-runs', `${name}-${Date.now()}`);
+    mkdirSync(runDir, { recursive: true });
+    const named = (volume: string): string | undefined => {
+      if (volume === 'scripts') return this.scriptsDir;
+      if (volume === 'backup') return backupDir;
+      if (volume === 'tmp') return emptyDirIn(runDir)(volume);
+      throw new Error(`volume "${volume}" of the drill container has no stand-in in the behaviour harness`);
+    };
+    const p = this.process(c, named, `${String(cron.metadata.name)}-${name}`, '127.0.0.1');
+    return this.sandbox.startJob(`drill-${name}`, p.command, { env: { ...p.env, ...env }, cwd: runDir });
   }
 }
 

@@ -291,11 +291,18 @@ export interface BackupValues {
  * An S3-compatible bucket for the backup sets. After a set is complete and verified on the backup
  * volume, the backup Job uploads its data files, then its manifest.json last (a set without its
  * manifest is incomplete by definition), and prunes the bucket to `backup.retention` complete sets.
+ * The upload (and the restore's download, `restore.source: remote`) is scripts/remote-sync.sh in
+ * the rclone image, configured through environment variables only (no config file on disk).
  */
 export interface BackupRemoteValues {
   /** Upload the sets. @default false */
   enabled: boolean;
-  /** S3 endpoint URL, e.g. `https://s3.eu-west-1.amazonaws.com` or a MinIO service. @default "" */
+  /**
+   * S3 endpoint URL, e.g. `https://s3.eu-west-1.amazonaws.com` or a MinIO service. The chart's tests
+   * run the upload and restore against s3rver (a local S3 stand-in) with rclone: s3rver does not
+   * check request signatures, so the tests prove the protocol and the data, not authentication.
+   * @default ""
+   */
   endpoint: string;
   /** Bucket (it must exist). @default "" */
   bucket: string;
@@ -305,13 +312,13 @@ export interface BackupRemoteValues {
   region: string;
   /** Path-style requests (`<endpoint>/<bucket>/<key>`), as MinIO and most self-hosted stores need. @default false */
   pathStyle: boolean;
-  /** Secret with the access key id and secret access key. @default "" */
+  /** Secret with the access key id and secret access key (they need list, get, put and delete on the prefix; the bucket is never created). @default "" */
   credentialsSecret: string;
   /** Key of the access key id in credentialsSecret. @default "access-key-id" */
   accessKeyIdKey: string;
   /** Key of the secret access key in credentialsSecret. @default "secret-access-key" */
   secretAccessKeyKey: string;
-  /** Client-side encryption (rclone `crypt`): the bucket holds neither plaintext data nor plaintext names. */
+  /** Client-side encryption (rclone `crypt`): the bucket holds neither plaintext data nor plaintext names. Keep the password: without it no set can be restored. */
   encryption: BackupEncryptionValues;
   /**
    * rclone image (official multi-arch `rclone/rclone`), pinned.
