@@ -4,7 +4,7 @@
 #
 #   $BACKUP_DIR/<YYYYMMDDTHHMMSSZ>/
 #     manifest.json   mode, the slot layout, and per shard: node ID, address, slot ranges, file,
-#                     bytes, sha256, redis version, keys at dump time (one shard object per line)
+#                     bytes, sha256, redis version, keys in the file (one shard object per line)
 #     shard-<i>.rdb   the RDB of shard i (shards ordered by their first slot)
 #     SHA256SUMS      `sha256sum -c SHA256SUMS` checks the files by hand
 #
@@ -138,7 +138,9 @@ main() {
       problem="$(check_rdb "$PARTIAL/shard-$i.rdb")"
       if [[ -n "$problem" ]]; then log "shard $i: the dump of ${M_ADDR[i]} $problem"; failed=$(( failed + 1 )); continue; fi
       took[i]=$(( SECONDS - t0 ))
-      log "shard $i: $(stat -c %s "$PARTIAL/shard-$i.rdb") bytes from ${M_ADDR[i]} ($(tail -n 1 "$PARTIAL/shard-$i.rdb.log" | tr -d '\r'))"
+      local in_file; in_file="$(rdb_keys "$PARTIAL/shard-$i.rdb")"
+      [[ -n "$in_file" ]] && keys[i]="$in_file"
+      log "shard $i: $(stat -c %s "$PARTIAL/shard-$i.rdb") bytes, ${keys[i]} keys from ${M_ADDR[i]} ($(tail -n 1 "$PARTIAL/shard-$i.rdb.log" | tr -d '\r'))"
     else
       log "shard $i: redis-cli --rdb from ${M_ADDR[i]} failed: $(grep -v '^$' "$PARTIAL/shard-$i.rdb.log" | tail -n 2 | tr -d '\r' | paste -sd ';' -)"
       failed=$(( failed + 1 ))

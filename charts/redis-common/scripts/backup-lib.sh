@@ -140,6 +140,15 @@ check_rdb() {
   return 0
 }
 
+# rdb_keys FILE : the number of keys in the RDB file, as redis-check-rdb reads them ("[info] N keys
+# read"); empty when redis-check-rdb is not available. The manifest records this, not the INFO
+# count before the dump: writes and expiries between INFO and the dump would make a good set
+# disagree with its own manifest, and the restore drill compares the two.
+rdb_keys() {
+  [[ -n "$REDIS_CHECK_RDB" ]] && command -v "$REDIS_CHECK_RDB" >/dev/null 2>&1 || return 0
+  "$REDIS_CHECK_RDB" "$1" 2>&1 | sed -n -E 's/^\[info\] ([0-9]+) keys read$/\1/p' | head -n 1
+}
+
 # sum_file FILE : FILE_SHA (sha256) and FILE_BYTES of $PARTIAL/FILE; adds its line to SHA256SUMS.
 sum_file() {
   FILE_SHA="$(sha256sum "$PARTIAL/$1" | awk '{ print $1 }')"

@@ -156,11 +156,13 @@ describe('redis-monitoring chart', () => {
             const eq = Object.fromEntries(sel.matchers.filter((m) => m.op === '=').map((m) => [m.label, m.value]));
             if (r.group === 'redis-backup') {
               // The backup alerts read kube-state-metrics series of the release's backup CronJob and its Jobs:
-              // scoped by namespace, and by the CronJob's name (`<release>-<chart>-backup`) on the CronJob and owner series.
+              // scoped by namespace, and by the CronJob's name (`<release>-<chart>-backup`; the drill alert:
+              // the restore drill CronJob `<release>-<chart>-drill`) on the CronJob and owner series.
+              const cronJob = `${release}-redis-${mode}-${r.alert === 'RedisBackupDrillFailed' ? 'drill' : 'backup'}`;
               expect({ alert: r.alert, metric: sel.metric, ns: eq.namespace }).toEqual({ alert: r.alert, metric: sel.metric, ns: NAMESPACE });
               expect(r.expr).toContain(`"release", "${release}"`);
-              if (sel.metric.startsWith('kube_cronjob_')) expect({ metric: sel.metric, cronjob: eq.cronjob }).toEqual({ metric: sel.metric, cronjob: `${release}-redis-${mode}-backup` });
-              if (sel.metric === 'kube_job_owner') expect({ metric: sel.metric, owner: eq.owner_name }).toEqual({ metric: sel.metric, owner: `${release}-redis-${mode}-backup` });
+              if (sel.metric.startsWith('kube_cronjob_')) expect({ metric: sel.metric, cronjob: eq.cronjob }).toEqual({ metric: sel.metric, cronjob: cronJob });
+              if (sel.metric === 'kube_job_owner') expect({ metric: sel.metric, owner: eq.owner_name }).toEqual({ metric: sel.metric, owner: cronJob });
               continue;
             }
             if (sel.metric.startsWith('kube_')) {

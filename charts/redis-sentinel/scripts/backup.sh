@@ -5,7 +5,7 @@
 #
 #   $BACKUP_DIR/<YYYYMMDDTHHMMSSZ>/
 #     manifest.json   mode sentinel, the master set, and the master: run ID, address, file, bytes,
-#                     sha256, redis version, keys at dump time (the shard object on one line)
+#                     sha256, redis version, keys in the file (the shard object on one line)
 #     master.rdb      the RDB of the master
 #     SHA256SUMS      `sha256sum -c SHA256SUMS` checks the file by hand
 #
@@ -97,7 +97,9 @@ main() {
   fi
   problem="$(check_rdb "$PARTIAL/$file")"
   [[ -z "$problem" ]] || die "the dump of $M_HOST $problem"
-  log "$(stat -c %s "$PARTIAL/$file") bytes from $M_HOST in $(( SECONDS - t0 ))s ($(tail -n 1 "$PARTIAL/$file.log" | tr -d '\r'))"
+  local in_file; in_file="$(rdb_keys "$PARTIAL/$file")"
+  [[ -n "$in_file" ]] && keys="$in_file"
+  log "$(stat -c %s "$PARTIAL/$file") bytes, $keys keys from $M_HOST in $(( SECONDS - t0 ))s ($(tail -n 1 "$PARTIAL/$file.log" | tr -d '\r'))"
   rm -f "$PARTIAL/$file.log"
 
   # A failover during the dump leaves a complete snapshot of the old master, taken while it was

@@ -440,6 +440,30 @@ export const ALERT_RULES = [
     description:
       'A Job of the backup CronJob <% $backupCronJob %> failed and no backup has succeeded since it started. Read why: kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }}; kubectl -n {{ $labels.namespace }} describe job {{ $labels.job_name }}. Typical causes: the backup volume is full, a Redis master did not answer, the password Secret is missing. Needs kube-state-metrics.',
   },
+  {
+    // The restore drill CronJob <fullname>-drill (backup.drill of the Redis chart): the same Job
+    // series as RedisBackupJobFailed. A release without a drill has no such Jobs: the alert stays quiet.
+    alert: 'RedisBackupDrillFailed',
+    group: 'redis-backup',
+    severity: 'warning',
+    needsBackup: true,
+    expr: [
+      'label_replace(label_replace(',
+      '  max by (namespace, job_name) (kube_job_status_failed{namespace=<% .Release.Namespace | quote %>} > 0)',
+      '  and on (namespace, job_name)',
+      '  kube_job_owner{namespace=<% .Release.Namespace | quote %>,owner_kind="CronJob",owner_name=<% $drillCronJob | quote %>}',
+      '  unless on (namespace, job_name)',
+      '  (',
+      '    kube_job_status_start_time{namespace=<% .Release.Namespace | quote %>}',
+      '    < on (namespace) group_left ()',
+      '    max by (namespace) (kube_cronjob_status_last_successful_time{namespace=<% .Release.Namespace | quote %>,cronjob=<% $drillCronJob | quote %>})',
+      '  ),',
+      '"release", <% $release | quote %>, "", ""), "mode", <% ternary "cluster" "sentinel" $cluster | quote %>, "", "")',
+    ].join('\n'),
+    summary: 'Restore drill {{ $labels.namespace }}/{{ $labels.job_name }} of Redis release {{ $labels.release }} failed: the newest backup set is not proven restorable',
+    description:
+      'A Job of the restore drill CronJob <% $drillCronJob %> failed and no drill has passed since it started: the newest complete backup set did not check out (a file whose size, sha256 or redis-check-rdb check fails, a key count that differs from the manifest, keys in slots outside their shard, a shard that does not load), or there was no complete set at all. A restore from it may fail or lose data. Read the verdict: kubectl -n {{ $labels.namespace }} logs job/{{ $labels.job_name }} | grep -E "MISMATCH|FAILED". Needs kube-state-metrics.',
+  },
 ] as const satisfies readonly AlertRule[];
 
 /** The name of every alert the chart can render (the values' `alerts.disabled` takes these). */
@@ -627,6 +651,13 @@ export const ALERT_RUNBOOKS: { readonly [K in RedisAlertName]: AlertRunbook } = 
     check:
       "kubectl -n $NS get jobs --sort-by=.status.startTime | grep backup | tail -5\nkubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' --tail=50\nkubectl -n $NS get pvc -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup'",
     fix: 'Fix what the log says (a full backup volume: lower `spec.backup.retention` or grow `spec.backup.size`; a master that did not answer: see RedisDown), then take a backup now as under RedisBackupTooOld.',
+  },
+  RedisBackupDrillFailed: {
+    meaning:
+      'The restore drill (a Job of the `<fullname>-drill` CronJob, `backup.drill`) found the newest complete backup set not restorable: a shard file whose size, sha256 or `redis-check-rdb` check fails, a key count that differs from the manifest, keys outside the slot ranges of their shard (a swapped shard), a file that does not load, or no complete set at all. The live data is not affected; the backups are.',
+    check:
+      "DJ=$(kubectl -n $NS get cronjob -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup-drill' -o jsonpath='{.items[0].metadata.name}')\nkubectl -n $NS get jobs --sort-by=.status.startTime | grep $DJ | tail -5\nkubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup-drill' --tail=200 | grep -E 'drilling set|MISMATCH|FAILED|PASSED'",
+    fix: 'Each MISMATCH line names the set, the shard, its file and the check. A damaged file (size, sha256, redis-check-rdb): the volume or the copy is bad; take a new backup now (as under RedisBackupTooOld) and drill it: `kubectl -n $NS create job --from=cronjob/$DJ $DJ-manual-$(date +%s)`. A key count or slot mismatch on a set whose files check out: the backup wrote a wrong manifest (keys written while it dumped, a slot move during the dump); take a new backup and drill again. Until a drill passes, do not restore from that set unless nothing newer exists.',
   },
 };
 

@@ -96,6 +96,7 @@ export function prometheusRuleTemplate(rules: readonly AlertRule[] = ALERT_RULES
     '{{- $targetName := include "redis-monitoring.targetName" . }}',
     '{{- $targetFull := ternary $release (printf "%s-%s" $release $targetName) (contains $targetName $release) | trunc 63 | trimSuffix "-" }}',
     '{{- $backupCronJob := printf "%s-backup" ($targetFull | trunc 45 | trimSuffix "-") }}',
+    '{{- $drillCronJob := printf "%s-drill" ($targetFull | trunc 46 | trimSuffix "-") }}',
     '{{- $on := dict "root" $ }}',
     `{{- range $name := list ${names(rules)} }}`,
     '{{- $_ := set $on $name (include "redis-monitoring.alertOn" (dict "root" $ "name" $name)) }}',
@@ -145,6 +146,8 @@ function readable(helm: string): string {
     [/^\.Release\.Namespace \| quote$/, '"<ns>"'],
     [/^\$backupCronJob \| quote$/, '"<release>-<chart>-backup"'],
     [/^\$backupCronJob$/, '<release>-<chart>-backup'],
+    [/^\$drillCronJob \| quote$/, '"<release>-<chart>-drill"'],
+    [/^\$drillCronJob$/, '<release>-<chart>-drill'],
     [/^\$release \| quote$/, '"<release>"'],
     [/^ternary "cluster" "sentinel" \$cluster \| quote$/, '"<mode>"'],
   ];

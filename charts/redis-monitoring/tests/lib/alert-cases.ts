@@ -903,6 +903,67 @@ export const ALERT_CASES: readonly AlertCase[] = [
     ],
     expect: [],
   },
+  // Restore drills (the same Job series, of the drill CronJob <release>-<chart>-drill)
+  {
+    mode: C,
+    alert: 'RedisBackupDrillFailed',
+    title: 'fires when a Job of the drill CronJob failed after the last passed drill',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'rc-redis-cluster-drill-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'rc-redis-cluster-drill-29000000', owner_kind: 'CronJob', owner_name: 'rc-redis-cluster-drill', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'rc-redis-cluster-drill-29000000' }, '60x10'),
+      ksm('kube_cronjob_status_last_successful_time', { cronjob: 'rc-redis-cluster-drill' }, '0x10'),
+    ],
+    expect: [
+      {
+        labels: backupAlert(C, 'warning', { job_name: 'rc-redis-cluster-drill-29000000' }),
+        summary: 'Restore drill redis/rc-redis-cluster-drill-29000000 of Redis release rc failed: the newest backup set is not proven restorable',
+      },
+    ],
+  },
+  {
+    mode: S,
+    alert: 'RedisBackupDrillFailed',
+    title: 'fires for a failed drill when no drill ever passed',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'rc-redis-sentinel-drill-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'rc-redis-sentinel-drill-29000000', owner_kind: 'CronJob', owner_name: 'rc-redis-sentinel-drill', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'rc-redis-sentinel-drill-29000000' }, '60x10'),
+    ],
+    expect: [
+      {
+        labels: backupAlert(S, 'warning', { job_name: 'rc-redis-sentinel-drill-29000000' }),
+        summary: 'Restore drill redis/rc-redis-sentinel-drill-29000000 of Redis release rc failed: the newest backup set is not proven restorable',
+      },
+    ],
+  },
+  {
+    mode: C,
+    alert: 'RedisBackupDrillFailed',
+    title: 'stays quiet once a later drill passed',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'rc-redis-cluster-drill-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'rc-redis-cluster-drill-29000000', owner_kind: 'CronJob', owner_name: 'rc-redis-cluster-drill', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'rc-redis-cluster-drill-29000000' }, '60x10'),
+      ksm('kube_cronjob_status_last_successful_time', { cronjob: 'rc-redis-cluster-drill' }, '600x10'),
+    ],
+    expect: [],
+  },
+  {
+    mode: C,
+    alert: 'RedisBackupDrillFailed',
+    title: 'stays quiet for a failed Job of the backup CronJob (that is RedisBackupJobFailed)',
+    at: '5m',
+    series: [
+      ksm('kube_job_status_failed', { job_name: 'rc-redis-cluster-backup-29000000', reason: 'BackoffLimitExceeded' }, '1x10'),
+      ksm('kube_job_owner', { job_name: 'rc-redis-cluster-backup-29000000', owner_kind: 'CronJob', owner_name: 'rc-redis-cluster-backup', owner_is_controller: 'true' }, '1x10'),
+      ksm('kube_job_status_start_time', { job_name: 'rc-redis-cluster-backup-29000000' }, '60x10'),
+    ],
+    expect: [],
+  },
 ];
 
 /**

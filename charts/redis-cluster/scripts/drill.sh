@@ -1,0 +1,1 @@
+../../redis-common/scripts/drill.sh
