@@ -2,8 +2,11 @@ import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The Redis binaries the testkit runs. They come from Debian packages, never from mocks. */
-export type RedisBinary = 'redis-server' | 'redis-cli' | 'redis-sentinel';
+/**
+ * The Redis binaries the testkit runs, by their Redis names. They come from Debian packages, never
+ * from mocks: Redis 7.0 from the machine, or Valkey 8.0 from .tools/valkey (see {@link redisEngine}).
+ */
+export type RedisBinary = 'redis-server' | 'redis-cli' | 'redis-sentinel' | 'redis-check-rdb' | 'redis-check-aof' | 'redis-benchmark';
 
 const SETUP_HINT = 'run `bash tools/setup.sh` (or `npm run setup`) from the repository root: it installs the Debian packages redis-server, redis-sentinel and redis-tools';
 
@@ -22,11 +25,73 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/** The server the tests run: Debian's Redis 7.0 (the machine's), or Debian's Valkey 8.0 (bookworm-backports, in .tools/valkey). */
+export type RedisEngine = 'redis' | 'valkey';
+
+/** Every engine, in the order suites that run on both use. */
+export const REDIS_ENGINES: readonly RedisEngine[] = ['redis', 'valkey'];
+
 /**
- * The absolute path of a Redis binary. Throws a message that names the binary, where it was
- * looked for and tools/setup.sh when it is missing: behaviour tests must fail loudly, never skip.
+ * The engine of this test run: REDIS_TESTKIT_ENGINE (`redis` or `valkey`), else `redis`. An unknown
+ * value throws, so a typo never runs the suite on the wrong engine.
+ */
+export function redisEngine(): RedisEngine {
+  const engine = process.env.REDIS_TESTKIT_ENGINE || 'redis';
+  if (engine === 'redis' || engine === 'valkey') return engine;
+  throw new Error(`redis-testkit: unknown engine "${engine}" in REDIS_TESTKIT_ENGINE: use redis or valkey`);
+}
+
+/** Valkey's name of each binary: what Debian's valkey-* packages and the official valkey/valkey image call it. */
+export const VALKEY_BINARY_NAMES: Readonly<Record<RedisBinary, string>> = {
+  'redis-server': 'valkey-server',
+  'redis-cli': 'valkey-cli',
+  'redis-sentinel': 'valkey-sentinel',
+  'redis-check-rdb': 'valkey-check-rdb',
+  'redis-check-aof': 'valkey-check-aof',
+  'redis-benchmark': 'valkey-benchmark',
+};
+
+const VALKEY_SETUP_HINT = "run `bash tools/setup.sh` from the repository root: it extracts Debian's valkey-server, valkey-sentinel and valkey-tools 8.0 (bookworm-backports) into .tools/valkey";
+
+/**
+ * The Valkey tree tools/setup.sh extracts: REDIS_TESTKIT_VALKEY_ROOT, or .tools/valkey at the
+ * repository root (found relative to this file, so no machine path is written anywhere).
+ */
+export function valkeyRootPath(): string {
+  return process.env.REDIS_TESTKIT_VALKEY_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../.tools/valkey');
+}
+
+/**
+ * The dir that stands in for the official valkey/valkey image's /usr/local/bin: the valkey-* names
+ * and the redis-* symlinks its `make install` adds (USE_REDIS_SYMLINKS=yes), all running Valkey.
+ * Every path {@link redisBinary} returns under Valkey is in it, so a Sandbox puts it first in the
+ * PATH of its processes and a script's plain `redis-cli` runs valkey-cli, as in the image.
+ */
+export function valkeyBinDir(): string {
+  return path.join(valkeyRootPath(), 'bin');
+}
+
+/**
+ * The absolute path of the Valkey binary that stands for `name` (e.g. redis-cli -> <bin>/valkey-cli).
+ * Throws a message that names the binary, the path and tools/setup.sh when it is missing.
+ */
+export function valkeyBinary(name: RedisBinary): string {
+  if (!Object.hasOwn(VALKEY_BINARY_NAMES, name)) throw new Error(`redis-testkit: ${name} has no Valkey counterpart (known: ${Object.keys(VALKEY_BINARY_NAMES).join(', ')})`);
+  const file = path.join(valkeyBinDir(), VALKEY_BINARY_NAMES[name]);
+  if (!isExecutable(file)) throw new Error(`redis-testkit: ${VALKEY_BINARY_NAMES[name]} (Valkey's ${name}) is not installed: ${file} is missing; ${VALKEY_SETUP_HINT}`);
+  const alias = path.join(valkeyBinDir(), name);
+  if (!isExecutable(alias)) throw new Error(`redis-testkit: ${alias} (the image's redis-* symlink to ${VALKEY_BINARY_NAMES[name]}) is missing; ${VALKEY_SETUP_HINT}`);
+  return file;
+}
+
+/**
+ * The absolute path of a Redis binary for this run's engine ({@link redisEngine}): the machine's
+ * Redis, or its Valkey counterpart (see {@link valkeyBinary}). Throws a message that names the
+ * binary, where it was looked for and tools/setup.sh when it is missing: behaviour tests must fail
+ * loudly, never skip.
  */
 export function redisBinary(name: RedisBinary): string {
+  if (redisEngine() === 'valkey') return valkeyBinary(name);
   const dirs = searchDirs();
   for (const dir of dirs) {
     const file = path.join(dir, name);
@@ -39,14 +104,16 @@ export function redisBinary(name: RedisBinary): string {
 export function requireRedisBinaries(names: readonly RedisBinary[] = ['redis-server', 'redis-cli']): Record<RedisBinary, string> {
   const found: Partial<Record<RedisBinary, string>> = {};
   const missing: string[] = [];
+  const valkey = redisEngine() === 'valkey';
   for (const name of names) {
     try {
       found[name] = redisBinary(name);
     } catch {
-      missing.push(name);
+      missing.push(valkey ? `${VALKEY_BINARY_NAMES[name] ?? 'no Valkey counterpart'} (for ${name})` : name);
     }
   }
   if (missing.length > 0) {
+    if (valkey) throw new Error(`redis-testkit: REDIS_TESTKIT_ENGINE=valkey but missing ${missing.join(', ')} (looked in ${valkeyBinDir()}); ${VALKEY_SETUP_HINT}`);
     throw new Error(`redis-testkit: missing ${missing.join(', ')} (looked in ${searchDirs().join(', ')}); ${SETUP_HINT}`);
   }
   return found as Record<RedisBinary, string>;
@@ -76,6 +143,9 @@ export interface Arm64Toolchain {
 
 /** qemu-aarch64-static and the sysroot; throws one message naming every missing piece and tools/setup.sh (never a skip). */
 export function arm64Toolchain(): Arm64Toolchain {
+  // The sysroot holds Debian's arm64 Redis only: refuse rather than run Redis under a Valkey run.
+  if (redisEngine() === 'valkey')
+    throw new Error("redis-testkit: arch arm64 runs Debian's arm64 Redis 7.0 and has no Valkey build: unset REDIS_TESTKIT_ENGINE (or set it to redis) for arm64 sandboxes");
   const sysroot = arm64SysrootPath();
   const problems: string[] = [];
   const qemu = searchDirs()
