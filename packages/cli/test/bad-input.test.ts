@@ -20,6 +20,11 @@ function edit(rel: string, change: (text: string) => string): void {
   writeFileSync(file, change(readFileSync(file, 'utf8')));
 }
 
+/** 1-based line of the first line of `rel` (in the fixture) that contains `marker`. */
+function lineOf(rel: string, marker: string): number {
+  return readFileSync(fx.file(rel), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
+
 /** Runs generate (and validate) on the broken tree: both must exit 2, say where, and write nothing. */
 async function expectRejected(pattern: RegExp): Promise<string> {
   const before = fx.snapshot();
@@ -41,7 +46,7 @@ describe('bad input: exit 2, a precise message, nothing written', () => {
 
   it('a wrong type', async () => {
     edit(PROD, (t) => t.replace('replicasPerShard: 1', 'replicasPerShard: one'));
-    await expectRejected(/^environments\/prod-x86\/environment\.yaml:16:23 spec\.topology\.replicasPerShard: must be integer \(got "one"\)/m);
+    await expectRejected(new RegExp(`^environments/prod-x86/environment\\.yaml:${lineOf(PROD, 'replicasPerShard: one')}:23 spec\\.topology\\.replicasPerShard: must be integer \\(got "one"\\)`, 'm'));
   });
 
   it('an unknown field, with did-you-mean', async () => {
@@ -104,7 +109,10 @@ describe('bad input: exit 2, a precise message, nothing written', () => {
     schema.properties.cluster.properties.replicasPerShard.minimum = 2;
     writeFileSync(schemaFile, JSON.stringify(schema));
     await expectRejected(
-      /^environments\/prod-x86\/environment\.yaml:16:23 spec\.topology\.replicasPerShard: chart redis-cluster rejects the generated value cluster\.replicasPerShard: must be >= 2 \(got 1\)/m,
+      new RegExp(
+        `^environments/prod-x86/environment\\.yaml:${lineOf(PROD, 'replicasPerShard: 1')}:23 spec\\.topology\\.replicasPerShard: chart redis-cluster rejects the generated value cluster\\.replicasPerShard: must be >= 2 \\(got 1\\)`,
+        'm',
+      ),
     );
   });
 

@@ -72,7 +72,8 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       retention: env.backup.retention,
       size: env.backup.size,
       storageClass: env.backup.storageClass,
-      remote: env.backup.remote
+      // The upload runs in the backup Job: no Job, no upload.
+      remote: env.backup.remote && env.backup.enabled
         ? {
             enabled: true,
             endpoint: env.backup.remote.endpoint,
