@@ -33,8 +33,9 @@
 #   REDIS_CHECK_RDB     redis-check-rdb   required: a drill without it fails
 #   REDIS_PASSWORD      ""        the password the throwaway server asks for (empty: none)
 set -euo pipefail
+# shellcheck disable=SC2034  # SCRIPT_NAME is read by lib.sh's log()
 SCRIPT_NAME=drill
-# shellcheck source-path=SCRIPTDIR source=lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091  # lib.sh: the chart's, next to the link
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=backup-lib.sh
 . "$(dirname "$0")/backup-lib.sh"
