@@ -64,8 +64,15 @@ tls_log() {
 tls_fail() {
   TLS_PROBLEM="TLS: $*"
   if [[ "$(cat "$TLS_PROBLEM_FILE" 2>/dev/null)" != "$TLS_PROBLEM" ]]; then
-    tls_log "$TLS_PROBLEM"
-    { printf '%s\n' "$TLS_PROBLEM" > "$TLS_PROBLEM_FILE"; } 2>/dev/null || true
+    # Two probe runs that overlap (a slow one and the next) must not both log it: the run that
+    # creates this reason's claim file first (set -C: O_EXCL) logs; claims of other reasons go.
+    local claim f
+    claim="$TLS_PROBLEM_FILE.$(printf '%s' "$TLS_PROBLEM" | sha256sum | cut -c1-16)"
+    if ( set -C; : > "$claim" ) 2>/dev/null; then
+      tls_log "$TLS_PROBLEM"
+      { printf '%s\n' "$TLS_PROBLEM" > "$TLS_PROBLEM_FILE"; } 2>/dev/null || true
+      for f in "$TLS_PROBLEM_FILE".*; do [[ "$f" == "$claim" ]] || rm -f "$f"; done
+    fi
   fi
   return 1
 }
@@ -153,13 +160,13 @@ tls_check() {
   { [[ -r "$TLS_STAMP" ]] && read -r stamp_run stamp_hash < "$TLS_STAMP"; } || true
 
   if [[ "$stamp_run" == "$run_id" && "$stamp_hash" == "$hash" ]]; then
-    rm -f "$TLS_PROBLEM_FILE" "$TLS_PENDING_FILE"
+    rm -f "$TLS_PROBLEM_FILE" "$TLS_PROBLEM_FILE".* "$TLS_PENDING_FILE"
     return 0
   fi
   if [[ "$stamp_run" != "$run_id" && "$kind" == sentinel ]] && ! tls_changed_since_start "$info"; then
     # A new Sentinel process: it loaded the files at its start, and they have not changed since.
     { printf '%s %s\n' "$run_id" "$hash" > "$TLS_STAMP"; } 2>/dev/null || true
-    rm -f "$TLS_PROBLEM_FILE" "$TLS_PENDING_FILE"
+    rm -f "$TLS_PROBLEM_FILE" "$TLS_PROBLEM_FILE".* "$TLS_PENDING_FILE"
     return 0
   fi
   if [[ "$kind" == sentinel ]]; then
@@ -181,7 +188,7 @@ tls_check() {
     tls_fail "${reason:-after reloading the TLS files the server does not answer: ${reply%%$'\n'*}}" || return 1
   fi
   { printf '%s %s\n' "$run_id" "$hash" > "$TLS_STAMP"; } 2>/dev/null || true
-  rm -f "$TLS_PROBLEM_FILE"
+  rm -f "$TLS_PROBLEM_FILE" "$TLS_PROBLEM_FILE".*
   if [[ "$stamp_run" == "$run_id" ]]; then
     tls_log "TLS: reloaded tls.crt, tls.key and ca.crt at runtime (CONFIG SET; sha256 ${stamp_hash:0:12} -> ${hash:0:12}, tls.crt valid until $(tls_date "${dates#* }")); established connections stay up"
   fi
