@@ -289,7 +289,10 @@ describe('redis-cluster backup.sh and restore.sh (3 masters + 3 replicas)', () =
         // The stale .partial of the killed run is gone (deleted at the start); a failed run removes its own.
         expect({ entries: backup.entries(), out }).toEqual({ entries: sets, out });
       };
-      // 1. The master dies (SIGKILL) while the three dumps wait for their transfers.
+      // 1. The master dies (SIGKILL) while the three dumps wait for their transfers. Its transfer is
+      // held back (a diskless sync that waits 30 s for more replicas; repl-diskless-sync-max-replicas
+      // would otherwise start it at once), so the kill always lands during its dump.
+      await master.command('CONFIG', 'SET', 'repl-diskless-sync-delay', '30', 'repl-diskless-sync-max-replicas', '0');
       const during = backup.startBackup('backup-master-dies');
       await during.waitForOutput(/backup: shard 2: dumping master/, 60_000);
       await master.kill();

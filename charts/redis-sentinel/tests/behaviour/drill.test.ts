@@ -20,7 +20,7 @@ const STEP_TIMEOUT_MS = 240_000;
 const SET_NAME = /^\d{8}T\d{6}Z$/;
 const COPY = '29991231T235959Z';
 /** Keys written with this TTL right before the backup: in the set, expired by the time of the drill. */
-const SHORT_TTL_MS = 8000;
+const SHORT_TTL_MS = 20_000;
 const SHORT_LIVED = 25;
 
 interface Shard {
