@@ -32,3 +32,4 @@ export * from './prometheus.ts';
 export * from './haproxy.ts';
 export * from './tls-certs.ts';
 export * from './s3-server.ts';
+export * from './acl-log.ts';

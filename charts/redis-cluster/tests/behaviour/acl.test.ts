@@ -26,6 +26,8 @@ import {
   envValue,
   keySlot,
   keysPresent,
+  parseAclLog,
+  refusedLoginsOf,
   roles,
   rolesText,
   Sandbox,
@@ -122,27 +124,14 @@ async function replicationLinks(master: Pod): Promise<Array<{ addr: string; user
 
 /** ACL LOG entries of failed logins (reason auth), as "username@client-addr". */
 async function refusedLogins(pod: Pod): Promise<string[]> {
-  const log = (await pod.command('ACL', 'LOG')) as RespValue[][];
-  return log
-    .map((e) => {
-      const m = new Map<string, RespValue>();
-      for (let i = 0; i + 1 < e.length; i += 2) m.set(String(e[i]), e[i + 1]!);
-      return m;
-    })
-    .filter((m) => m.get('reason') === 'auth')
-    .map((m) => `${String(m.get('username'))}@${String(m.get('client-info')).match(/addr=(\S+)/)?.[1]}`);
+  return refusedLoginsOf(await pod.command('ACL', 'LOG')).map((e) => `${e.username}@${e.clientAddr}`);
 }
 
 /** Every ACL LOG entry of every pod (refused logins AND commands refused with NOPERM), as "pod: user reason object". */
 async function aclLogAll(): Promise<string[]> {
   const out: string[] = [];
   for (const p of chart.pods.filter((x) => x.running)) {
-    const log = (await p.command('ACL', 'LOG')) as RespValue[][];
-    for (const e of log) {
-      const m = new Map<string, RespValue>();
-      for (let i = 0; i + 1 < e.length; i += 2) m.set(String(e[i]), e[i + 1]!);
-      out.push(`${p.name}: ${String(m.get('username'))} ${String(m.get('reason'))} ${String(m.get('object'))}`);
-    }
+    for (const e of parseAclLog(await p.command('ACL', 'LOG'))) out.push(`${p.name}: ${e.username} ${e.reason} ${e.object}`);
   }
   return out;
 }

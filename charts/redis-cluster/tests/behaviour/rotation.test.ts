@@ -12,7 +12,7 @@
  * the first restarted replica: its master refuses the replicator login.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { acknowledgedMap, ClusterClient, commandWith, roles, Sandbox, startWriteLoad, waitFor, type Pod, type RespValue, type WriteLoadReport } from '@redis-gitops/redis-testkit';
+import { acknowledgedMap, ClusterClient, commandWith, refusedLoginsOf, roles, Sandbox, startWriteLoad, waitFor, type Pod, type WriteLoadReport } from '@redis-gitops/redis-testkit';
 import { assertWholeCluster, HEALTH_TIMEOUT_MS, installCluster } from './operations.ts';
 import { type RedisClusterChart, secretValue } from './redis-cluster-chart.ts';
 
@@ -33,11 +33,7 @@ const refused: string[] = [];
 
 /** Failed logins (ACL LOG reason auth) on a pod (read as the harness's own login). */
 async function refusedAt(pod: Pod): Promise<string[]> {
-  const log = (await pod.command('ACL', 'LOG')) as RespValue[][];
-  return log
-    .map((e) => new Map(Array.from({ length: e.length / 2 }, (_, i) => [String(e[2 * i]), e[2 * i + 1]] as const)))
-    .filter((m) => m.get('reason') === 'auth')
-    .map((m) => `${pod.name}: ${String(m.get('username'))} refused (${String(m.get('count'))}x)`);
+  return refusedLoginsOf(await pod.command('ACL', 'LOG')).map((e) => `${pod.name}: ${e.username} refused (${e.count}x)`);
 }
 
 /** The StatefulSet rolling update to the revision rendered with `set`. */

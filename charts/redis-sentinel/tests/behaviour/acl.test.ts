@@ -14,7 +14,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandWith, containerOf, Sandbox, startExporterSidecar, startHaproxyPod, waitFor, type Pod, type RespValue } from '@redis-gitops/redis-testkit';
+import { commandWith, containerOf, refusedLoginsOf, Sandbox, startExporterSidecar, startHaproxyPod, waitFor, type Pod, type RespValue } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart, secretValue } from './redis-sentinel-chart.ts';
 import { SentinelClient, waitForGroup } from './sentinel-group.ts';
 
@@ -64,15 +64,7 @@ async function clientUsers(master: Pod): Promise<Array<{ addr: string; user: str
 
 /** ACL LOG entries of failed logins (reason auth), as "username@client-addr". */
 async function refusedLogins(pod: Pod): Promise<string[]> {
-  const log = (await pod.command('ACL', 'LOG')) as RespValue[][];
-  return log
-    .map((e) => {
-      const m = new Map<string, RespValue>();
-      for (let i = 0; i + 1 < e.length; i += 2) m.set(String(e[i]), e[i + 1]!);
-      return m;
-    })
-    .filter((m) => m.get('reason') === 'auth')
-    .map((m) => `${String(m.get('username'))}@${String(m.get('client-info')).match(/addr=(\S+)/)?.[1]}`);
+  return refusedLoginsOf(await pod.command('ACL', 'LOG')).map((e) => `${e.username}@${e.clientAddr}`);
 }
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@
  * replication at the first restarted replica: its replicator login is refused by the master.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandWith, Sandbox, waitFor, type Pod, type RespValue } from '@redis-gitops/redis-testkit';
+import { commandWith, refusedLoginsOf, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart, secretValue } from './redis-sentinel-chart.ts';
 import { SentinelClient, startWriteLoad, waitForGroup, type LoadReport } from './sentinel-group.ts';
 
@@ -45,11 +45,7 @@ const refused: string[] = [];
 /** Failed logins (ACL LOG reason auth) of a Redis pod (as the pod's own login) or a Sentinel (its password). */
 async function refusedAt(pod: Pod, isSentinel: boolean): Promise<string[]> {
   const conn = isSentinel ? { host: pod.ip, port: pod.port, password: chart.sentinelPassword, connectTimeoutMs: 1000 } : pod.connection({ connectTimeoutMs: 1000 });
-  const log = (await commandWith(conn, 'ACL', 'LOG')) as RespValue[][];
-  return log
-    .map((e) => new Map(Array.from({ length: e.length / 2 }, (_, i) => [String(e[2 * i]), e[2 * i + 1]] as const)))
-    .filter((m) => m.get('reason') === 'auth')
-    .map((m) => `${pod.name}: ${String(m.get('username'))} refused (${String(m.get('count'))}x)`);
+  return refusedLoginsOf(await commandWith(conn, 'ACL', 'LOG')).map((e) => `${pod.name}: ${e.username} refused (${e.count}x)`);
 }
 
 /** Every pod's refused logins, read now (a pod's ACL LOG dies with its process). */
