@@ -22,7 +22,11 @@ function edit(rel: string, change: (text: string) => string): void {
 
 /** 1-based line of the first line of `rel` (in the fixture) that contains `marker`. */
 function lineOf(rel: string, marker: string): number {
-  return readFileSync(fx.file(rel), 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+  return (
+    readFileSync(fx.file(rel), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(marker)) + 1
+  );
 }
 
 /** Runs generate (and validate) on the broken tree: both must exit 2, say where, and write nothing. */

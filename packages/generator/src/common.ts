@@ -73,18 +73,19 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       size: env.backup.size,
       storageClass: env.backup.storageClass,
       // The upload runs in the backup Job: no Job, no upload.
-      remote: env.backup.remote && env.backup.enabled
-        ? {
-            enabled: true,
-            endpoint: env.backup.remote.endpoint,
-            bucket: env.backup.remote.bucket,
-            prefix: env.backup.remote.prefix,
-            region: env.backup.remote.region,
-            pathStyle: env.backup.remote.pathStyle,
-            credentialsSecret: env.backup.remote.credentialsSecret,
-            encryption: { enabled: env.backup.remote.encryptionSecret !== '', passwordSecret: env.backup.remote.encryptionSecret },
-          }
-        : { enabled: false },
+      remote:
+        env.backup.remote && env.backup.enabled
+          ? {
+              enabled: true,
+              endpoint: env.backup.remote.endpoint,
+              bucket: env.backup.remote.bucket,
+              prefix: env.backup.remote.prefix,
+              region: env.backup.remote.region,
+              pathStyle: env.backup.remote.pathStyle,
+              credentialsSecret: env.backup.remote.credentialsSecret,
+              encryption: { enabled: env.backup.remote.encryptionSecret !== '', passwordSecret: env.backup.remote.encryptionSecret },
+            }
+          : { enabled: false },
       drill: { enabled: env.backup.enabled && env.backup.drill.enabled, schedule: env.backup.drill.schedule },
     },
     restore: { fromSet: env.restore.fromSet, source: env.restore.source },
