@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { isAlive, waitFor } from '../src/index.ts';
+import { isAlive, processStartTime, Reaper, waitFor } from '../src/index.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURE = path.join(HERE, 'fixtures', 'crashing-test-process.ts');
@@ -33,5 +34,33 @@ describe('Reaper (the crash safety net)', () => {
       },
       { timeoutMs: 10_000, intervalMs: 100 },
     );
+  });
+});
+
+describe('Reaper and reused process numbers', () => {
+  it('kills a recorded group only while its leader is the process recorded: a stale number now used by another process is left alone', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'reaper-test-'));
+    const spawned: ChildProcess[] = [];
+    const sleeper = () => {
+      const c = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+      spawned.push(c);
+      return c.pid!;
+    };
+    try {
+      const parent = sleeper(); // stands in for the test process
+      const tracked = sleeper();
+      const other = sleeper(); // "another run's" process, whose number the file holds with another start time
+      const reaper = new Reaper(path.join(tmp, 'process-groups'), [], parent);
+      reaper.track(tracked);
+      const otherStart = processStartTime(other);
+      expect(otherStart).toMatch(/^\d+$/);
+      appendFileSync(path.join(tmp, 'process-groups'), `${other} ${Number(otherStart) - 1}\n`);
+      process.kill(parent, 'SIGKILL');
+      await waitFor('the reaper to kill the tracked group', () => ({ done: !isAlive(tracked), state: `tracked ${tracked} alive` }), { timeoutMs: 10_000, intervalMs: 100 });
+      expect(isAlive(other)).toBe(true);
+    } finally {
+      for (const c of spawned) c.kill('SIGKILL');
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
