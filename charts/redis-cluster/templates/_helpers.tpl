@@ -125,7 +125,7 @@ redis-cluster.problems: every problem of the values the schema cannot express, a
 (memory, TLS, slot layout). redis-common.validate fails the render once with all of them.
 */}}
 {{- define "redis-cluster.problems" -}}
-{{- concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-common.aclProblems" . | fromJsonArray) (include "redis-common.remoteProblems" . | fromJsonArray) (include "redis-cluster.slotsProblems" . | fromJsonArray) | toJson }}
+{{- concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-common.aclProblems" . | fromJsonArray) (include "redis-common.remoteProblems" . | fromJsonArray) (include "redis-common.drillProblems" . | fromJsonArray) (include "redis-cluster.slotsProblems" . | fromJsonArray) | toJson }}
 {{- end }}
 
 {{/*

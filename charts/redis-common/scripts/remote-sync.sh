@@ -30,6 +30,10 @@
 #              is checked (bytes and sha256): a missing or damaged object fails EVERY pod's fetch,
 #              so no pod is seeded from a damaged set (never half a cluster); then the folder is
 #              renamed to `<set>` and restore.sh checks the layout and seeds as for a local set.
+#   drill-fetch  the `fetch` init container of the restore drill when backup.drill.source is
+#           remote: the newest complete set in the bucket (or DRILL_SET) is downloaded and checked
+#           as by fetch (steps 2 and 3) into BACKUP_DIR, a scratch volume drill.sh then drills; no
+#           complete set in the bucket, a missing or a damaged object fails the drill.
 #
 # rclone is configured through the environment only (no config file, no secret on disk): the
 # chart sets the remote `bucket` (RCLONE_CONFIG_BUCKET_TYPE=s3, _PROVIDER, _ENDPOINT, _REGION,
@@ -39,13 +43,14 @@
 # names), its password obscured here with `rclone obscure -` (read from stdin, never an argument).
 #
 # Environment:
-#   REMOTE_ACTION          upload | fetch
+#   REMOTE_ACTION          upload | fetch | drill-fetch
 #   REMOTE_BUCKET          the bucket (it must exist)
 #   REMOTE_PREFIX          ""          key prefix; sets are <prefix>/<set>/<file>
 #   REMOTE_CRYPT_PASSWORD  ""          the rclone crypt password (empty: no encryption)
-#   BACKUP_DIR             /backup     upload: the backup volume; fetch: where the set is downloaded
+#   BACKUP_DIR             /backup     upload: the backup volume; fetch, drill-fetch: where the set is downloaded
 #   BACKUP_RETENTION       7           upload: complete sets to keep in the bucket
 #   RESTORE_SET            ""          fetch: the set to download (empty: nothing to do)
+#   DRILL_SET              ""          drill-fetch: the set to download (empty: the newest complete)
 #   DATA_DIR               /data       fetch: the data volume (read only)
 #   RCLONE                 rclone      the rclone binary
 set -eu
@@ -63,6 +68,7 @@ is_set_name() { case "$1" in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9]
 : "${BACKUP_DIR:=/backup}"
 : "${BACKUP_RETENTION:=7}"
 : "${RESTORE_SET:=}"
+: "${DRILL_SET:=}"
 : "${DATA_DIR:=/data}"
 : "${RCLONE:=rclone}"
 
@@ -211,6 +217,39 @@ retention() {
 }
 
 # ---- fetch -------------------------------------------------------------------------------------
+# download SET : downloads SET from the bucket into $BACKUP_DIR/SET, all or nothing: into
+# SET.partial first, every file the manifest names checked (bytes and sha256), then renamed. A set
+# without manifest.json, a missing or a damaged object: FATAL, and nothing is left behind. NOTHING
+# and NEXT finish the FATAL and the success lines (what that means for the caller).
+download() {
+  set_name="$1"
+  { [ -d "$BACKUP_DIR" ] && [ -w "$BACKUP_DIR" ]; } || die "download folder $BACKUP_DIR does not exist or is not writable"
+  dest="$BACKUP_DIR/$set_name"
+  if [ -s "$dest/manifest.json" ]; then
+    check_set "$dest" "$set_name"
+    [ -z "$PROBLEM" ] && { log "set $set_name is already downloaded and matches its manifest: nothing to do"; return 0; }
+    rm -rf "$dest"
+  fi
+  rc lsf --files-only "$ROOT$set_name" > "$WORK/set" || die "listing set $set_name in $WHERE failed: $(rc_error)"
+  if ! grep -qx 'manifest.json' "$WORK/set"; then
+    list_bucket
+    sets="$(last_words 10 "$BUCKET_COMPLETE")"
+    [ -s "$WORK/set" ] && die "set $set_name in $WHERE has no manifest.json: an upload that did not finish, not a set; $NOTHING. Complete sets in the bucket: ${sets:-none}"
+    die "no set $set_name in $WHERE; $NOTHING. Complete sets in the bucket: ${sets:-none}"
+  fi
+  t0="$(date +%s)"
+  rm -rf "$dest.partial"
+  log "downloading set $set_name from $WHERE ($(wc -l < "$WORK/set" | tr -d ' ') files) into $dest.partial"
+  rc copy "$ROOT$set_name" "$dest.partial" || { rm -rf "$dest.partial"; die "downloading set $set_name from $WHERE failed (a missing or damaged object): $(rc_error); $NOTHING"; }
+  check_set "$dest.partial" "$set_name"
+  if [ -n "$PROBLEM" ]; then
+    rm -rf "$dest.partial"
+    die "set $set_name downloaded from $WHERE $PROBLEM: the set in the bucket is damaged; $NOTHING"
+  fi
+  mv "$dest.partial" "$dest"
+  log "set $set_name downloaded and checked against its manifest ($SET_FILES data file(s), $SET_BYTES bytes, sha256 verified) in $(($(date +%s) - t0))s; $NEXT"
+}
+
 fetch() {
   [ -n "$RESTORE_SET" ] || { log "RESTORE_SET is empty: nothing to download"; exit 0; }
   case "$RESTORE_SET" in [A-Za-z0-9]*) ;; *) die "restore.fromSet '$RESTORE_SET' is not a set name (e.g. 20261125T021700Z)" ;; esac
@@ -222,35 +261,32 @@ fetch() {
     log "the data volume already holds data (${found# }): never overwritten; not downloading set $RESTORE_SET (restore.sh leaves the volume alone)"
     exit 0
   fi
-  { [ -d "$BACKUP_DIR" ] && [ -w "$BACKUP_DIR" ]; } || die "download folder $BACKUP_DIR does not exist or is not writable"
-  dest="$BACKUP_DIR/$RESTORE_SET"
-  if [ -s "$dest/manifest.json" ]; then
-    check_set "$dest" "$RESTORE_SET"
-    [ -z "$PROBLEM" ] && { log "set $RESTORE_SET is already downloaded and matches its manifest: nothing to do"; exit 0; }
-    rm -rf "$dest"
+  NOTHING="nothing was restored" NEXT="restore.sh seeds from it"
+  download "$RESTORE_SET"
+}
+
+# drill_fetch : the restore drill's `fetch` init container (backup.drill.source remote): the
+# newest complete set in the bucket (or DRILL_SET) into BACKUP_DIR, checked as for a restore;
+# drill.sh then drills it. No complete set in the bucket fails the drill: a drill that finds
+# nothing never passes.
+drill_fetch() {
+  NOTHING="the drill FAILED: the set in the bucket is not restorable" NEXT="drill.sh drills it"
+  if [ -n "$DRILL_SET" ]; then
+    is_set_name "$DRILL_SET" || die "DRILL_SET '$DRILL_SET' is not a set name (e.g. 20261125T021700Z)"
+    download "$DRILL_SET"
+    return 0
   fi
-  rc lsf --files-only "$ROOT$RESTORE_SET" > "$WORK/set" || die "listing set $RESTORE_SET in $WHERE failed: $(rc_error)"
-  if ! grep -qx 'manifest.json' "$WORK/set"; then
-    list_bucket
-    sets="$(last_words 10 "$BUCKET_COMPLETE")"
-    [ -s "$WORK/set" ] && die "set $RESTORE_SET in $WHERE has no manifest.json: an upload that did not finish, not a set; nothing was restored. Complete sets in the bucket: ${sets:-none}"
-    die "no set $RESTORE_SET in $WHERE; nothing was restored. Complete sets in the bucket: ${sets:-none}"
-  fi
-  t0="$(date +%s)"
-  rm -rf "$dest.partial"
-  log "downloading set $RESTORE_SET from $WHERE ($(wc -l < "$WORK/set" | tr -d ' ') files) into $dest.partial"
-  rc copy "$ROOT$RESTORE_SET" "$dest.partial" || { rm -rf "$dest.partial"; die "downloading set $RESTORE_SET from $WHERE failed (a missing or damaged object): $(rc_error); nothing was restored"; }
-  check_set "$dest.partial" "$RESTORE_SET"
-  if [ -n "$PROBLEM" ]; then
-    rm -rf "$dest.partial"
-    die "set $RESTORE_SET downloaded from $WHERE $PROBLEM: the set in the bucket is damaged; nothing was restored"
-  fi
-  mv "$dest.partial" "$dest"
-  log "set $RESTORE_SET downloaded and checked against its manifest ($SET_FILES data file(s), $SET_BYTES bytes, sha256 verified) in $(($(date +%s) - t0))s; restore.sh seeds from it"
+  list_bucket
+  newest=""
+  for s in $BUCKET_COMPLETE; do newest="$s"; done
+  [ -n "$newest" ] || die "no complete set in $WHERE (no <set>/manifest.json under the prefix): the drill FAILED, nothing off the cluster is proven restorable"
+  log "bucket $WHERE: $(count "$BUCKET_COMPLETE") complete set(s); drilling the newest, $newest"
+  download "$newest"
 }
 
 case "$REMOTE_ACTION" in
   upload) upload ;;
   fetch) fetch ;;
-  *) die "REMOTE_ACTION='$REMOTE_ACTION': expected upload or fetch" ;;
+  drill-fetch) drill_fetch ;;
+  *) die "REMOTE_ACTION='$REMOTE_ACTION': expected upload, fetch or drill-fetch" ;;
 esac

@@ -71,7 +71,9 @@ function specifiedFlows(env: Environment, chart: RedisChart, values: Obj): strin
   if (values.monitoring.enabled) add([env.at.prometheus!], chart === 'redis-sentinel' ? [...env.redis, ...env.sentinels, ...env.haproxy] : env.redis, 9121);
   add(env.release, [env.at['kube-dns']!], 53, 'UDP');
   add(env.release, [env.at['kube-dns']!], 53, 'TCP');
-  for (const [i, e] of (values.backup.egress as Obj[]).entries()) add([env.at.backup!], [env.at[`backup-target-${i}`]!], e.port);
+  // The bucket: the backup Job (upload) and the drill (fetch); the Redis pods only while a restore downloads a set.
+  const bucketClients = [env.at.backup!, env.at['backup-drill']!, ...(values.backup.restoreFromBucket ? env.redis : [])];
+  for (const [i, e] of (values.backup.egress as Obj[]).entries()) add(bucketClients, [env.at[`backup-target-${i}`]!], e.port);
   return [...new Set(out)].sort();
 }
 
@@ -271,14 +273,26 @@ describe('every ci/ scenario: the allowed connections are exactly the ones speci
     expect(expected.length).toBeGreaterThan(10);
   });
 
-  it('lets only the backup pod reach the backup targets (ci/backup-egress-values.yaml), on their port only', async () => {
+  it('lets only the backup and drill pods reach the backup targets (ci/backup-egress-values.yaml), on their port only', async () => {
     const { env } = await environment('redis-cluster', 'backup-egress-values.yaml');
     expect(env.backupTargets.map((t) => t.ip)).toEqual(['10.20.30.1', '172.31.8.15', '2001:db8:10:0:0:0:0:1']);
     for (const t of env.backupTargets) {
-      expect(env.model.allows(env.at.backup!, t, 443)).toBe(true);
-      expect(env.model.allows(env.at.backup!, t, 80)).toBe(false);
+      for (const pod of ['backup', 'backup-drill']) {
+        expect({ pod, ok: env.model.allows(env.at[pod]!, t, 443) }).toEqual({ pod, ok: true });
+        expect({ pod, ok: env.model.allows(env.at[pod]!, t, 80) }).toEqual({ pod, ok: false });
+      }
       expect(env.model.allows(env.at['redis-0']!, t, 443)).toBe(false);
       expect(env.model.allows(env.at.bootstrap!, t, 443)).toBe(false);
+    }
+    // The drill talks to no Redis pod.
+    expect(env.model.allows(env.at['backup-drill']!, env.at['redis-0']!, 6379)).toBe(false);
+  });
+
+  it('admits the Redis pods to the bucket only with backup.restoreFromBucket (ci/restore-from-bucket-values.yaml), for the fetch of a restore', async () => {
+    const { env } = await environment('redis-sentinel', 'restore-from-bucket-values.yaml');
+    for (const t of env.backupTargets) {
+      for (const pod of env.redis) expect({ pod: pod.name, ok: env.model.allows(pod, t, 443) }).toEqual({ pod: pod.name, ok: true });
+      for (const pod of env.sentinels) expect({ pod: pod.name, ok: env.model.allows(pod, t, 443) }).toEqual({ pod: pod.name, ok: false });
     }
   });
 });

@@ -101,7 +101,9 @@ describe('redis-netpol chart', () => {
     expect(await names(scenario('monitoring-off-values.yaml'))).not.toContain('rc-redis-netpol-metrics');
     expect(await names()).not.toContain('rc-redis-netpol-backup-egress');
     const backup = byName(await render(scenario('backup-egress-values.yaml')), 'rc-redis-netpol-backup-egress');
-    expect(backup.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('backup');
+    expect(backup.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/component', operator: 'In', values: ['backup', 'backup-drill'] }]);
+    const restoring = byName(await render([...scenario('backup-egress-values.yaml'), '--set', 'backup.restoreFromBucket=true']), 'rc-redis-netpol-backup-egress');
+    expect(restoring.spec.podSelector.matchExpressions[0].values).toEqual(['backup', 'backup-drill', 'redis']);
     expect(backup.spec.egress.map((r: Obj) => [r.to[0].ipBlock.cidr, r.ports[0].port])).toEqual([
       ['10.20.30.0/24', 443],
       ['172.31.8.15/32', 443],

@@ -118,7 +118,7 @@ elect a leader, so a quorum above the count could never fail over: that must fai
 `helm template`, not during the first outage.
 */}}
 {{- define "redis-sentinel.problems" -}}
-{{- $errs := concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-common.aclProblems" . | fromJsonArray) (include "redis-common.remoteProblems" . | fromJsonArray) }}
+{{- $errs := concat (include "redis-common.maxmemoryProblems" . | fromJsonArray) (include "redis-common.tlsProblems" . | fromJsonArray) (include "redis-common.aclProblems" . | fromJsonArray) (include "redis-common.remoteProblems" . | fromJsonArray) (include "redis-common.drillProblems" . | fromJsonArray) }}
 {{- $count := int .Values.sentinel.count }}
 {{- $quorum := int .Values.sentinel.quorum }}
 {{- if gt $quorum $count }}

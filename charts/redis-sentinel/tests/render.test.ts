@@ -111,8 +111,9 @@ describe('redis-sentinel chart', () => {
           const mounts = new Map<string, string>((c.volumeMounts ?? []).map((m: Obj) => [m.mountPath, m.name]));
           // HAProxy writes nothing at all (no pid file, no stats socket; haproxy-render.test.ts).
           if (c.name !== 'metrics' && c.name !== 'haproxy') {
-            // The backup and restore containers write only /tmp, the data volume and the backup volume.
-            const writable = c.name === 'backup' || c.name === 'restore' ? ['/tmp'] : ['/tmp', '/etc/redis-runtime'];
+            // The backup Job's, the drill's and the restore's containers (the bucket's upload and
+            // fetch too) write only /tmp, the data volume and the backup or download volume.
+            const writable = ['backup', 'restore', 'upload', 'fetch', 'drill'].includes(c.name) ? ['/tmp'] : ['/tmp', '/etc/redis-runtime'];
             for (const p of writable) expect({ id, p, emptyDir: volumes.get(mounts.get(p) ?? '')?.emptyDir !== undefined }).toEqual({ id, p, emptyDir: true });
             if (writable.includes('/etc/redis-runtime')) expect({ id, medium: volumes.get(mounts.get('/etc/redis-runtime')!)!.emptyDir.medium }).toEqual({ id, medium: 'Memory' });
           }

@@ -72,11 +72,12 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
       retention: env.backup.retention,
       size: env.backup.size,
       storageClass: env.backup.storageClass,
-      // The upload runs in the backup Job: no Job, no upload.
+      // The upload runs in the backup Job: no Job, no upload. A restore from the bucket needs the
+      // bucket's settings even without backups.
       remote:
-        env.backup.remote && env.backup.enabled
+        env.backup.remote && (env.backup.enabled || (env.restore.fromSet !== '' && env.restore.source === 'remote'))
           ? {
-              enabled: true,
+              enabled: env.backup.enabled,
               endpoint: env.backup.remote.endpoint,
               bucket: env.backup.remote.bucket,
               prefix: env.backup.remote.prefix,

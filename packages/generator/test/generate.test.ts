@@ -145,6 +145,27 @@ describe('netpol', () => {
   });
 });
 
+describe('the bucket (spec.backup.remote): its egress in redis-netpol, and a restore from it', () => {
+  const chartOf = (env: ReturnType<typeof load>, chart: string) => generateEnvironment(env.resolved, CTX).charts.find((c) => c.chart === chart)!.values as Record<string, any>;
+
+  it('admits the backup and drill pods to the endpoint networks; the Redis pods only while a restore downloads a set', () => {
+    expect(chartOf(load('prod-x86'), 'redis-netpol').backup).toEqual({ egress: [{ cidr: '10.0.64.0/24', port: 443 }], restoreFromBucket: false });
+    const restoring = load('prod-x86', (t) => t.replace(/^spec:\n/m, 'spec:\n  restore:\n    fromSet: 20261202T021700Z\n    source: remote\n'));
+    expect(chartOf(restoring, 'redis-netpol').backup).toEqual({ egress: [{ cidr: '10.0.64.0/24', port: 443 }], restoreFromBucket: true });
+    // No bucket: no egress beyond the chart's defaults.
+    expect(chartOf(load('dev-x86'), 'redis-netpol').backup).toBeUndefined();
+  });
+
+  it('a restore from the bucket with backups off still gets the bucket settings (no upload): the chart renders its fetch', () => {
+    const env = load('prod-x86', (t) => t.replace(/^ {2}backup:\n/m, '  backup:\n    enabled: false\n').replace(/^spec:\n/m, 'spec:\n  restore:\n    fromSet: 20261202T021700Z\n    source: remote\n'));
+    const values = chartOf(env, 'redis-cluster');
+    expect(values.backup.enabled).toBe(false);
+    expect(values.backup.remote).toMatchObject({ enabled: false, endpoint: 'https://s3.eu-west-1.amazonaws.com', bucket: 'payments-redis-backups', credentialsSecret: 'redis-backup-s3' });
+    expect(values.restore).toEqual({ fromSet: '20261202T021700Z', source: 'remote' });
+    expect(chartOf(env, 'redis-netpol').backup.restoreFromBucket).toBe(true);
+  });
+});
+
 describe('spec.restore: every runbook procedure is a change to environment.yaml', () => {
   it.each([
     ['prod-x86', 'redis-cluster'],

@@ -85,6 +85,9 @@ function semanticChecks(env: RedisEnvironment, src: YamlSource, clusters: Cluste
     const at = p.offset === undefined ? src.positionOf(path) : src.positionInString(path, p.offset);
     out.push({ file: src.file, line: at.line, col: at.col, path: formatPath(path), message: p.message, hint: p.hint });
   }
+  if (s.restore?.source === 'remote' && !s.backup?.remote) {
+    add(['spec', 'restore', 'source'], 'is remote but spec.backup.remote names no bucket', 'set spec.backup.remote (the bucket the set was uploaded to, with its prefix), or use source: volume');
+  }
   if (s.tls?.enabled && !s.tls.existingSecret) {
     add(['spec', 'tls'], 'enabled without existingSecret', 'name a Secret holding tls.crt, tls.key and ca.crt in spec.tls.existingSecret');
   }

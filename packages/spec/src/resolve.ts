@@ -78,6 +78,8 @@ export interface ResolvedBackupRemote {
   readonly credentialsSecret: string;
   /** The crypt password's Secret; empty: no client-side encryption. */
   readonly encryptionSecret: string;
+  /** The endpoint's networks, for redis-netpol (port defaulted to 443). */
+  readonly egress: readonly { readonly cidr: string; readonly port: number }[];
 }
 
 /** ACL users, defaults applied; `enabled` false when spec.auth.acl is absent (one shared password). */
@@ -218,6 +220,7 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
             pathStyle: s.backup.remote.pathStyle ?? false,
             credentialsSecret: s.backup.remote.credentialsSecret,
             encryptionSecret: s.backup.remote.encryption?.passwordSecret ?? '',
+            egress: s.backup.remote.egress.map((e) => ({ cidr: e.cidr, port: e.port ?? 443 })),
           }
         : undefined,
       remoteOptOut: s.backup?.remoteOptOut ?? '',

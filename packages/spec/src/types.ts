@@ -289,6 +289,33 @@ export interface BackupRemote {
   readonly credentialsSecret: DnsLabel;
   /** Client-side encryption (rclone crypt): the bucket holds neither plaintext data nor plaintext names. */
   readonly encryption?: BackupEncryption;
+  /**
+   * The networks and ports of the endpoint. redis-netpol denies all egress of the release's pods;
+   * these entries let the backup Job, the drill Job and (while spec.restore.source is remote) the
+   * Redis pods reach the bucket, and nothing else. A NetworkPolicy names addresses, not host names:
+   * give the endpoint's addresses (a VPC endpoint's subnet, the MinIO Service's pod network), never
+   * 0.0.0.0/0.
+   * @minItems 1
+   * @examples [[{"cidr": "10.0.64.0/24", "port": 443}]]
+   */
+  readonly egress: readonly BackupEgress[];
+}
+
+/** One destination network of the bucket's endpoint. */
+export interface BackupEgress {
+  /**
+   * Destination network in CIDR notation. A prefix length of 0 (the whole internet) is refused.
+   * @pattern ^(((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/([1-9]|[12][0-9]|3[0-2])|[0-9A-Fa-f:.]{0,39}:[0-9A-Fa-f:.]{0,39}/([1-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))$
+   * @examples ["10.0.64.0/24", "2001:db8::/64"]
+   */
+  readonly cidr: string;
+  /**
+   * TCP port of the endpoint.
+   * @minimum 1
+   * @maximum 65535
+   * @default 443
+   */
+  readonly port?: Int;
 }
 
 /** rclone crypt, with its password from a Secret. */

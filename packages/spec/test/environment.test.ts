@@ -61,6 +61,28 @@ describe('parseEnvironment: bad input gets file:line:col, path, expectation and 
     expect(d!.hint).toMatch(/Secret/);
   });
 
+  it('refuses a restore from the bucket without a bucket, at spec.restore.source', () => {
+    const text = `${VALID}  restore:\n    fromSet: 20261202T021700Z\n    source: remote\n`;
+    const [d, ...rest] = problems(text);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ ...positionIn(text, 'remote'), path: 'spec.restore.source', message: 'is remote but spec.backup.remote names no bucket' });
+    expect(d!.hint).toMatch(/set spec\.backup\.remote/);
+  });
+
+  it("requires the bucket endpoint's networks for redis-netpol, and refuses the whole internet", () => {
+    const remote = `${VALID}  backup:\n    remote:\n      endpoint: https://s3.example.com\n      bucket: redis-backups\n      credentialsSecret: s3-credentials\n`;
+    const [missing] = problems(remote);
+    expect(missing).toMatchObject({ path: 'spec.backup.remote.egress', message: 'missing required field "egress"' });
+    expect(missing!.hint).toMatch(/NetworkPolicy/);
+    const [open] = problems(`${remote}      egress:\n        - cidr: 0.0.0.0/0\n`);
+    expect(open!.path).toBe('spec.backup.remote.egress[0].cidr');
+    const env = parse(`${remote}      egress:\n        - cidr: 10.0.64.0/24\n        - cidr: 2001:db8::/64\n          port: 9000\n`);
+    expect(env.resolved.backup.remote!.egress).toEqual([
+      { cidr: '10.0.64.0/24', port: 443 },
+      { cidr: '2001:db8::/64', port: 9000 },
+    ]);
+  });
+
   it('reports an enum miss with a suggestion', () => {
     const [d] = problems(VALID.replace('tier: dev', 'tier: prod'));
     expect(d!.message).toBe('must be one of dev, staging, production (got "prod")');

@@ -18,7 +18,7 @@ function schemaDefaults(node: Node, at: string[] = []): [string[], unknown][] {
 
 describe('resolveEnvironment', () => {
   // Optional blocks whose fields have defaults are given (with only their required fields), so those defaults show.
-  const WITH_OPTIONAL_BLOCKS = `${VALID}  backup:\n    remote:\n      endpoint: https://s3.example.com\n      bucket: redis-backups\n      credentialsSecret: s3-credentials\n`;
+  const WITH_OPTIONAL_BLOCKS = `${VALID}  backup:\n    remote:\n      endpoint: https://s3.example.com\n      bucket: redis-backups\n      credentialsSecret: s3-credentials\n      egress:\n        - cidr: 10.0.64.0/24\n`;
   const resolved = parse(WITH_OPTIONAL_BLOCKS).resolved as unknown as Record<string, unknown>;
   const specSchema = (environmentSchema as { properties: { spec: Node } }).properties.spec;
   const defaults = schemaDefaults(specSchema);

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { containerNames, containerOf, containerProcess, podSpecOf, type ContainerProcess, type ContainerSpec, type ExecResult, type Job, type Pod } from '@redis-gitops/redis-testkit';
+import { containerNames, containerOf, containerProcess, podSpecOf, type ContainerProcess, type ContainerSpec, type ExecResult, type Job, type JobResult, type Pod } from '@redis-gitops/redis-testkit';
 import { secretValue, type RedisClusterChart } from './redis-cluster-chart.ts';
 
 type Obj = Record<string, any>;
@@ -202,4 +202,38 @@ export function startDrill(chart: RedisClusterChart, backupDir: string, name: st
     resolver: chart.sandbox.resolver,
   });
   return chart.sandbox.startJob(`drill-${name}`, p.command, { env: { ...p.env, ...env }, cwd: runDir });
+}
+
+/**
+ * One run of the restore drill Job's pod when the drill takes its set from the bucket
+ * (backup.drill.source remote, or auto with backup.remote): the `fetch` init container
+ * (remote-sync.sh drill-fetch) to completion, then, only when it succeeded, the `drill` container,
+ * both sharing the pod's emptyDirs (the downloaded set, /tmp) as Kubernetes runs them. Throws when
+ * the drill pod has no fetch init container or mounts any claim.
+ */
+export async function runRemoteDrill(chart: RedisClusterChart, name: string): Promise<{ fetch: JobResult; drill?: JobResult }> {
+  const cron = chart.current.find('CronJob', '-drill');
+  const fetch = containerOf(cron, 'fetch');
+  if (!fetch.init) throw new Error("the drill pod's fetch container is not an init container");
+  const runDir = path.join(chart.sandbox.root, 'drill-runs', `${name}-${Date.now()}`);
+  mkdirSync(runDir, { recursive: true });
+  const run = (c: ContainerSpec, job: string): Promise<JobResult> => {
+    const p = containerProcess(c, {
+      volumes: {
+        ...chart.volumeStandIns(undefined, runDir),
+        persistentVolumeClaim: (claim) => {
+          throw new Error(`a drill from the bucket mounts no claim, but ${c.name} mounts ${claim}`);
+        },
+        harness: fileURLToPath(import.meta.url),
+      },
+      pod: { ip: '127.0.0.1', name: `${String(cron.metadata.name)}-${name}`, namespace: chart.namespace },
+      secret: (ref) => secretValue(ref.name, ref.key),
+      mountedScripts: ['lib.sh', 'backup-lib.sh', path.basename(c.command[0] ?? '')],
+      resolver: chart.sandbox.resolver,
+    });
+    return chart.sandbox.startJob(job, p.command, { env: p.env, cwd: runDir }).done;
+  };
+  const fetched = await run(fetch, `drill-fetch-${name}`);
+  if (fetched.code !== 0) return { fetch: fetched };
+  return { fetch: fetched, drill: await run(containerOf(cron, 'drill'), `drill-${name}`) };
 }

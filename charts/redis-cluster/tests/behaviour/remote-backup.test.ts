@@ -26,7 +26,7 @@ import {
   type Pod,
   type TypedEntry,
 } from '@redis-gitops/redis-testkit';
-import { BackupHarness, listFiles } from './backup-harness.ts';
+import { BackupHarness, listFiles, runRemoteDrill } from './backup-harness.ts';
 import { RedisClusterChart, secretValue, TEST_PASSWORD } from './redis-cluster-chart.ts';
 
 const STEP_TIMEOUT_MS = 120_000;
@@ -90,6 +90,14 @@ async function freshRelease(name: string, set: string) {
   const restore = new BackupHarness(chart, path.join(sandbox.root, 'unused-backup-volume'));
   const pods = await chart.createPods();
   return { chart, restore, pods };
+}
+
+/** A release whose restore drill takes the newest complete set from the bucket (source auto). */
+async function drillRelease(name: string, extra: string[] = []) {
+  const sandbox = await newSandbox(name);
+  return RedisClusterChart.render(sandbox, {
+    set: ['backup.enabled=true', 'backup.drill.enabled=true', 'backup.remote.enabled=true', ...remoteValues(s3.endpoint), `backup.remote.prefix=${RELEASE}`, ...extra],
+  });
 }
 
 beforeAll(async () => {
@@ -212,6 +220,25 @@ describe('redis-cluster backups to an S3 bucket (remote-sync.sh + rclone, s3rver
   );
 
   it(
+    'the restore drill from the bucket (backup.drill, source auto): fetch takes the newest complete set, drill.sh passes on it; an empty prefix fails the drill',
+    async () => {
+      const r = await runRemoteDrill(await drillRelease('cluster-remote-drill'), 'good');
+      const fetchOut = r.fetch.output.join('\n');
+      expect({ code: r.fetch.code, out: r.fetch.code === 0 ? '' : fetchOut }).toEqual({ code: 0, out: '' });
+      expect(fetchOut).toMatch(new RegExp(`remote-sync: bucket s3://${BUCKET}/${RELEASE}: 1 complete set\\(s\\); drilling the newest, ${firstSet}`));
+      const drillOut = r.drill!.output.join('\n');
+      expect({ code: r.drill!.code, out: r.drill!.code === 0 ? '' : drillOut }).toEqual({ code: 0, out: '' });
+      expect(drillOut).toMatch(new RegExp(`drill: PASSED: set ${firstSet} restores: 3 shard\\(s\\), \\d+ keys, every check passed`));
+      figure(`drill from the bucket (${keys.size} keys, 3 shards): fetch ${r.fetch.durationMs}ms + drill.sh ${r.drill!.durationMs}ms`);
+
+      const empty = await runRemoteDrill(await drillRelease('cluster-remote-drill-empty', ['backup.remote.prefix=nothing-here']), 'empty');
+      expect({ code: empty.fetch.code, drill: empty.drill }).toEqual({ code: 1, drill: undefined });
+      expect(empty.fetch.output.join('\n')).toMatch(new RegExp(`FATAL: no complete set in s3://${BUCKET}/nothing-here \\(no <set>/manifest.json under the prefix\\): the drill FAILED`));
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
     'an upload killed midway leaves a set without manifest.json: never complete, refused by a restore, uploaded again by the next run',
     async () => {
       const { backup } = source;
@@ -304,6 +331,10 @@ describe('redis-cluster backups to an S3 bucket (remote-sync.sh + rclone, s3rver
         expect(listFiles(a.pods[i]!.dataDir)).toEqual([]);
       }
       figure(`damaged object: ${results[0]!.stderr.split('\n').find((l) => /FATAL/.test(l))}`);
+      // The drill of the newest set (the damaged one) fails at its fetch; drill.sh never runs on it.
+      const drilled = await runRemoteDrill(await drillRelease('cluster-remote-drill-damaged'), 'damaged');
+      expect({ code: drilled.fetch.code, drill: drilled.drill }).toEqual({ code: 1, drill: undefined });
+      expect(drilled.fetch.output.join('\n')).toMatch(new RegExp(`FATAL: .*set ${newer}.*shard-1\\.rdb.*the drill FAILED: the set in the bucket is not restorable`));
       // Missing: the object is gone from the bucket.
       s3.deleteObject(`${RELEASE}/${older}/shard-2.rdb`);
       const b = await freshRelease('cluster-remote-missing', older);

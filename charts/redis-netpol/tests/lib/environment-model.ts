@@ -25,7 +25,7 @@ export interface EnvironmentOptions {
     readonly clients: readonly Obj[];
     readonly monitoring: { readonly namespace: string; readonly podSelector: LabelSelector };
     readonly dns: { readonly namespace: string; readonly podSelector: LabelSelector };
-    readonly backup: { readonly egress: readonly { cidr: string; port: number }[] };
+    readonly backup: { readonly egress: readonly { cidr: string; port: number }[]; readonly restoreFromBucket?: boolean };
   };
 }
 
@@ -104,6 +104,10 @@ export function buildEnvironment(objects: readonly RenderedObject[], opts: Envir
   if (redis.length === 0) throw new Error('the render has no Redis pods (component=redis)');
   const backupModelled = !release.some((p) => p.labels['app.kubernetes.io/component'] === 'backup');
   if (backupModelled) release.push(addPod('backup', opts.namespace, { ...redis[0]!.labels, 'app.kubernetes.io/component': 'backup' }));
+  // The restore drill's pod (backup.drill, off in the ci values): modelled the same way when not rendered.
+  if (!release.some((p) => p.labels['app.kubernetes.io/component'] === 'backup-drill')) {
+    release.push(addPod('backup-drill', opts.namespace, { ...redis[0]!.labels, 'app.kubernetes.io/component': 'backup-drill' }));
+  }
 
   // The declared clients: one pod each, in a namespace that satisfies the client.
   const clients = opts.values.clients.map((c, i) => {

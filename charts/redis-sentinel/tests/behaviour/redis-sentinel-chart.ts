@@ -32,7 +32,7 @@ import {
   secretRefOf,
   terminatePod,
 } from '@redis-gitops/redis-testkit';
-import type { ContainerProcess, ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sandbox, SecretKeyRef, TerminateReport } from '@redis-gitops/redis-testkit';
+import type { ContainerProcess, ContainerSpec, Env, ExecResult, Job, JobResult, Mount, PeriodicProbe, Pod, Sandbox, SecretKeyRef, TerminateReport } from '@redis-gitops/redis-testkit';
 
 /** The chart under test; REDIS_SENTINEL_CHART_DIR points the harness at another copy (e.g. the previous scripts, to show a test fails there). */
 export const CHART_DIR = process.env.REDIS_SENTINEL_CHART_DIR ? path.resolve(process.env.REDIS_SENTINEL_CHART_DIR) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -490,6 +490,35 @@ export class RedisSentinelChart {
     };
     const p = this.process(c, named, `${String(cron.metadata.name)}-${name}`, '127.0.0.1');
     return this.sandbox.startJob(`drill-${name}`, p.command, { env: { ...p.env, ...env }, cwd: runDir });
+  }
+
+  /**
+   * One run of the restore drill Job's pod when the drill takes its set from the bucket
+   * (backup.drill.source remote, or auto with backup.remote): the `fetch` init container
+   * (remote-sync.sh drill-fetch) to completion, then, only when it succeeded, the `drill` container,
+   * both sharing the pod's emptyDirs (the downloaded set, /tmp) as Kubernetes runs them. Throws when
+   * the drill pod has no fetch init container or mounts a volume the harness has no stand-in for
+   * (a claim above all).
+   */
+  async runRemoteDrill(name: string): Promise<{ fetch: JobResult; drill?: JobResult }> {
+    const cron = this.objects.find((x) => x.kind === 'CronJob' && String(x.metadata?.name).endsWith('-drill'));
+    if (!cron) throw new Error('the rendered chart has no drill CronJob (backup.drill.enabled)');
+    const fetch = containerOf(cron, 'fetch');
+    if (!fetch.init) throw new Error("the drill pod's fetch container is not an init container");
+    const runDir = path.join(this.sandbox.root, 'drill-runs', `${name}-${Date.now()}`);
+    mkdirSync(runDir, { recursive: true });
+    const run = (c: ContainerSpec, job: string): Promise<JobResult> => {
+      const named = (volume: string): string | undefined => {
+        if (volume === 'scripts') return this.scriptsDir;
+        if (volume === 'tmp' || volume === 'drill-set') return emptyDirIn(runDir)(volume);
+        throw new Error(`volume "${volume}" of the drill pod's ${c.name} container has no stand-in (a drill from the bucket mounts no claim)`);
+      };
+      const p = this.process(c, named, `${String(cron.metadata.name)}-${name}`, '127.0.0.1');
+      return this.sandbox.startJob(job, p.command, { env: p.env, cwd: runDir }).done;
+    };
+    const fetched = await run(fetch, `drill-fetch-${name}`);
+    if (fetched.code !== 0) return { fetch: fetched };
+    return { fetch: fetched, drill: await run(containerOf(cron, 'drill'), `drill-${name}`) };
   }
 }
 

@@ -8,7 +8,7 @@
  * s3rver does not check signatures: these tests prove the protocol and the data, not
  * authentication. Timings and the encryption overhead are printed, never asserted.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, rcloneBinary, S3Server, Sandbox, writeTypedKeys, type Pod, type TypedEntry } from '@redis-gitops/redis-testkit';
@@ -185,6 +185,54 @@ describe('redis-sentinel backups to an S3 bucket with rclone crypt (remote-sync.
         expect(listFiles(g.redis[i]!.dataDir)).toEqual([]);
       }
       figure(`wrong crypt password: ${results[0]!.stderr.split('\n').find((l) => /FATAL/.test(l))}`);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'the restore drill from the encrypted bucket (backup.drill, source auto): fetch downloads and decrypts the newest complete set, drill.sh passes on it; with another crypt password it fails',
+    async () => {
+      const drillValues = ['backup.enabled=true', 'backup.drill.enabled=true', 'backup.remote.enabled=true'];
+      const g = await newGroup('sentinel-remote-drill', [...drillValues, ...remoteValues('backup-crypt')]);
+      const r = await g.chart.runRemoteDrill('good');
+      const fetchOut = r.fetch.output.join('\n');
+      expect({ code: r.fetch.code, out: r.fetch.code === 0 ? '' : fetchOut }).toEqual({ code: 0, out: '' });
+      expect(fetchOut).toMatch(new RegExp(`remote-sync: bucket s3://${BUCKET}/${RELEASE} \\(rclone crypt: names and data encrypted\\): 1 complete set\\(s\\); drilling the newest, ${theSet}`));
+      const drillOut = r.drill!.output.join('\n');
+      expect({ code: r.drill!.code, out: r.drill!.code === 0 ? '' : drillOut }).toEqual({ code: 0, out: '' });
+      expect(drillOut).toMatch(new RegExp(`drill: PASSED: set ${theSet} restores: 1 shard\\(s\\), \\d+ keys, every check passed`));
+      figure(`drill from the encrypted bucket: fetch ${r.fetch.durationMs}ms + drill.sh ${r.drill!.durationMs}ms`);
+
+      const wrong = await newGroup('sentinel-remote-drill-wrong-key', [...drillValues, ...remoteValues('other-crypt')], 'wrong');
+      const w = await wrong.chart.runRemoteDrill('wrong-key');
+      expect({ code: w.fetch.code, drill: w.drill }).toEqual({ code: 1, drill: undefined });
+      expect(w.fetch.output.join('\n')).toMatch(
+        new RegExp(`FATAL: no complete set in s3://${BUCKET}/${RELEASE} \\(rclone crypt: names and data encrypted\\) \\(no <set>/manifest.json under the prefix\\): the drill FAILED`),
+      );
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'a damaged object in the bucket fails the drill at its fetch, naming the file; drill.sh never runs on it',
+    async () => {
+      // The largest object is master.rdb's ciphertext: flip one byte (rclone crypt authenticates every block).
+      const largest = s3.objects(`${RELEASE}/`).sort((a, b) => b.bytes - a.bytes)[0]!;
+      const file = s3.objectFile(largest.key);
+      const bytes = readFileSync(file);
+      const at = Math.floor(bytes.length / 2);
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+      writeFileSync(file, bytes);
+      const g = await newGroup('sentinel-remote-drill-damaged', ['backup.enabled=true', 'backup.drill.enabled=true', 'backup.remote.enabled=true', ...remoteValues('backup-crypt')]);
+      const r = await g.chart.runRemoteDrill('damaged');
+      const out = r.fetch.output.join('\n');
+      expect({ code: r.fetch.code, drill: r.drill }).toEqual({ code: 1, drill: undefined });
+      expect(out).toMatch(
+        new RegExp(
+          `FATAL: (downloading set ${theSet} from .* failed \\(a missing or damaged object\\)|set ${theSet} downloaded from .* has master\\.rdb).*the drill FAILED: the set in the bucket is not restorable`,
+        ),
+      );
+      figure(`damaged object, drill: ${out.split('\n').find((l) => /FATAL/.test(l))}`);
     },
     STEP_TIMEOUT_MS,
   );

@@ -348,7 +348,13 @@ export interface BackupDrillValues {
    * @default "47 4 * * 0"
    */
   schedule: string;
-  /** Where the set comes from: the bucket when backup.remote is on, else the backup volume. @default "auto" */
+  /**
+   * Where the set comes from: `remote` downloads the newest complete set from backup.remote's bucket
+   * (proving the copy that survives losing the cluster restores; the pod needs egress to the bucket,
+   * redis-netpol backup.egress), `volume` reads the backup volume, `auto` is remote when
+   * backup.remote is on, else volume.
+   * @default "auto"
+   */
   source: 'auto' | 'remote' | 'volume';
   /**
    * Resources of the drill container (it loads one shard at a time into a throwaway server: give it

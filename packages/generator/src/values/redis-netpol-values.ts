@@ -163,14 +163,23 @@ export interface NetpolBackupEgress {
   port: Int;
 }
 
-/** The release's backup Job pods (`app.kubernetes.io/component: backup`). */
+/** The pods that reach the backup bucket. */
 export interface NetpolBackupValues {
   /**
-   * Extra egress of the backup Job pods only (never of the Redis pods), one entry per destination
-   * network and TCP port, e.g. `[{cidr: "10.20.30.40/32", port: 443}]` for an S3 endpoint.
+   * Egress to the backup bucket's endpoint, one entry per destination network and TCP port, e.g.
+   * `[{cidr: "10.20.30.40/32", port: 443}]`. It admits the backup Job pods (`component: backup`,
+   * the upload) and the restore drill pods (`component: backup-drill`, which fetch the newest set
+   * from the bucket), never the Redis pods unless restoreFromBucket is on.
    * @default []
    */
   egress: NetpolBackupEgress[];
+  /**
+   * Also admit the Redis pods (`component: redis`) to backup.egress, for the `fetch` init container
+   * of a restore from the bucket (restore.source remote in the Redis chart). Turn it off again with
+   * the restore.
+   * @default false
+   */
+  restoreFromBucket: boolean;
 }
 
 /** Values of the redis-netpol chart. */
