@@ -6,7 +6,8 @@ import type { ResolvedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { ChartValues } from './chart-values.ts';
-import { appInput } from './argocd.ts';
+import type { SharedRedisValues } from './common.ts';
+import { appInput, projectName, SYNC_WAVES } from './argocd.ts';
 import type { GeneratedFile } from './generated-file.ts';
 import { redisClusterValues } from './redis-cluster.ts';
 import { redisMonitoringValues } from './redis-monitoring.ts';
@@ -48,6 +49,60 @@ export interface GenerateContext {
   readonly chartVersions: Readonly<Record<string, string>>;
 }
 
+/** redis-cli as the pod's own user (`cli` of the runbook): REDIS_USER, set when ACLs are on, and REDIS_PASSWORD, inside `sh -c '...'`. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shell, not JavaScript: "${REDIS_USER:+...}" is expanded by the pod's sh.
+const REDIS_USER_FLAG = '${REDIS_USER:+--user "$REDIS_USER"}';
+/** With TLS, Redis and Sentinel listen with TLS only and want a client certificate: the pod's own, mounted at /tls. */
+const TLS_FLAGS = '--tls --cacert /tls/ca.crt --cert /tls/tls.crt --key /tls/tls.key ';
+
+/**
+ * What the RUNBOOK's backup, restore and uninstall procedures need beyond the spec: taken from the
+ * values the Redis chart gets (the bucket only when the chart uploads to it, the anti-affinity it
+ * applies) and from the Argo CD Applications generated for the environment.
+ */
+function runbookBackupContext(env: ResolvedEnvironment, charts: readonly ChartValues[]) {
+  const redis = charts[0]!;
+  const values = redis.values as SharedRedisValues;
+  const r = values.backup?.remote;
+  const remote =
+    r?.enabled && env.backup.remote
+      ? {
+          endpoint: r.endpoint,
+          bucket: r.bucket,
+          // remote-sync.sh strips the prefix's slashes the same way.
+          prefix: (r.prefix ?? '').replace(/^\/+|\/+$/g, ''),
+          region: r.region,
+          pathStyle: r.pathStyle ? 'true' : 'false',
+          credentialsSecret: r.credentialsSecret,
+          crypt: r.encryption?.enabled === true,
+          cryptSecret: r.encryption?.passwordSecret ?? '',
+        }
+      : false;
+  const app = (c: ChartValues) => `${env.name}-${c.chart}`;
+  // The Secrets the Redis chart reads (the shared password only while the default user takes it).
+  const acl = env.auth.acl;
+  const secrets = [
+    ...(!acl.enabled || acl.defaultUser.enabled ? [env.auth.existingSecret] : []),
+    ...(acl.enabled ? acl.systemSecrets : []),
+    ...(acl.enabled ? acl.users.map((u) => u.existingSecret || env.auth.existingSecret) : []),
+    ...(env.tls.enabled ? [env.tls.existingSecret] : []),
+    ...(remote ? [remote.credentialsSecret, ...(remote.crypt ? [remote.cryptSecret] : [])] : []),
+  ];
+  const tlsFlags = env.tls.enabled ? TLS_FLAGS : '';
+  return {
+    tlsFlags,
+    cli: `REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ${tlsFlags}${REDIS_USER_FLAG}`,
+    remote,
+    redisImage: `${env.redis.image}:${env.redis.version}`,
+    hardAntiAffinity: values.scheduling?.antiAffinity === 'hard',
+    project: projectName(env.cluster.arch),
+    redisApp: app(redis),
+    appsCsv: charts.map(app).join(','),
+    appsInWaveOrder: [...charts].sort((a, b) => (SYNC_WAVES[a.chart] ?? 2) - (SYNC_WAVES[b.chart] ?? 2)).map(app),
+    secrets: [...new Set(secrets)].join(' '),
+  };
+}
+
 export function generateEnvironment(env: ResolvedEnvironment, ctx: GenerateContext): GeneratedEnvironment {
   const charts = chartValuesFor(env);
   const files: GeneratedFile[] = charts.map((c) => ({
@@ -73,6 +128,7 @@ export function generateEnvironment(env: ResolvedEnvironment, ctx: GenerateConte
       masterSet: 'mymaster',
       releases: charts.map((c) => c.release),
       apps: charts.map((c) => `${env.name}-${c.chart}`),
+      ...runbookBackupContext(env, charts),
     }),
   });
   files.push({

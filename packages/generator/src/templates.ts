@@ -33,7 +33,8 @@ Files in this folder are Helm values, one per chart:
 {{#if cluster}}Redis Cluster, {{env.topology.shards}} shards x {{env.topology.replicasPerShard}} replica(s){{else}}Redis with Sentinel: 1 master + {{env.topology.replicasPerShard}} replica(s), {{env.topology.sentinel.count}} Sentinels (quorum {{env.topology.sentinel.quorum}}){{/if}}
 in namespace \`{{env.namespace}}\` on cluster \`{{env.cluster.name}}\` ({{env.cluster.arch}}), tier \`{{env.tier}}\`.
 Helm release: \`{{release}}\` (chart \`{{redisChart}}\`). Every command below is exact for this environment;
-the password is read inside the pod from its \`REDIS_PASSWORD\` variable, never typed.
+the password is read inside the pod from its \`REDIS_PASSWORD\` variable (the ACL user from
+\`REDIS_USER\`, when set), never typed.
 
 \`\`\`sh
 export NS={{env.namespace}}
@@ -45,7 +46,7 @@ export SEL='app.kubernetes.io/instance={{release}},app.kubernetes.io/component=r
 \`\`\`sh
 kubectl -n $NS get pods -l "$SEL" -o wide          # pod IPs and nodes
 for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do
-  echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" role | head -3'
+  echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c '{{cli}} -h "$POD_IP" role | head -3'
 done
 \`\`\`
 
@@ -53,8 +54,8 @@ done
 
 {{#if cluster}}\`\`\`sh
 POD=$(kubectl -n $NS get pods -l "$SEL" -o name | head -1)
-kubectl -n $NS exec "$POD" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" cluster info | head -7'
-kubectl -n $NS exec "$POD" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --cluster check "$POD_IP:6379"'
+kubectl -n $NS exec "$POD" -c redis -- sh -c '{{cli}} -h "$POD_IP" cluster info | head -7'
+kubectl -n $NS exec "$POD" -c redis -- sh -c '{{cli}} --cluster check "$POD_IP:6379"'
 kubectl -n $NS exec "$POD" -c redis -- /scripts/readiness.sh     # says why a node is (not) ready
 \`\`\`
 
@@ -62,9 +63,9 @@ Healthy means on every node: \`cluster_state:ok\`, no \`fail\`/\`fail?\`/\`noadd
 \`cluster nodes\`, all 16384 slots covered, every replica \`master_link_status:up\`.
 {{else}}\`\`\`sh
 SENT=$(kubectl -n $NS get pods -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel' -o name | head -1)
-kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel get-master-addr-by-name {{masterSet}}'
-kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel replicas {{masterSet}}' | grep -A1 -E '^(ip|flags)$'
-kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel ckquorum {{masterSet}}'
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli {{tlsFlags}}-p 26379 sentinel get-master-addr-by-name {{masterSet}}'
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli {{tlsFlags}}-p 26379 sentinel replicas {{masterSet}}' | grep -A1 -E '^(ip|flags)$'
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli {{tlsFlags}}-p 26379 sentinel ckquorum {{masterSet}}'
 \`\`\`
 
 Healthy means: every Sentinel names the same master, \`ckquorum\` is OK, exactly one pod reports
@@ -77,13 +78,13 @@ Healthy means: every Sentinel names the same master, \`ckquorum\` is OK, exactly
 
 \`\`\`sh
 REPLICA=<replica pod name from the role listing above>
-kubectl -n $NS exec "$REPLICA" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" cluster failover'
-kubectl -n $NS exec "$REPLICA" -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" role | head -1'   # now: master
+kubectl -n $NS exec "$REPLICA" -c redis -- sh -c '{{cli}} -h "$POD_IP" cluster failover'
+kubectl -n $NS exec "$REPLICA" -c redis -- sh -c '{{cli}} -h "$POD_IP" role | head -1'   # now: master
 \`\`\`
 {{else}}\`\`\`sh
-kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel failover {{masterSet}}'
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli {{tlsFlags}}-p 26379 sentinel failover {{masterSet}}'
 sleep 10
-kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel get-master-addr-by-name {{masterSet}}'   # a new address
+kubectl -n $NS exec "$SENT" -c sentinel -- sh -c 'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli {{tlsFlags}}-p 26379 sentinel get-master-addr-by-name {{masterSet}}'   # a new address
 \`\`\`
 {{/if}}
 
@@ -106,30 +107,184 @@ The alerts \`RedisStartHeld\` and \`RedisDataVanished\` below say what to do in 
 
 ## Backup and restore
 
-{{#if env.backup.enabled}}Backups run \`{{env.backup.schedule}}\` and keep {{env.backup.retention}} sets on the backup volume.
+{{#if env.backup.enabled}}Backups run \`{{env.backup.schedule}}\` and keep {{env.backup.retention}} sets on the backup volume{{#if remote}}. Each complete
+set is also copied to \`s3://{{remote.bucket}}/{{remote.prefix}}/\` at \`{{remote.endpoint}}\`, which keeps
+{{env.backup.retention}} complete sets too{{#if remote.crypt}} (rclone crypt: data and object names encrypted; the password is in
+the Secret \`{{remote.cryptSecret}}\`: without it the bucket copy cannot be read, keep a copy outside
+the cluster){{/if}}{{/if}}. A set is a folder named by its UTC start time (\`20261202T021700Z\`); it is
+complete when it holds \`manifest.json\`, and a restore never uses an incomplete one.
 
 \`\`\`sh
-CJ=$(kubectl -n $NS get cronjob -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' -o jsonpath='{.items[0].metadata.name}')
+export BSEL='app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup'
+CJ=$(kubectl -n $NS get cronjob -l "$BSEL" -o jsonpath='{.items[0].metadata.name}')
 kubectl -n $NS create job --from=cronjob/$CJ $CJ-manual-$(date +%s)     # take a backup now
-kubectl -n $NS logs -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup' --tail=50
+kubectl -n $NS logs -l "$BSEL" -c backup --tail=50{{#if remote}}
+kubectl -n $NS logs -l "$BSEL" -c upload --tail=50     # the copy to the bucket{{/if}}
 \`\`\`
 
-To restore into a **fresh** deployment (empty data volumes; the backup volume kept from before),
-name the set in \`environments/{{env.name}}/environment.yaml\` and let Argo CD sync:
+### List the sets
+
+On the backup volume: the sets the kept Jobs (3 good, 3 failed) logged, then every folder on it
+and the complete ones (a throw-away pod that mounts it read-only):
+
+\`\`\`sh
+kubectl -n $NS logs -l "$BSEL" -c backup --tail=-1 | grep -E 'set [0-9]{8}T[0-9]{6}Z complete'
+BACKUP_PVC=$(kubectl -n $NS get pvc -l "$BSEL" -o jsonpath='{.items[0].metadata.name}')
+kubectl -n $NS run backup-ls --rm -i --restart=Never --image={{redisImage}} --overrides='{"spec":{"securityContext":{"runAsUser":999,"runAsGroup":999,"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},"containers":[{"name":"ls","image":"{{redisImage}}","command":["sh","-c","ls -1 /backup; echo complete:; ls -1 /backup/*/manifest.json"],"securityContext":{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]}},"volumeMounts":[{"name":"b","mountPath":"/backup","readOnly":true}]}],"volumes":[{"name":"b","persistentVolumeClaim":{"claimName":"'"$BACKUP_PVC"'","readOnly":true}}]}}'
+\`\`\`
+{{#if remote}}
+
+In the bucket, with \`rclone\` on your machine set up as the backup Job's (no config file, the keys
+from the same Secret{{#if remote.crypt}}, and the \`crypt\` remote on top as \`remote-sync.sh\` adds it{{/if}}):
+
+\`\`\`sh
+export RCLONE_CONFIG_BUCKET_TYPE=s3 RCLONE_CONFIG_BUCKET_PROVIDER=Other RCLONE_CONFIG_BUCKET_ENV_AUTH=false
+export RCLONE_CONFIG_BUCKET_ENDPOINT='{{remote.endpoint}}' RCLONE_CONFIG_BUCKET_REGION='{{remote.region}}' RCLONE_CONFIG_BUCKET_FORCE_PATH_STYLE={{remote.pathStyle}}
+export RCLONE_CONFIG_BUCKET_ACCESS_KEY_ID="$(kubectl -n $NS get secret {{remote.credentialsSecret}} -o jsonpath='{.data.access-key-id}' | base64 -d)"
+export RCLONE_CONFIG_BUCKET_SECRET_ACCESS_KEY="$(kubectl -n $NS get secret {{remote.credentialsSecret}} -o jsonpath='{.data.secret-access-key}' | base64 -d)"
+{{#if remote.crypt}}export RCLONE_CONFIG_CRYPT_TYPE=crypt RCLONE_CONFIG_CRYPT_REMOTE='bucket:{{remote.bucket}}/{{remote.prefix}}'
+export RCLONE_CONFIG_CRYPT_PASSWORD="$(kubectl -n $NS get secret {{remote.cryptSecret}} -o jsonpath='{.data.crypt-password}' | base64 -d | rclone obscure -)"
+R=crypt:     # the names are encrypted: list through crypt:, never bucket:
+{{else}}R='bucket:{{remote.bucket}}/{{remote.prefix}}/'
+{{/if}}L=$(rclone --config "" lsf -R --files-only "$R")
+for s in $(printf '%s\\n' "$L" | sed -n 's#^\\([0-9]\\{8\\}T[0-9]\\{6\\}Z\\)/.*#\\1#p' | sort -u); do
+  printf '%s\\n' "$L" | grep -qx "$s/manifest.json" && echo "$s complete" || echo "$s incomplete (no manifest.json: never restored)"
+done
+rclone --config "" cat "\${R}<set>/manifest.json"     # the set's shards and their key counts
+\`\`\`
+{{/if}}
+
+A restore seeds **empty** data volumes only: a volume that holds data is never overwritten, and a
+pod whose peers already run a {{#if cluster}}cluster{{else}}group{{/if}} joins them instead of restoring. So a restore is a
+new environment, or this one after its data volumes were deleted. While \`spec.restore\` is set,
+with \`source: volume\` every Redis pod mounts the backup volume, which is ReadWriteOnce: on block
+storage, pods on another node than the one it is attached to wait in \`ContainerCreating\`
+(Multi-Attach error).{{#if hardAntiAffinity}} This environment's hard anti-affinity puts the pods on different nodes{{#if remote}}, so
+restore from the bucket (\`source: remote\`: each pod downloads the set itself).{{else}}: a restore
+from the volume needs storage that does not enforce ReadWriteOnce (NFS-like). Add
+\`spec.backup.remote\` before you need a restore.{{/if}}{{else}}{{#if remote}} \`source: remote\` avoids it: each pod downloads the set itself.{{/if}}{{/if}}
+
+### Restore into a new environment
+
+{{#if remote}}The new environment reads this one's sets from the bucket; it may be on another cluster (this one
+lost). It cannot use \`source: volume\`: the backup PVC belongs to release \`{{release}}\` in namespace
+\`{{env.namespace}}\`, and a new environment gets its own, empty one.
+
+1. Copy the folder, and the Secrets the spec names into the new namespace (on another cluster,
+   create them there from wherever you keep their values):
+
+   \`\`\`sh
+   NEW=<new environment name>; NEWNS=<its namespace>
+   cp -r environments/{{env.name}} environments/$NEW && rm -rf environments/$NEW/generated
+   kubectl create namespace $NEWNS
+   for s in {{secrets}}; do
+     kubectl -n $NS get secret $s -o json | jq 'del(.metadata.namespace, .metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.ownerReferences, .metadata.managedFields)' | kubectl -n $NEWNS apply -f -
+   done
+   \`\`\`
+
+2. In \`environments/$NEW/environment.yaml\` (keep \`spec.topology\`{{#if cluster}}: the set's slot layout must match{{/if}}):
+
+   \`\`\`yaml
+   metadata:
+     name: <new environment name>
+   spec:
+     namespace: <its namespace>
+     backup:
+       remote:                    # keep the copied block (bucket {{remote.bucket}}), and add:
+         prefix: {{remote.prefix}}         # this environment's sets; without it the new name is the prefix
+     restore:
+       fromSet: 20261202T021700Z  # a complete set from the bucket listing above
+       source: remote
+   \`\`\`
+
+3. \`npx redis-gitops generate --env $NEW && npx redis-gitops validate --env $NEW\`, then commit, PR,
+   merge. Check the seeding as in step 6 below, with \`NS=$NEWNS\`.
+4. Follow-up PR, before the new environment's first backup (\`{{env.backup.schedule}}\`): remove
+   \`spec.restore\`, and remove \`prefix\` (or set it to the new name). Until then its backup Job uploads
+   into \`{{remote.prefix}}/\` and applies its retention there, to this environment's sets.
+{{else}}No bucket (\`spec.backup.remote\`): another environment cannot reach these sets. The backup PVC
+belongs to release \`{{release}}\` in namespace \`{{env.namespace}}\`, and \`source: volume\` finds it only
+for an environment of this name in this namespace, e.g. this one re-created after an uninstall
+that kept its backup PVC (then steps 5 to 7 below).
+{{/if}}
+
+### Restore in place
+
+Replaces all data of {{env.name}} with one set: every write since the set was taken is lost. One
+person runs it from start to end.
+
+1. Stop Argo CD from syncing this environment. \`argocd app set --sync-policy none\` does not stick:
+   the ApplicationSet \`{{project}}\` rewrites its Applications (and, with progressive syncs, syncs
+   them itself). A deny sync window on their project stops both:
+
+   \`\`\`sh
+   argocd proj windows add {{project}} --kind deny --schedule '* * * * *' --duration 24h --applications {{appsCsv}}
+   argocd proj windows list {{project}}     # note the window's ID
+   \`\`\`
+
+2. Choose the set (above), note its name, and pause the backups: none then runs on a half-restored
+   {{#if cluster}}cluster{{else}}group{{/if}}, and retention deletes no set meanwhile.
+
+   \`\`\`sh
+   kubectl -n $NS patch cronjob $CJ -p '{"spec":{"suspend":true}}'
+   \`\`\`
+
+3. Scale to zero and wait until the pods are gone.{{#unless cluster}} The Sentinels too: their state (master,
+   epochs, peers) lives only in memory (an emptyDir, no volume, nothing to reset), and Sentinels
+   left running would name the old master to the restored pods, which would wait for it instead of
+   electing pod 0, the one with the data, as on a new install.{{/unless}}
+
+   \`\`\`sh
+   kubectl -n $NS scale statefulset -l app.kubernetes.io/instance={{release}} --replicas=0
+   kubectl -n $NS wait --for=delete pod -l "$SEL" --timeout=10m{{#unless cluster}}
+   kubectl -n $NS wait --for=delete pod -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel' --timeout=10m{{/unless}}
+   \`\`\`
+
+4. Delete the data volumes. **After this the current data is gone.**
+
+   \`\`\`sh
+   kubectl -n $NS get pvc -l "$SEL"
+   kubectl -n $NS delete pvc -l "$SEL"
+   \`\`\`
+
+5. Name the set in \`environments/{{env.name}}/environment.yaml\`, generate, then commit, PR, merge:
 
 \`\`\`yaml
 spec:
   restore:
-    fromSet: 20261202T021700Z     # a complete set, as the backup log names it
+    fromSet: 20261202T021700Z     # a complete set, as the listing names it
+    source: {{#if remote}}remote{{else}}volume{{/if}}
 \`\`\`
 
-\`\`\`sh
-npx redis-gitops generate --env {{env.name}} && npx redis-gitops validate --env {{env.name}}   # then commit, open the PR
-\`\`\`
+   \`\`\`sh
+   npx redis-gitops generate --env {{env.name}} && npx redis-gitops validate --env {{env.name}}
+   \`\`\`
 
-Pods seed their empty data volume from the set before Redis starts; a volume that holds data is
-never touched. Remove \`spec.restore\` once the restore is done. See the \`{{redisChart}}\` chart
-README, section "Restore".
+6. Once Argo CD sees the merge, remove the window and sync. (A sync of the older revision starts the
+   pods on empty volumes without the restore; then they hold data and never restore: back to step 3.)
+
+   \`\`\`sh
+   argocd app diff {{redisApp}} --refresh | grep -c 'name: restore'     # 1 or more: the merge is seen
+   argocd proj windows delete {{project}} <window ID>
+{{#each appsInWaveOrder}}   argocd app sync {{this}}
+{{/each}}   kubectl -n $NS patch cronjob $CJ -p '{"spec":{"suspend":false}}'
+   \`\`\`
+
+   The pods start on empty volumes: {{#if remote}}\`fetch\` downloads the set and checks it, {{/if}}\`restore\` seeds
+   {{#if cluster}}the first master of each shard, and the bootstrap Job (PostSync) forms the cluster and attaches the
+   replicas{{else}}pod 0, which is elected master; the others replicate it{{/if}}. Check each master's key count against its
+   shard's \`keys\` in the set's \`manifest.json\` (lower only by keys that expired since):
+
+   \`\`\`sh
+   for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do echo "== $p"; kubectl -n $NS logs "$p" -c restore | tail -1; done
+   for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do
+     echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c 'for c in role dbsize; do {{cli}} -h "$POD_IP" $c | head -1; done'
+   done
+   \`\`\`
+
+7. Follow-up PR: remove \`spec.restore\` (one rolling restart; the pods keep their data).
+
+See the \`{{redisChart}}\` chart README, section "Restore".
 {{else}}Backups are **off** for this environment (\`spec.backup.enabled: false\`). Enable them in
 \`environment.yaml\` before keeping data here you cannot rebuild.
 {{/if}}
@@ -172,7 +327,7 @@ The system users (their passwords live in \`systemSecrets\`, one key per user):
 Who was refused, and as whom (the \`operator\` user may read ACL LOG):
 
 \`\`\`sh
-kubectl -n $NS exec $POD -c redis -- sh -c 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli --user "$REDIS_USER" ACL LOG 10'
+kubectl -n $NS exec $POD -c redis -- sh -c '{{cli}} ACL LOG 10'
 \`\`\`
 {{else}}
 One shared password (\`{{env.auth.existingSecret}}\`, key \`{{env.auth.passwordKey}}\`) for every
@@ -250,32 +405,67 @@ alert's \`pod\` label (or any Redis pod for a release-wide alert), then:
 
 \`\`\`sh
 POD=<pod from the alert>
-rcli() { kubectl -n $NS exec "$POD" -c redis -- sh -c "REDISCLI_AUTH=\\"\\$REDIS_PASSWORD\\" redis-cli -h \\"\\$POD_IP\\" $*"; }
+rcli() { kubectl -n $NS exec "$POD" -c redis -- sh -c "REDISCLI_AUTH=\\"\\$REDIS_PASSWORD\\" redis-cli {{tlsFlags}}\\\${REDIS_USER:+--user \\"\\$REDIS_USER\\"} -h \\"\\$POD_IP\\" $*"; }
 {{#unless cluster}}SENT=$(kubectl -n $NS get pods -l 'app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel' -o name | head -1)
-scli() { kubectl -n $NS exec "$SENT" -c sentinel -- sh -c "REDISCLI_AUTH=\\"\\$SENTINEL_PASSWORD\\" redis-cli -p 26379 $*"; }
+scli() { kubectl -n $NS exec "$SENT" -c sentinel -- sh -c "REDISCLI_AUTH=\\"\\$SENTINEL_PASSWORD\\" redis-cli {{tlsFlags}}-p 26379 $*"; }
 {{/unless}}\`\`\`
 
 {{{alertSections}}}
 ## Uninstall
 
-Remove the Argo CD Applications (Argo CD prunes the objects), or with plain Helm:
+Removes {{env.name}} for good, in this order.
+
+**What is kept**, read it first.{{#if remote}} The bucket: the sets stay in \`s3://{{remote.bucket}}/{{remote.prefix}}/\` until
+you delete them, with the rclone setup of "List the sets" (check first that no other environment
+uses this prefix): \`rclone --config "" purge 'bucket:{{remote.bucket}}/{{remote.prefix}}'\`.{{/if}}{{#if env.backup.enabled}} The backup PVC
+outlives step 3 (\`helm.sh/resource-policy: keep\`, Argo CD \`Delete=false\`) but not step 5. Whether
+its sets outlive the PVC is the reclaim policy of its PersistentVolume, from its StorageClass:
+\`Delete\` erases them with the PVC, \`Retain\` keeps a Released volume to clean up by hand.{{else}} No
+backup volume and no bucket copy: backups are off.{{/if}} The data volumes' PersistentVolumes have
+a reclaim policy too (\`kubectl get pv\`): with \`Retain\` their data outlives step 4 until you delete them.
+{{#if env.backup.enabled}}
 
 \`\`\`sh
-{{#each apps}}argocd app delete {{this}} --cascade
-{{/each}}# or, without Argo CD:
-{{#each releases}}helm uninstall {{this}} -n $NS
-{{/each}}\`\`\`
-
-Helm and Argo CD keep the data volumes on purpose. Delete them by label once you are sure
-(the data volumes are \`component=redis\`; the backup volume, \`component=backup\`, is kept until you
-delete it separately, and deleting the namespace deletes everything left in it):
-
-\`\`\`sh
-kubectl -n $NS get pvc -l app.kubernetes.io/instance={{release}}
-kubectl -n $NS delete pvc -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=redis
-kubectl -n $NS delete pvc -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=backup   # only when the backups may go
-kubectl delete namespace $NS
+PV=$(kubectl -n $NS get pvc -l "$BSEL" -o jsonpath='{.items[0].spec.volumeName}')
+kubectl get pv "$PV" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}{"\\n"}'
+kubectl patch pv "$PV" -p '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}'     # to keep the sets
 \`\`\`
+{{/if}}
+
+1. Record which pod is master (keep the output with the change):
+
+   \`\`\`sh
+   for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do
+     echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c '{{cli}} -h "$POD_IP" role | head -1'
+   done
+   \`\`\`
+
+{{#if env.backup.enabled}}2. Take a last backup ("Backup and restore") and wait for \`set ... complete\`{{#if remote}} and \`complete in the bucket\`{{/if}}.
+{{else}}2. Backups are off: copy out now whatever data you still need.
+{{/if}}3. Remove the environment from git. The ApplicationSet \`{{project}}\` then deletes the Applications
+   ({{#each apps}}\`{{this}}\`{{#unless @last}}, {{/unless}}{{/each}}), and Argo CD deletes their objects (resources
+   finalizer){{#if env.backup.enabled}}, except the backup PVC (\`Prune=false,Delete=false\`){{/if}}. Without Argo CD: \`helm uninstall <release> -n $NS\` for each of
+   {{#each releases}}\`{{this}}\`{{#unless @last}}, {{/unless}}{{/each}} instead.
+
+   \`\`\`sh
+   git rm -r environments/{{env.name}}
+   npx redis-gitops generate        # argocd/generated drops the namespace; commit, PR, merge
+   argocd app list -l redis-gitops.dev/environment={{env.name}}          # empty once the Applications are gone
+   kubectl -n $NS get statefulset,service -l app.kubernetes.io/instance={{release}}     # what Argo CD left: the namespace deletion takes it
+   \`\`\`
+
+4. Delete the data volumes (Helm, Argo CD and the StatefulSet keep them):
+
+   \`\`\`sh
+   kubectl -n $NS get pvc -l "$SEL"
+   kubectl -n $NS delete pvc -l "$SEL"
+   \`\`\`
+
+5. Delete the namespace, with everything left in it{{#if env.backup.enabled}}, the backup PVC included{{/if}}:
+
+   \`\`\`sh
+   kubectl delete namespace $NS
+   \`\`\`
 `,
 } as const;
 
