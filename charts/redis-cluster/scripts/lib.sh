@@ -120,6 +120,11 @@ data_loss_warning() {
 is_uint() { [[ "${1:-}" =~ ^[0-9]+$ ]]; }
 
 # ---- redis-cli ---------------------------------------------------------------------------
+# cli_conn (auth and TLS arguments of a redis-cli call) and conf_quote: cli-lib.sh, shared with
+# the redis-sentinel chart (a link to charts/redis-common/scripts/).
+# shellcheck source-path=SCRIPTDIR source=cli-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli-lib.sh"
+
 # rcli HOST ARG... : one redis-cli call against HOST:$REDIS_PORT, with auth and TLS when
 # configured and a hard timeout. The password goes through REDISCLI_AUTH (not -a), so it
 # never appears in the process list. Output is raw (no "(error)" decoration) with \r removed.
@@ -127,14 +132,8 @@ is_uint() { [[ "${1:-}" =~ ^[0-9]+$ ]]; }
 # use rcli_ok when the reply matters.
 rcli() {
   local host="$1"; shift
-  local -a args=(-h "$host" -p "$REDIS_PORT")
-  if [[ "$REDIS_TLS" == "yes" ]]; then
-    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  fi
-  local -a envs=()
-  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
-  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
-  env "${envs[@]}" timeout "$CLI_TIMEOUT" "$REDIS_CLI" "${args[@]}" "$@" 2>&1 | tr -d '\r'
+  cli_conn "$REDIS_USER" "$REDIS_PASSWORD"
+  env "${CLI_ENV[@]}" timeout "$CLI_TIMEOUT" "$REDIS_CLI" -h "$host" -p "$REDIS_PORT" "${CLI_ARGS[@]}" "$@" 2>&1 | tr -d '\r'
   return "${PIPESTATUS[0]}"
 }
 
@@ -329,14 +328,9 @@ map_refresh_from_nodes() {
 # MIGRATE (MIGRATE ... AUTH <password>, or AUTH2 <user> <password> under auth.acl), so keys move
 # between password-protected nodes.
 cluster_tool() {
-  local -a args=() envs=()
-  if [[ "$REDIS_TLS" == "yes" ]]; then
-    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  fi
-  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
-  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
   local rc=0 sub="$1"
-  env "${envs[@]}" "$REDIS_CLI" "${args[@]}" --cluster "$@" \
+  cli_conn "$REDIS_USER" "$REDIS_PASSWORD"
+  env "${CLI_ENV[@]}" "$REDIS_CLI" "${CLI_ARGS[@]}" --cluster "$@" \
     > >(sed -u -e 's/\x1b\[[0-9;]*m//g' -e 's/#//g' -e 's/\r//g' | while IFS= read -r line; do
           if [[ -n "${line// /}" ]]; then log "  redis-cli --cluster $sub: $line"; fi
         done) 2>&1 || rc=$?
@@ -347,14 +341,9 @@ cluster_tool() {
 # cluster_check HOST : `redis-cli --cluster check` output (not logged); fails when it finds a
 # problem (nodes that disagree on the slot map, open slots, uncovered slots, unreachable nodes).
 cluster_check() {
-  local -a args=() envs=()
-  if [[ "$REDIS_TLS" == "yes" ]]; then
-    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  fi
-  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
-  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
   local out rc=0
-  out="$(env "${envs[@]}" timeout 60 "$REDIS_CLI" "${args[@]}" --cluster check "$1:$REDIS_PORT" 2>&1)" || rc=$?
+  cli_conn "$REDIS_USER" "$REDIS_PASSWORD"
+  out="$(env "${CLI_ENV[@]}" timeout 60 "$REDIS_CLI" "${CLI_ARGS[@]}" --cluster check "$1:$REDIS_PORT" 2>&1)" || rc=$?
   sed -e 's/\x1b\[[0-9;]*m//g' -e 's/\r//g' <<<"$out"
   return "$rc"
 }

@@ -59,13 +59,6 @@ ANNOUNCE_HOSTNAME="${ANNOUNCE_HOSTNAME-$(self_name)}"
 [[ -n "$POD_IP" ]] || die "POD_IP is empty: the pod must get it from the downward API (status.podIP)"
 NODES_CONF="$DATA_DIR/nodes.conf"
 
-# conf_quote VALUE : VALUE as a double-quoted redis.conf argument.
-conf_quote() {
-  local v="$1"
-  v="${v//\\/\\\\}"; v="${v//\"/\\\"}"; v="${v//$'\n'/\\n}"; v="${v//$'\r'/\\r}"
-  printf '"%s"' "$v"
-}
-
 write_runtime_conf() {
   local conf="$RUNTIME_DIR/redis.conf" tmp acl="" auth
   mkdir -p "$RUNTIME_DIR"

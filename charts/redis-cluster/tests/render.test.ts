@@ -167,7 +167,7 @@ describe('redis-cluster chart', () => {
     const cm = objs.find((o) => o.kind === 'ConfigMap' && o.name === cmName)!.object as Obj;
     expect(cm.metadata.annotations['helm.sh/hook']).toBe(scaleIn.metadata.annotations['helm.sh/hook']);
     expect(Number(cm.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(scaleIn.metadata.annotations['helm.sh/hook-weight']));
-    for (const f of ['lib.sh', 'scale-in.sh']) expect(cm.data[f]).toBe(readFileSync(path.join(CHART, 'scripts', f), 'utf8'));
+    for (const f of ['lib.sh', 'cli-lib.sh', 'scale-in.sh']) expect(cm.data[f]).toBe(readFileSync(path.join(CHART, 'scripts', f), 'utf8'));
   });
 
   it('puts no file path in the base redis.conf (start-node.sh writes dir, cluster-config-file and the TLS files)', async () => {

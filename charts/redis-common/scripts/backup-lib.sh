@@ -3,11 +3,11 @@
 # Redis charts share. redis-cluster and redis-sentinel each link this file into their scripts/
 # (scripts/backup-lib.sh -> ../../redis-common/scripts/backup-lib.sh); backup.sh and restore.sh
 # source it after the chart's lib.sh, it is never run. It relies on what both charts' lib.sh
-# define: log, die, is_uint, DATA_DIR and the redis-cli settings REDIS_CLI, REDIS_PORT,
-# REDIS_PASSWORD, REDIS_TLS, TLS_DIR; restore.sh also sources data-lib.sh (data_conf). What is
-# chart-specific (finding the master(s) to dump, the manifest's chart fields, which pod a restore
-# seeds) stays in each chart's backup.sh and restore.sh; the set format is described in each
-# chart's backup.sh and README.
+# define: log, die, is_uint, DATA_DIR, cli_conn (cli-lib.sh, which lib.sh sources) and the
+# redis-cli settings REDIS_CLI, REDIS_PORT, REDIS_PASSWORD, REDIS_USER, REDIS_TLS, TLS_DIR;
+# restore.sh also sources data-lib.sh (data_conf). What is chart-specific (finding the master(s)
+# to dump, the manifest's chart fields, which pod a restore seeds) stays in each chart's backup.sh
+# and restore.sh; the set format is described in each chart's backup.sh and README.
 # shellcheck disable=SC2034  # variables here are used by the scripts that source this file
 
 # ---- the set format ----------------------------------------------------------------------------
@@ -117,15 +117,10 @@ new_set() {
 # dump FILE HOST : `redis-cli --rdb` of HOST into FILE (password via REDISCLI_AUTH); output in FILE.log.
 dump() {
   local file="$1" host="$2"
-  local -a args=(-h "$host" -p "$REDIS_PORT") envs=()
-  if [[ "$REDIS_TLS" == "yes" ]]; then
-    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  fi
-  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
-  [[ -n "${REDIS_USER:-}" ]] && args+=(--user "$REDIS_USER")
+  cli_conn "${REDIS_USER:-}" "$REDIS_PASSWORD"
   # --foreground keeps timeout (and redis-cli) in this script's process group, so stopping the
   # script stops the dump too; 9>&- keeps the volume lock out of the child.
-  env "${envs[@]}" timeout --foreground "$BACKUP_DUMP_TIMEOUT" "$REDIS_CLI" --no-auth-warning "${args[@]}" --rdb "$file" > "$file.log" 2>&1 9>&-
+  env "${CLI_ENV[@]}" timeout --foreground "$BACKUP_DUMP_TIMEOUT" "$REDIS_CLI" --no-auth-warning -h "$host" -p "$REDIS_PORT" "${CLI_ARGS[@]}" --rdb "$file" > "$file.log" 2>&1 9>&-
 }
 
 # check_rdb FILE : prints why FILE is not a complete RDB, or nothing.

@@ -53,12 +53,9 @@ set_runtime_replicaof() {
 # ends or dies, so a stale record is never published).
 publish() {
   local name="$1"
-  local -a args=(-h "$LOCAL_HOST" -p "$REDIS_PORT") envs=()
-  [[ "$REDIS_TLS" == "yes" ]] && args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  [[ -n "$REDIS_PASSWORD" ]] && envs=("REDISCLI_AUTH=$REDIS_PASSWORD")
-  [[ -n "$REDIS_USER" ]] && args+=(--user "$REDIS_USER")
   [[ -n "$PUB_FD" ]] && exec {PUB_FD}>&-
-  exec {PUB_FD}> >(exec env "${envs[@]}" "$REDIS_CLI" --no-auth-warning "${args[@]}" >/dev/null 2>&1)
+  cli_conn "$REDIS_USER" "$REDIS_PASSWORD"
+  exec {PUB_FD}> >(exec env "${CLI_ENV[@]}" "$REDIS_CLI" --no-auth-warning -h "$LOCAL_HOST" -p "$REDIS_PORT" "${CLI_ARGS[@]}" >/dev/null 2>&1)
   printf 'CLIENT SETNAME %s\n' "$name" >&"$PUB_FD"
 }
 unpublish() { [[ -n "$PUB_FD" ]] && exec {PUB_FD}>&-; PUB_FD=""; }

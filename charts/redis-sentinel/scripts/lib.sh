@@ -54,28 +54,26 @@ is_ip() { [[ "${1:-}" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ || "${1:-}" == *:*:* ]
 yes_() { [[ "${1:-}" == yes || "${1:-}" == true || "${1:-}" == 1 ]]; }
 
 # ---- redis-cli ---------------------------------------------------------------------------
-# cli PASSWORD TIMEOUT HOST PORT ARG... : one redis-cli call with auth and TLS when configured
-# and a hard timeout. The password goes through REDISCLI_AUTH (not -a), so it never appears in
-# the process list. Output is raw (no "(error)" decoration) with \r removed. Exit status is
+# cli_conn (auth and TLS arguments of a redis-cli call) and conf_quote: cli-lib.sh, shared with
+# the redis-cluster chart (a link to charts/redis-common/scripts/).
+# shellcheck source-path=SCRIPTDIR source=cli-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli-lib.sh"
+
+# cli USER PASSWORD TIMEOUT HOST PORT ARG... : one redis-cli call with auth and TLS when
+# configured and a hard timeout. A USER (an ACL user; empty: the default user) makes it
+# AUTH <user> <password>. The password goes through REDISCLI_AUTH (not -a), so it never appears
+# in the process list. Output is raw (no "(error)" decoration) with \r removed. Exit status is
 # redis-cli's (non-zero when it could not connect); error REPLIES exit 0.
 cli() {
-  local pass="$1" secs="$2" host="$3" port="$4"; shift 4
-  local -a args=(-h "$host" -p "$port")
-  if [[ "$REDIS_TLS" == "yes" ]]; then
-    args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/tls.crt" --key "$TLS_DIR/tls.key")
-  fi
-  # CLI_USER (set by rcli to REDIS_USER: the pod's ACL user, empty without auth.acl) makes it
-  # AUTH <user> <password>.
-  [[ -n "${CLI_USER:-}" ]] && args+=(--user "$CLI_USER")
-  local -a envs=()
-  [[ -n "$pass" ]] && envs=("REDISCLI_AUTH=$pass")
-  env "${envs[@]}" timeout "$secs" "$REDIS_CLI" --no-auth-warning "${args[@]}" "$@" 2>&1 | tr -d '\r'
+  local user="$1" pass="$2" secs="$3" host="$4" port="$5"; shift 5
+  cli_conn "$user" "$pass"
+  env "${CLI_ENV[@]}" timeout "$secs" "$REDIS_CLI" --no-auth-warning -h "$host" -p "$port" "${CLI_ARGS[@]}" "$@" 2>&1 | tr -d '\r'
   return "${PIPESTATUS[0]}"
 }
-# rcli HOST ARG... : a Redis pod (as REDIS_USER). scli HOST ARG... : a Sentinel (its own password,
-# the default user). CLI_TIMEOUT bounds each call.
-rcli() { local h="$1"; shift; CLI_USER="${REDIS_USER:-}" cli "$REDIS_PASSWORD" "$CLI_TIMEOUT" "$h" "$REDIS_PORT" "$@"; }
-scli() { local h="$1"; shift; CLI_USER="" cli "$SENTINEL_PASSWORD" "$CLI_TIMEOUT" "$h" "$SENTINEL_PORT" "$@"; }
+# rcli HOST ARG... : a Redis pod (as REDIS_USER: the pod's ACL user, empty without auth.acl).
+# scli HOST ARG... : a Sentinel (its own password, the default user). CLI_TIMEOUT bounds each call.
+rcli() { local h="$1"; shift; cli "${REDIS_USER:-}" "$REDIS_PASSWORD" "$CLI_TIMEOUT" "$h" "$REDIS_PORT" "$@"; }
+scli() { local h="$1"; shift; cli "" "$SENTINEL_PASSWORD" "$CLI_TIMEOUT" "$h" "$SENTINEL_PORT" "$@"; }
 
 # is_error_reply TEXT : true for replies that are errors (or connection failures).
 is_error_reply() {
@@ -87,13 +85,6 @@ field() { awk -F: -v k="$2" '$1 == k { sub(/^[^:]*:/, ""); print; exit }' <<<"$1
 
 # kv TEXT KEY : the value after line KEY in a flat "key\nvalue\n..." reply (SENTINEL MASTER).
 kv() { awk -v k="$2" 'NR % 2 == 1 && $0 == k { getline v; print v; exit }' <<<"$1"; }
-
-# conf_quote VALUE : VALUE as a double-quoted redis.conf / sentinel.conf argument.
-conf_quote() {
-  local v="$1"
-  v="${v//\\/\\\\}"; v="${v//\"/\\\"}"; v="${v//$'\n'/\\n}"; v="${v//$'\r'/\\r}"
-  printf '"%s"' "$v"
-}
 
 # ---- names and addresses -----------------------------------------------------------------
 redis_stable_name() { if [[ -n "$HEADLESS_SERVICE" ]]; then printf '%s.%s\n' "$1" "$HEADLESS_SERVICE"; else printf '%s\n' "$1"; fi; }

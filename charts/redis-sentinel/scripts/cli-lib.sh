@@ -1,0 +1,1 @@
+../../redis-common/scripts/cli-lib.sh
