@@ -489,7 +489,7 @@ export interface AlertRunbook {
 }
 
 const ROLES =
-  'for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c \'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h "$POD_IP" role | head -1\'; done';
+  'for p in $(kubectl -n $NS get pods -l "$SEL" -o name); do echo "== $p"; kubectl -n $NS exec "$p" -c redis -- sh -c \'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli {{tlsFlags}}${REDIS_USER:+--user "$REDIS_USER"} -h "$POD_IP" role | head -1\'; done';
 
 /** Every alert's runbook section: a new alert without one does not type-check, and the runbook test fails. */
 export const ALERT_RUNBOOKS: { readonly [K in RedisAlertName]: AlertRunbook } = {
@@ -623,7 +623,7 @@ export const ALERT_RUNBOOKS: { readonly [K in RedisAlertName]: AlertRunbook } = 
   RedisSentinelMasterDisagreement: {
     meaning: 'The Sentinels name different master addresses for {{masterSet}}: some missed a failover, and clients that ask them go to an old master.',
     check:
-      'for s in $(kubectl -n $NS get pods -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel -o name); do echo "== $s"; kubectl -n $NS exec "$s" -c sentinel -- sh -c \'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli -p 26379 sentinel get-master-addr-by-name {{masterSet}}\'; done\n' +
+      'for s in $(kubectl -n $NS get pods -l app.kubernetes.io/instance={{release}},app.kubernetes.io/component=sentinel -o name); do echo "== $s"; kubectl -n $NS exec "$s" -c sentinel -- sh -c \'REDISCLI_AUTH="$SENTINEL_PASSWORD" redis-cli {{tlsFlags}}-p 26379 sentinel get-master-addr-by-name {{masterSet}}\'; done\n' +
       ROLES,
     fix: 'The right address is the pod that reports `master` in the role listing. On each Sentinel that names another one, set `SENT` to it and run `scli sentinel reset {{masterSet}}`; it rediscovers the master from the others.',
   },

@@ -483,6 +483,8 @@ function compile(source: string): Handlebars.TemplateDelegate {
 
 /** The runbook's context, as far as the alert sections need it. */
 interface RunbookContext {
+  /** redis-cli's TLS client flags (with a trailing space) when TLS is on, else empty. */
+  readonly tlsFlags: string;
   readonly env: {
     readonly topology: { readonly mode: 'cluster' | 'sentinel'; readonly replicasPerShard: number; readonly sentinel: { readonly masterEndpoint: boolean } };
     readonly backup: { readonly enabled: boolean };

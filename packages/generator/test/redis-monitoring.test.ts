@@ -52,7 +52,7 @@ describe('runbook alert sections', () => {
     expect(names).toEqual(expect.arrayContaining(['RedisClusterSlotsFail', 'RedisBackupTooOld', 'RedisBackupJobFailed']));
     const sentinel = load('sessions-sentinel');
     expect(runbookAlerts(sentinel).filter((r) => r.alert.startsWith('RedisCluster') || r.alert.startsWith('RedisBackup'))).toEqual([]);
-    const md = alertSections({ env: prod, cluster: true, release: 'prod-x86', masterSet: 'mymaster' } as never);
+    const md = alertSections({ env: prod, cluster: true, release: 'prod-x86', masterSet: 'mymaster', tlsFlags: '' } as never);
     for (const n of names) expect(md).toContain(`### ${n}\n`);
     expect(md).not.toContain('{{');
   });
