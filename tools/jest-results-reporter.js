@@ -1,5 +1,5 @@
 /**
- * Jest reporter that writes the run's totals to .test-results/<project root>.json, so
+ * Jest reporter that writes the run's totals to .test-results/<project root>[.<engine>].json, so
  * tools/test-summary.ts can print one closing line for the whole suite (cached Nx runs restore
  * these files as declared outputs).
  */
@@ -24,7 +24,9 @@ export default class ResultsReporter {
   }
 
   onRunComplete(_contexts, r) {
-    const file = path.join(workspace, '.test-results', `${projectRoot(this.rootDir)}.json`);
+    // A run on another engine than Redis (REDIS_TESTKIT_ENGINE, the Valkey matrix) has its own file.
+    const engine = process.env.REDIS_TESTKIT_ENGINE && process.env.REDIS_TESTKIT_ENGINE !== 'redis' ? `.${process.env.REDIS_TESTKIT_ENGINE}` : '';
+    const file = path.join(workspace, '.test-results', `${projectRoot(this.rootDir)}${engine}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     const { numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites } = r;
     writeFileSync(file, `${JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites })}\n`);

@@ -43,7 +43,7 @@ case "$cmd" in
     node packages/spec/bin/redis-acl-commands.ts --check || status=1
     echo "run: biome ci (format and lint of the TypeScript tree)" >&2
     biome ci --colors=off --reporter=summary . || { echo "run: biome found formatting or lint problems; fix them, or run npm run format" >&2; status=1; }
-    nx run-many -t typecheck lint test validate "${nx_flags[@]}" || status=1
+    nx run-many -t typecheck lint test test-valkey validate "${nx_flags[@]}" || status=1
     node tools/test-summary.ts || status=1
     exit $status
     ;;

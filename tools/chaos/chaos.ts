@@ -43,6 +43,8 @@ options:
   --stop-on-failure     stop at the first failing history
   --dry-run             print the generated histories and exit (no Redis)
   --verbose             print every operation-log line as it happens
+  --engine <e>          redis (default, Debian's Redis 7.0) or valkey (Valkey 8.0 from .tools/valkey):
+                        the server every pod runs, as the chart's engine value
   -h, --help            this help
 
 exit status: 0 every history passed, 1 a history failed, 2 bad usage.`;
@@ -62,10 +64,21 @@ interface Options {
   concurrency: number;
   dryRun: boolean;
   verbose: boolean;
+  engine: 'redis' | 'valkey';
 }
 
 function parse(argv: readonly string[]): Options | 'help' {
-  const o: Partial<Options> = { faults: [3, 6], maxDnsDelayMs: 120_000, recoveryBoundMs: 120_000, stopOnFailure: false, concurrency: 1, dryRun: false, verbose: false, seedGiven: false };
+  const o: Partial<Options> = {
+    faults: [3, 6],
+    maxDnsDelayMs: 120_000,
+    recoveryBoundMs: 120_000,
+    stopOnFailure: false,
+    concurrency: 1,
+    dryRun: false,
+    verbose: false,
+    seedGiven: false,
+    engine: 'redis',
+  };
   const num = (flag: string, v: string | undefined) => {
     if (v === undefined || !/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`${flag} needs a number, got ${v ?? 'nothing'}`);
     return Number(v);
@@ -119,6 +132,12 @@ function parse(argv: readonly string[]): Options | 'help' {
         case '--verbose':
           o.verbose = true;
           break;
+        case '--engine': {
+          const e = v();
+          if (e !== 'redis' && e !== 'valkey') throw new UsageError(`--engine must be redis or valkey, got ${e ?? 'nothing'}`);
+          o.engine = e;
+          break;
+        }
         default:
           throw new UsageError(`unknown argument ${a}`);
       }
@@ -154,10 +173,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = o;
+  // The harnesses render the chart with the testkit's engine and start that server.
+  process.env.REDIS_TESTKIT_ENGINE = opts.engine;
   const t0 = Date.now();
   const say = (line: string) => process.stdout.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
   const { factory, spec } = await adapter(opts.chart, opts);
-  const cmd = `npm run chaos -- --chart ${opts.chart}`;
+  const cmd = `npm run chaos -- --chart ${opts.chart}${opts.engine === 'redis' ? '' : ` --engine ${opts.engine}`}`;
   const echo = opts.verbose ? (l: string) => say(`  ${l}`) : undefined;
 
   if (opts.history !== undefined) {
@@ -172,7 +193,7 @@ async function main(): Promise<number> {
   }
 
   say(
-    `campaign seed ${opts.seed}${opts.seedGiven ? '' : ' (random; replay with --seed)'}; chart ${opts.chart}; ${opts.minutes} minute(s); faults ${opts.faults.join('-')} per history; late DNS up to ${opts.maxDnsDelayMs} ms; concurrency ${opts.concurrency}`,
+    `campaign seed ${opts.seed}${opts.seedGiven ? '' : ' (random; replay with --seed)'}; chart ${opts.chart}; ${opts.minutes} minute(s); faults ${opts.faults.join('-')} per history; late DNS up to ${opts.maxDnsDelayMs} ms; concurrency ${opts.concurrency}; engine ${opts.engine}`,
   );
   if (opts.dryRun) {
     const { historySeeds } = await import('@redis-gitops/redis-testkit');

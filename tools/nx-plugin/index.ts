@@ -6,7 +6,8 @@
  *   It depends on the charts its topology uses and on the CLI package, so a change to a chart,
  *   the spec/generator code or the environment itself marks it affected (and nothing else does).
  * - charts/<chart>/Chart.yaml -> project `<chart>` with `lint` (helm lint --strict on every
- *   ci/ scenario, then shellcheck on its scripts/) and `test` (jest tests in charts/<chart>/tests) targets.
+ *   ci/ scenario, then shellcheck on its scripts/) and `test` (jest tests in charts/<chart>/tests) targets,
+ *   plus `test-valkey` (the suites of tests/jest.valkey.config.js again on Valkey) where that file exists.
  *   It depends on the charts its Chart.yaml lists (the redis-common library).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -66,6 +67,14 @@ function chartProject(file: string, ctx: Context): CreateNodesResult {
   const root = path.dirname(file);
   const name = path.basename(root);
   const { library, dependencies } = chartMeta(file, ctx);
+  // The Valkey leg of the engine matrix, for the charts that have one (tests/jest.valkey.config.js).
+  const valkey = existsSync(path.join(ctx.workspaceRoot, root, 'tests', 'jest.valkey.config.js'))
+    ? {
+        'test-valkey': {
+          command: `REDIS_TESTKIT_ENGINE=valkey NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' jest --config ${root}/tests/jest.valkey.config.js`,
+        },
+      }
+    : {};
   return {
     projects: {
       [root]: {
@@ -79,6 +88,7 @@ function chartProject(file: string, ctx: Context): CreateNodesResult {
         targets: {
           lint: { command: `node packages/cli/bin/redis-gitops.js lint-chart ${name} && bash tools/lint/shellcheck.sh ${root}` },
           test: { command: `NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' jest --config ${root}/tests/jest.config.js` },
+          ...valkey,
         },
       },
     },

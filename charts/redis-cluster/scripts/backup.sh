@@ -121,11 +121,12 @@ main() {
 
   new_set
 
-  local -a version=() keys=() pids=() took=()
+  local -a version=() server=() keys=() pids=() took=()
   local info t0=$SECONDS
   for (( i = 0; i < n; i++ )); do
     info="$(rcli_ok "${M_IP[i]}" INFO)" || die "shard $i: master ${M_ADDR[i]} does not answer INFO: ${info%%$'\n'*}"
     version[i]="$(field "$info" redis_version)"
+    server[i]="$(server_of "$info")"
     keys[i]="$(awk -F'[:=,]' '$1 == "db0" { print $3; exit }' <<<"$info")"; keys[i]="${keys[i]:-0}"
     [[ "$(field "$info" role)" == master ]] || die "shard $i: ${M_ADDR[i]} answers role:$(field "$info" role), not master: a failover is under way"
     log "shard $i: dumping master ${M_ID[i]} (${M_ADDR[i]}${M_HOST[i]:+, ${M_HOST[i]}}; slots ${M_SLOTS[i]}; ${keys[i]} keys; redis ${version[i]})"
@@ -166,6 +167,8 @@ main() {
   finish_set cluster "$lines" \
     statefulset "$(json_str "$STATEFULSET")" \
     redisVersion "$(json_str "${version[0]}")" \
+    server "$(json_str "${server[0]% *}")" \
+    serverVersion "$(json_str "${server[0]#* }")" \
     slotLayout "$(json_str "$(IFS=';'; echo "${before[*]}")")"
   log "set $SET_NAME complete: $n shard(s), $(du -sk "$BACKUP_DIR/$SET_NAME" | awk '{ print $1 }') KiB, dumps took ${took[*]/%/s} (all at once), $(( SECONDS - STARTED ))s in total"
 

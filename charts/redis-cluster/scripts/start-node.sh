@@ -273,7 +273,7 @@ has_dataset() {
 # rdb_offset : the replication offset recorded in dump.rdb (a full sync's RDB carries it), or 0.
 rdb_offset() {
   local off
-  off="$(timeout 60 redis-check-rdb "$DATA_DIR/dump.rdb" 2>/dev/null | awk -F"'" '/AUX FIELD repl-offset/ { print $2; exit }')" || true
+  off="$(timeout 60 "${REDIS_CHECK_RDB:-redis-check-rdb}" "$DATA_DIR/dump.rdb" 2>/dev/null | awk -F"'" '/AUX FIELD repl-offset/ { print $2; exit }')" || true
   is_uint "$off" && echo "$off" || echo 0
 }
 

@@ -54,7 +54,7 @@ redis-cluster.image: the Redis image reference. Exists so that the pods and the 
 image (see redis-common.imageRef for the pinning rules).
 */}}
 {{- define "redis-cluster.image" -}}
-{{- include "redis-common.imageRef" .Values.image }}
+{{- include "redis-common.serverImage" . }}
 {{- end }}
 
 {{/*
@@ -198,6 +198,7 @@ template:
         command: [{{ printf "/scripts/%s" .script | quote }}]
         env:
           {{- include "redis-common.redisAuthEnv" (dict "root" $root "user" "operator") | nindent 10 }}
+          {{- include "redis-common.engineEnv" $root | nindent 10 }}
           - name: HEADLESS_SERVICE
             value: {{ include "redis-cluster.headlessName" $root | quote }}
           - name: STATEFULSET
@@ -264,6 +265,7 @@ a restore seeds a NEW deployment only: remove restore.fromSet once the restore i
     fieldRef:
       fieldPath: status.podIP
 {{- include "redis-common.redisAuthEnv" (dict "root" . "user" "operator") }}
+{{- include "redis-common.engineEnv" . | nindent 0 }}
 - name: HEADLESS_SERVICE
   value: {{ include "redis-cluster.headlessName" . | quote }}
 - name: STATEFULSET

@@ -18,6 +18,17 @@ SET_RE='^[0-9]{8}T[0-9]{6}Z$'
 # json_str TEXT : TEXT as a JSON string (the values written are IDs, addresses, versions).
 json_str() { local s="$1"; s="${s//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
 
+# server_of INFO : "<server> <version>" of the server that gave INFO: `valkey <valkey_version>`
+# (Valkey also answers redis_version 7.2.4, the Redis version it is compatible with), else
+# `redis <redis_version>`. Needs the chart's field() (lib.sh).
+server_of() {
+  if [[ "$(field "$1" server_name)" == valkey ]]; then
+    printf 'valkey %s' "$(field "$1" valkey_version)"
+  else
+    printf 'redis %s' "$(field "$1" redis_version)"
+  fi
+}
+
 # joined SEP WORD... : the words joined by SEP.
 joined() { local sep="$1" out="" w; shift; for w in "$@"; do out+="${out:+$sep}$w"; done; printf '%s\n' "$out"; }
 
@@ -244,6 +255,14 @@ open_set() {
   fi
   mode="$(manifest_field "$SET_MANIFEST" mode)"
   [[ "$mode" == "$1" ]] || die "set $RESTORE_SET is a backup of a ${mode:-unknown}-mode deployment, not of $2: restore it with the chart it came from"
+  # Valkey writes RDB format 11, which Redis 7 refuses to load (the server would exit on every
+  # start): a Valkey set restores into engine valkey only. A set without `server` is Redis'.
+  local server this
+  server="$(manifest_field "$SET_MANIFEST" server)"
+  this="$("$REDIS_SERVER" --version 2>/dev/null | awk '{ print tolower($1) }')"
+  if [[ "$server" == valkey && "$this" == redis ]]; then
+    die "set $RESTORE_SET was written by valkey $(manifest_field "$SET_MANIFEST" serverVersion) (RDB format 11), and this release runs redis $("$REDIS_SERVER" --version | awk '{ print $3 }' | sed 's/^v=//'), which cannot load it: restore it into an environment with engine: valkey (Redis -> Valkey is supported, Valkey -> Redis is not)"
+  fi
 }
 
 # check_set_file FILE BYTES [FOR [ABOUT]] : FILE, named by the manifest, is a plain file name, and

@@ -97,7 +97,7 @@ initContainers:
         mountPath: /backup
   {{- end }}
   - name: restore
-    image: {{ include "redis-common.imageRef" .Values.image | quote }}
+    image: {{ include "redis-common.serverImage" . | quote }}
     imagePullPolicy: {{ .Values.image.pullPolicy }}
     command: ["/scripts/restore.sh"]
     env:

@@ -150,6 +150,7 @@ spec:
                 # The throwaway server asks for the release's password: the loaded data is as
                 # protected as the live data.
                 {{- include "redis-common.redisAuthEnv" (dict "root" . "user" "backup") | nindent 16 }}
+                {{- include "redis-common.engineEnv" . | nindent 16 }}
                 - name: BACKUP_DIR
                   value: /backup
                 # The set must be a backup of this chart's mode.

@@ -82,10 +82,11 @@ find_master() {
 main() {
   prepare_volume
   find_master
-  local info version keys run_id file="master.rdb" t0 problem
+  local info version server keys run_id file="master.rdb" t0 problem
   info="$(rcli "$M_IP" INFO)" || die "master $M_HOST does not answer INFO: ${info%%$'\n'*}"
   is_error_reply "$info" && die "master $M_HOST: INFO: ${info%%$'\n'*}"
   version="$(field "$info" redis_version)"
+  server="$(server_of "$info")"
   run_id="$(field "$info" run_id)"
   keys="$(awk -F'[:=,]' '$1 ~ /^db[0-9]+$/ { n += $3 } END { print n + 0 }' <<<"$info")"
 
@@ -116,7 +117,9 @@ main() {
   finish_set sentinel "$shard" \
     statefulset "$(json_str "$REDIS_STATEFULSET")" \
     masterSet "$(json_str "$MASTER_SET")" \
-    redisVersion "$(json_str "$version")"
+    redisVersion "$(json_str "$version")" \
+    server "$(json_str "${server% *}")" \
+    serverVersion "$(json_str "${server#* }")"
   log "set $SET_NAME complete: $file, $FILE_BYTES bytes, sha256 $FILE_SHA, $(( SECONDS - STARTED ))s in total"
 
   prune

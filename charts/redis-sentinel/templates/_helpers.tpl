@@ -82,7 +82,7 @@ redis-sentinel.image: the Redis image reference (the Sentinels run the same imag
 that both StatefulSets run one image.
 */}}
 {{- define "redis-sentinel.image" -}}
-{{- include "redis-common.imageRef" .Values.image }}
+{{- include "redis-common.serverImage" . }}
 {{- end }}
 
 {{/*
@@ -231,6 +231,7 @@ Sentinels ask the Redis pods.
     fieldRef:
       fieldPath: metadata.namespace
 {{- include "redis-common.redisAuthEnv" (dict "root" . "user" $user) }}
+{{- include "redis-common.engineEnv" . | nindent 0 }}
 {{- if .Values.sentinel.auth.enabled }}
 - name: SENTINEL_PASSWORD
   valueFrom:

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { argocdWorkspaceFiles, checkChartValues, generateEnvironment, GENERATED_DIR, type GeneratedEnvironment } from '@redis-gitops/generator';
 import { checkObjects, parseManifests, type Finding, type RenderedObject } from '@redis-gitops/manifests';
 import { checkManifestSet, evaluate, type PolicySet } from '@redis-gitops/policy';
-import { checkTierSafety, type ParsedEnvironment } from '@redis-gitops/spec';
+import { checkTestedVersion, checkTierSafety, type ParsedEnvironment } from '@redis-gitops/spec';
 import { byCodePoint, InputError, type Diagnostic } from '@redis-gitops/diagnostics';
 import YAML from 'yaml';
 import type { FileChange } from './io/atomic-write.ts';
@@ -213,11 +213,14 @@ export function checkPolicies(set: PolicySet, p: Plan, render: EnvironmentRender
   }));
 }
 
-/** The tier rules of the spec (production keeps replicas, persistence and backups), as findings that point at the spec field. */
+/**
+ * The spec's own rules, as findings that point at the spec field: the tier rules (production keeps
+ * replicas, persistence and backups) and the engine's tested version line.
+ */
 export function tierFindings(p: Plan): Finding[] {
-  return checkTierSafety(p.env).map((f) => ({
+  return [...checkTierSafety(p.env).map((f) => ({ ...f, code: `tier-safety/${f.rule}` })), ...checkTestedVersion(p.env).map((f) => ({ ...f, code: `engine/${f.rule}` }))].map((f) => ({
     severity: f.severity,
-    code: `tier-safety/${f.rule}`,
+    code: f.code,
     source: `${f.file}:${f.line}:${f.col}`,
     path: f.path,
     message: f.message,

@@ -7,6 +7,7 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<infer U> ? U[
 
 type SharedKeys =
   | 'commonLabels'
+  | 'engine'
   | 'image'
   | 'auth'
   | 'tls'
@@ -31,6 +32,7 @@ export function environmentLabels(env: ResolvedEnvironment): Record<string, stri
 export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
   return {
     commonLabels: environmentLabels(env),
+    engine: env.engine,
     image: { repository: env.redis.image, tag: env.redis.version, digest: env.redis.digest },
     auth: {
       enabled: true,
@@ -95,6 +97,7 @@ export function sharedRedisValues(env: ResolvedEnvironment): SharedRedisValues {
 
 /** Where each shared value comes from in the spec (values path -> spec path). */
 export const SHARED_PROVENANCE: Readonly<Record<string, string>> = {
+  engine: 'spec.engine',
   image: 'spec.redis',
   'image.tag': 'spec.redis.version',
   'image.repository': 'spec.redis.image',

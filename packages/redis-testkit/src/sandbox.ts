@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { arm64Toolchain, redisBinary, requireRedisBinaries, writeArm64Wrappers, type RedisArch, type RedisBinary } from './binaries.ts';
+import { arm64Toolchain, redisBinary, requireRedisBinaries, valkeyBinary, writeArm64Wrappers, type RedisArch, type RedisBinary } from './binaries.ts';
 import { DnsMap } from './dns-map.ts';
 import { DnsServer, type DnsServerOptions } from './dns-server.ts';
 import { execBounded, type ExecResult } from './exec.ts';
@@ -31,6 +31,14 @@ export interface SandboxOptions {
    * @default process.env.REDIS_TESTKIT_ARCH, else 'amd64' (the machine's own build)
    */
   readonly arch?: RedisArch;
+  /**
+   * Valkey's binaries under their own names (valkey-server, valkey-cli, valkey-sentinel, ...) on
+   * every process's PATH, AFTER the machine's dirs: a run on Redis can then start pods rendered with
+   * `engine: valkey` (the chart sets REDIS_SERVER=valkey-server etc.) while `redis-*` still runs
+   * Redis, e.g. for a rolling move from Redis to Valkey. Needs `bash tools/setup.sh`; throws at once
+   * when Valkey is missing. @default false
+   */
+  readonly withValkey?: boolean;
 }
 
 export interface CreatePodOptions {
@@ -76,6 +84,8 @@ export class Sandbox implements PodHost {
   private readonly keepFiles: boolean;
   private readonly ipOwners = new Map<string, Pod>();
   private readonly binaries: Record<string, string>;
+  /** Dirs appended to every process's PATH (options.withValkey). */
+  private readonly extraPath: readonly string[];
   /** The Redis build this sandbox runs. */
   readonly arch: RedisArch;
   private readonly reaper: Reaper;
@@ -90,6 +100,7 @@ export class Sandbox implements PodHost {
     // arm64: check qemu and the sysroot before anything is created, so a missing piece leaves nothing behind.
     const toolchain = arch === 'arm64' ? arm64Toolchain() : undefined;
     this.binaries = toolchain ? {} : requireRedisBinaries(requires);
+    this.extraPath = options.withValkey ? [path.dirname(valkeyBinary('redis-server'))] : [];
     this.keepFiles = options.keepFiles ?? process.env.REDIS_TESTKIT_KEEP === '1';
     const safeName = (options.name ?? 'sandbox').replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 40);
     this.root = mkdtempSync(path.join(os.tmpdir(), `redis-testkit-${safeName}-`));
@@ -170,7 +181,7 @@ export class Sandbox implements PodHost {
   /** A minimal environment for processes: nothing from the test runner leaks into a "pod". */
   baseEnv(): Env {
     const dirs = new Set<string>([...Object.values(this.binaries).map((b) => path.dirname(b)), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
-    return { PATH: [...dirs].join(':'), HOME: this.root, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TMPDIR: os.tmpdir() };
+    return { PATH: [...dirs, ...this.extraPath].join(':'), HOME: this.root, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TMPDIR: os.tmpdir() };
   }
 
   /** Starts a one-shot process (e.g. bootstrap.sh) tracked for cleanup. */

@@ -12,3 +12,4 @@ export * from './tier-safety.ts';
 export * from './scheduling.ts';
 export * from './acl.ts';
 export * from './acl-rules.ts';
+export * from './engines.ts';

@@ -4,7 +4,8 @@
  */
 import { PROFILES, type Profile } from './profiles.ts';
 import { quantityValue } from '@redis-gitops/quantity';
-import type { AllowedClient, Auth, ClusterEntry, MaxmemoryPolicy, RedisEnvironment, Scheduling, Tier, Toleration, TopologyMode } from './types.ts';
+import { ENGINE_DEFAULTS } from './engines.ts';
+import type { AllowedClient, Auth, ClusterEntry, Engine, MaxmemoryPolicy, RedisEnvironment, Scheduling, Tier, Toleration, TopologyMode } from './types.ts';
 
 export interface ResolvedEnvironment {
   readonly name: string;
@@ -23,6 +24,8 @@ export interface ResolvedEnvironment {
     /** Cluster mode's `cluster-node-timeout`, milliseconds. */
     readonly nodeTimeout: number;
   };
+  /** The server (spec.engine). */
+  readonly engine: Engine;
   readonly redis: {
     readonly version: string;
     readonly image: string;
@@ -152,6 +155,7 @@ function formatBytes(bytes: number): string {
 /** Applies every default. The input must already have passed schema and semantic checks. */
 export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry): ResolvedEnvironment {
   const s = env.spec;
+  const engine: Engine = s.engine ?? 'redis';
   const profile = PROFILES[cluster.profile];
   const mode = s.topology?.mode ?? 'cluster';
   const shards = mode === 'cluster' ? (s.topology?.shards ?? 3) : 1;
@@ -181,9 +185,10 @@ export function resolveEnvironment(env: RedisEnvironment, cluster: ClusterEntry)
       },
       nodeTimeout: s.topology?.nodeTimeout ?? 5000,
     },
+    engine,
     redis: {
-      version: s.redis?.version ?? '7.4.2',
-      image: s.redis?.image ?? 'redis',
+      version: s.redis?.version ?? ENGINE_DEFAULTS[engine].version,
+      image: s.redis?.image ?? ENGINE_DEFAULTS[engine].image,
       digest: s.redis?.digest ?? '',
       maxmemoryRatio: s.redis?.maxmemoryRatio ?? 0.75,
       maxmemoryPolicy: s.redis?.maxmemoryPolicy ?? 'noeviction',

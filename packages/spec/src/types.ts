@@ -157,15 +157,15 @@ export interface SentinelSettings {
 /** The Redis image. Official multi-arch `redis` image (amd64 and arm64) by default. */
 export interface RedisSettings {
   /**
-   * Redis version: the image tag. Must be an exact version, never `latest`.
+   * Server version: the image tag. Must be an exact version, never `latest`. Default: the engine's
+   * pinned version, 7.4.2 for redis, 8.0.1 for valkey.
    * @pattern ^[0-9]+\.[0-9]+\.[0-9]+([-.][A-Za-z0-9.]+)?$
-   * @examples ["7.4.2", "7.2.7"]
-   * @default "7.4.2"
+   * @examples ["7.4.2", "8.0.1"]
    */
   readonly version?: string;
   /**
-   * Image repository, optionally with a registry host (and port) for mirrors.
-   * @default "redis"
+   * Image repository, optionally with a registry host (and port) for mirrors. Default: the engine's
+   * official image, `redis` or `valkey/valkey`.
    */
   readonly image?: string;
   /**
@@ -598,10 +598,22 @@ export interface Scheduling {
  */
 export type DnsSubdomain = string;
 
+/** The server: Redis, or Valkey (the Linux Foundation fork, BSD-licensed, protocol-compatible). */
+export type Engine = 'redis' | 'valkey';
+
 /** What the environment runs and where. */
 export interface EnvironmentSpec {
   /** Target cluster, by name from `environments/clusters.yaml`. It fixes the arch and resource profile. */
   readonly cluster: string;
+  /**
+   * The server. `valkey` runs the official `valkey/valkey` image at the version line every behaviour
+   * test runs (8.0); `redis` runs `redis:7.4.2`, while the tests run Redis 7.0 (validate warns).
+   * The default stays `redis` so that no existing environment changes engine by upgrading the tool:
+   * Redis to Valkey is a rolling change, but Valkey to Redis is not supported once Valkey has
+   * written its own RDB format. New environments: prefer `valkey`.
+   * @default "redis"
+   */
+  readonly engine?: Engine;
   /**
    * Namespace that holds the Redis objects.
    * @examples ["redis-prod"]

@@ -29,6 +29,9 @@ export interface Manifest {
   readonly createdAt: string;
   readonly completedAt: string;
   readonly redisVersion: string;
+  /** The server that wrote the set (INFO server_name) and its own version. */
+  readonly server: 'redis' | 'valkey';
+  readonly serverVersion: string;
   readonly slotLayout?: string;
   readonly shards: ReadonlyArray<{ index: number; nodeId: string; address: string; host: string; slots: string; file: string; bytes: number; sha256: string; redisVersion: string; keys: number }>;
 }

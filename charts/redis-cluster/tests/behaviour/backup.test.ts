@@ -15,6 +15,7 @@ import {
   compareTypedKeys,
   makeTypedKeySet,
   nodeKeyCommand,
+  redisEngine,
   roles,
   Sandbox,
   waitHealthy,
@@ -22,6 +23,7 @@ import {
   type Pod,
   type TypedEntry,
 } from '@redis-gitops/redis-testkit';
+import { TESTED_LINES, versionLine } from '@redis-gitops/spec';
 import { BackupHarness, listFiles, sha256 } from './backup-harness.ts';
 import { RedisClusterChart, TEST_PASSWORD } from './redis-cluster-chart.ts';
 
@@ -104,7 +106,11 @@ describe('redis-cluster backup.sh and restore.sh (3 masters + 3 replicas)', () =
       firstSet = sets[0]!;
       const m = backup.manifest(firstSet);
       expect({ format: m.format, mode: m.mode, set: m.set, slotLayout: m.slotLayout }).toEqual({ format: 1, mode: 'cluster', set: firstSet, slotLayout: EVEN.join(';') });
-      expect(m.redisVersion).toMatch(/^7\.0\./);
+      // The server that wrote the set, on the line this run's engine is (the testkit's REDIS_TESTKIT_ENGINE).
+      const engine = redisEngine();
+      expect({ server: m.server, line: versionLine(m.serverVersion) }).toEqual({ server: engine, line: TESTED_LINES[engine].line });
+      // INFO's redis_version: Redis' own, or the Redis version Valkey is compatible with.
+      expect(m.redisVersion).toMatch(engine === 'redis' ? /^7\.0\./ : /^7\.2\./);
       expect(m.shards.map((s) => s.slots)).toEqual(EVEN);
       // Every shard's master, by node ID: the pods that own the slots.
       const r0 = await roles(pods);

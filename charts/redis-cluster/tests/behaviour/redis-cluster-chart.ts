@@ -23,7 +23,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { confPathLines, containerCommand, containerEnv, containerOf, emptyDirIn, envValue, renderChart, sandboxMounts, terminatePod, waitFor } from '@redis-gitops/redis-testkit';
+import { confPathLines, containerCommand, containerEnv, containerOf, emptyDirIn, envValue, redisEngine, renderChart, sandboxMounts, terminatePod, waitFor } from '@redis-gitops/redis-testkit';
 import type { ContainerSpec, Env, ExecResult, Job, Mount, PeriodicProbe, Pod, Sandbox, TerminateReport, VolumeStandIns } from '@redis-gitops/redis-testkit';
 
 /** The chart under test; REDIS_CLUSTER_CHART_DIR points the behaviour tests at another copy (e.g. to try a script patch). */
@@ -410,7 +410,9 @@ export class RedisClusterChart {
 }
 
 async function renderRevision(options: RenderOptions): Promise<Revision> {
-  const rendered = await renderChart(CHART_DIR, { release: options.release ?? 'rc', namespace: options.namespace ?? 'redis', values: options.values, set: options.set });
+  // The chart runs the engine this test run runs (REDIS_TESTKIT_ENGINE); a test's own engine= wins.
+  const set = [`engine=${redisEngine()}`, ...(options.set ?? [])];
+  const rendered = await renderChart(CHART_DIR, { release: options.release ?? 'rc', namespace: options.namespace ?? 'redis', values: options.values, set });
   return new Revision(
     options,
     rendered.map((o) => o.object as Obj),

@@ -213,7 +213,7 @@ function redisServerPid(pod: Pod): number {
   const pid = pod.pid;
   if (pid === undefined || !pod.running) throw new Error(`${pod.name} is not running`);
   const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  if (!comm.startsWith('redis-server')) throw new Error(`${pod.name}'s main process ${pid} is ${comm}, not redis-server`);
+  if (!/^(redis|valkey)-server/.test(comm)) throw new Error(`${pod.name}'s main process ${pid} is ${comm}, not redis-server or valkey-server`);
   return pid;
 }
 

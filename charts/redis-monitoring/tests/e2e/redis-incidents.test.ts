@@ -668,11 +668,11 @@ function childrenOf(parent: number): number[] {
   return out;
 }
 
-/** The pid of the pod's redis-server (start-redis.sh execs it: the leader of the process group this file started). */
+/** The pid of the pod's server, redis-server or valkey-server (start-redis.sh execs it: the leader of the process group this file started). */
 function serverPid(pod: Pod): number {
   const pid = pod.pid;
-  if (pid === undefined || !procText(pid, 'cmdline').startsWith('redis-server'))
-    throw new Error(`${pod.name}: pid ${pid} is not a redis-server this file started (${pid ? procText(pid, 'cmdline') : 'not running'})`);
+  if (pid === undefined || !/^(redis|valkey)-server/.test(procText(pid, 'cmdline')))
+    throw new Error(`${pod.name}: pid ${pid} is not a redis-server or valkey-server this file started (${pid ? procText(pid, 'cmdline') : 'not running'})`);
   return pid;
 }
 

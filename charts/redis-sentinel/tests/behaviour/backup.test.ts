@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, Sandbox, writeTypedKeys, type Pod, type TypedEntry } from '@redis-gitops/redis-testkit';
+import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, redisEngine, Sandbox, writeTypedKeys, type Pod, type TypedEntry } from '@redis-gitops/redis-testkit';
+import { TESTED_LINES, versionLine } from '@redis-gitops/spec';
 import { RedisSentinelChart } from './redis-sentinel-chart.ts';
 import { waitForGroup } from './sentinel-group.ts';
 
@@ -32,6 +33,8 @@ interface Manifest {
   readonly set: string;
   readonly masterSet: string;
   readonly redisVersion: string;
+  readonly server: 'redis' | 'valkey';
+  readonly serverVersion: string;
   readonly shards: ReadonlyArray<{ index: number; role: string; nodeId: string; address: string; host: string; file: string; bytes: number; sha256: string; keys: number }>;
 }
 
@@ -132,6 +135,8 @@ describe('redis-sentinel backup.sh and restore.sh', () => {
       firstSet = sets[0]!;
       const m = manifest(firstSet);
       expect({ format: m.format, mode: m.mode, set: m.set, masterSet: m.masterSet }).toEqual({ format: 1, mode: 'sentinel', set: firstSet, masterSet: chart.masterSet });
+      const engine = redisEngine();
+      expect({ server: m.server, line: versionLine(m.serverVersion) }).toEqual({ server: engine, line: TESTED_LINES[engine].line });
       const { master } = await waitForGroup(redis, sentinels, chart.masterSet, 'the group');
       expect(m.shards).toHaveLength(1);
       const s = m.shards[0]!;
@@ -202,7 +207,7 @@ describe('redis-sentinel backup.sh and restore.sh', () => {
   );
 
   it(
-    'refuses a set that is missing, incomplete, or of a Redis Cluster',
+    'refuses a set that is missing, incomplete, of a Redis Cluster, or written by Valkey into Redis',
     async () => {
       const g = await newGroup('sentinel-restore-bad', ['restore.fromSet=20200101T000000Z']);
       const pod0 = g.redis[0]!;
@@ -220,6 +225,21 @@ describe('redis-sentinel backup.sh and restore.sh', () => {
       expect(wrongMode.code).toBe(1);
       expect(wrongMode.stderr).toMatch(/set 20200101T000001Z is a backup of a cluster-mode deployment, not of a Sentinel group/);
       rmSync(clusterSet, { recursive: true });
+      // A set Valkey wrote (RDB format 11) into a release that runs Redis: refused, naming both.
+      const valkeySet = path.join(backupDir, '20200101T000002Z');
+      mkdirSync(valkeySet);
+      writeFileSync(path.join(valkeySet, 'manifest.json'), '{\n  "format": 1,\n  "mode": "sentinel",\n  "server": "valkey",\n  "serverVersion": "8.0.1",\n  "shards": [\n  ]\n}\n');
+      const fromValkey = await g.chart.runRestore(pod0, { RESTORE_SET: '20200101T000002Z' });
+      if (redisEngine() === 'redis') {
+        expect(fromValkey.code).toBe(1);
+        expect(fromValkey.stderr).toMatch(
+          /set 20200101T000002Z was written by valkey 8\.0\.1 \(RDB format 11\), and this release runs redis 7\.0\.\d+, which cannot load it: restore it into an environment with engine: valkey/,
+        );
+      } else {
+        // On Valkey the set is accepted (its own format): the restore goes on and stops at the empty shard list.
+        expect(fromValkey.stderr).not.toMatch(/cannot load it/);
+      }
+      rmSync(valkeySet, { recursive: true });
       expect(listFiles(pod0.dataDir)).toEqual([]);
     },
     STEP_TIMEOUT_MS,

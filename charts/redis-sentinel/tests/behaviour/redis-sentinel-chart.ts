@@ -27,6 +27,7 @@ import {
   emptyDirIn,
   envValue,
   mapConfPaths,
+  redisEngine,
   renderChart,
   sandboxMounts,
   secretRefOf,
@@ -203,7 +204,8 @@ export class RedisSentinelChart {
   /** Renders the chart with the real helm and parses every object. */
   static async render(sandbox: Sandbox, options: RenderOptions = {}): Promise<RedisSentinelChart> {
     const namespace = options.namespace ?? 'redis';
-    const objects = await renderChart(CHART_DIR, { release: options.release ?? 'rs', namespace, set: options.set });
+    // The chart runs the engine this test run runs (REDIS_TESTKIT_ENGINE); a test's own engine= wins.
+    const objects = await renderChart(CHART_DIR, { release: options.release ?? 'rs', namespace, set: [`engine=${redisEngine()}`, ...(options.set ?? [])] });
     const chart = new RedisSentinelChart(
       sandbox,
       namespace,

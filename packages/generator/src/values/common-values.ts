@@ -31,6 +31,40 @@ export interface ImageValues {
   pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
 }
 
+/** The server: Redis or Valkey (the Linux Foundation fork, protocol- and data-compatible with Redis 7.2). */
+export type EngineValue = 'redis' | 'valkey';
+
+/**
+ * The server image. Repository and tag default to the engine's own, pinned: `redis:7.4.2`, or
+ * `valkey/valkey:8.0.1` (official, multi-arch amd64 and arm64).
+ */
+export interface ServerImageValues {
+  /** Registry host (and port) for mirrors; empty means the runtime's default registry. @default "" */
+  registry: string;
+  /** Image repository; empty: the engine's (`redis`, or `valkey/valkey`). @default "" */
+  repository: string;
+  /**
+   * Exact image tag, never `latest` (the schema refuses it, as the images-pinned policy does: a
+   * moving tag lets two pods of one StatefulSet run different versions); empty: the engine's pinned
+   * version (7.4.2 for redis, 8.0.1 for valkey).
+   * @pattern ^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$
+   * @examples ["7.4.2", "8.0.1"]
+   * @if {"const": "latest"}
+   * @then {"const": "an exact version, not latest (e.g. 7.4.2)"}
+   * @default ""
+   */
+  tag: string;
+  /**
+   * Image digest; when set the image is pulled by digest.
+   * @pattern ^(sha256:[a-f0-9]{64})?$
+   * @examples ["sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]
+   * @default ""
+   */
+  digest: string;
+  /** Image pull policy. @default "IfNotPresent" */
+  pullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+}
+
 /** CPU and memory amounts. */
 export interface ResourceAmountValues {
   /** CPU quantity. */

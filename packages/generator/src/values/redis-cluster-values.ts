@@ -3,7 +3,7 @@
  * its documented `values.yaml` and its README table (`npm run codegen` writes all three).
  */
 import type { Int, SlotRanges } from '@redis-gitops/spec';
-import type { AuthValues, ChartNamingValues, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServiceValues } from './common-values.ts';
+import type { AuthValues, ChartNamingValues, EngineValue, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServerImageValues, ServiceValues } from './common-values.ts';
 
 /** Cluster shape. */
 export interface ClusterShapeValues {
@@ -62,8 +62,16 @@ export interface BootstrapValues {
 
 /** The keys only the redis-cluster chart has (see RedisClusterValues). */
 export interface RedisClusterOwnValues {
-  /** Redis image (official multi-arch `redis`). */
-  image: ImageValues;
+  /**
+   * The server: `redis`, or `valkey`. It picks the default image and the binaries the scripts run
+   * (`valkey-server`, `valkey-cli`, `valkey-check-rdb`); the config, the scripts and the data
+   * format are the same. Redis -> Valkey is a rolling change; Valkey -> Redis is not supported once
+   * Valkey has written its own RDB format (see the README, "Engines").
+   * @default "redis"
+   */
+  engine: EngineValue;
+  /** Server image (official multi-arch `redis` or `valkey/valkey`). */
+  image: ServerImageValues;
   /** Cluster shape and slot layout. */
   cluster: ClusterShapeValues;
   /** Password from an existing Secret. */

@@ -3,7 +3,7 @@
  * Sentinels. Source of truth for the chart's `values.schema.json`, `values.yaml` and README table.
  */
 import type { Int } from '@redis-gitops/spec';
-import type { AuthValues, ChartNamingValues, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServiceValues } from './common-values.ts';
+import type { AuthValues, ChartNamingValues, EngineValue, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServerImageValues, ServiceValues } from './common-values.ts';
 import type { HaproxyValues } from './redis-sentinel-haproxy-values.ts';
 
 /** Redis replication. */
@@ -80,8 +80,16 @@ export interface SentinelValues {
 
 /** The keys only the redis-sentinel chart has (see RedisSentinelValues). */
 export interface RedisSentinelOwnValues {
-  /** Redis image (official multi-arch `redis`; also runs `redis-sentinel`). */
-  image: ImageValues;
+  /**
+   * The server: `redis`, or `valkey`. It picks the default image and the binaries the scripts run
+   * (`valkey-server`, `valkey-sentinel`, `valkey-cli`, `valkey-check-rdb`); the config, the scripts
+   * and the data format are the same. Redis -> Valkey is a rolling change; Valkey -> Redis is not
+   * supported once Valkey has written its own RDB format (see the README, "Engines").
+   * @default "redis"
+   */
+  engine: EngineValue;
+  /** Server image (official multi-arch `redis` or `valkey/valkey`; it also runs the Sentinels). */
+  image: ServerImageValues;
   /** Master and replicas. */
   replication: ReplicationValues;
   /** Sentinel group. */

@@ -1,0 +1,13 @@
+import base from './jest.config.js';
+
+/**
+ * The Valkey leg of the engine matrix (nx target `test-valkey`, REDIS_TESTKIT_ENGINE=valkey): every
+ * metric the alerts and dashboards use must be served by the real exporter scraping Valkey 8.0
+ * (live-metrics), and the Redis incidents must fire and resolve their alerts on a Valkey group in
+ * a real Prometheus (e2e/redis-incidents). The render and rule tests are engine-independent and run
+ * once; the other e2e files run on Valkey by hand:
+ * `REDIS_TESTKIT_ENGINE=valkey npx jest -c charts/redis-monitoring/tests/jest.config.js e2e/<file>`.
+ */
+export const VALKEY_SUITES = ['live-metrics', 'e2e/redis-incidents'];
+
+export default { ...base, testMatch: VALKEY_SUITES.map((s) => `<rootDir>/${s}.test.ts`) };
