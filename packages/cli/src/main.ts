@@ -101,11 +101,12 @@ Options:
     run: async (v, out) => (await import('./commands/diff.ts')).runDiff({ env: single(v.env, 'diff'), base: (v.base as string) ?? 'HEAD', exitCode: Boolean(v['exit-code']) }, out),
   },
   import: {
-    summary: 'create an environment from a Bitnami redis or redis-cluster values file',
+    summary: 'create an environment from a Bitnami redis, redis-cluster, valkey or valkey-cluster values file',
     usage: 'redis-gitops import bitnami <values.yaml> --name ENV --cluster CLUSTER [--namespace NS] [--tier T]',
     details: `Writes environments/<ENV>/environment.yaml from a Bitnami values file: architecture and
 sentinel, replica and shard counts, auth existingSecret, persistence size and class, resources or
-resourcesPreset, metrics, networkPolicy and TLS. Prints every key it could not map and why.
+resourcesPreset, metrics, networkPolicy and TLS. The Bitnami valkey and valkey-cluster charts'
+values become an environment with spec.engine: valkey. Prints every key it could not map and why.
 Inline passwords are never imported. Never overwrites an existing environment. The result is
 validated before it is written.
 

@@ -96,6 +96,51 @@ describe('importBitnami (pure mapping)', () => {
   });
 });
 
+describe('importBitnami: the Bitnami Valkey charts', () => {
+  it('maps a valkey-cluster values file to engine valkey, reading valkey.* where redis-cluster has redis.*', () => {
+    const r = importBitnami(load('valkey-cluster-values.yaml'), opts);
+    expect(r.source).toBe('valkey-cluster');
+    expect(r.spec.spec).toEqual({
+      cluster: 'x86-prod',
+      namespace: 'redis-orders',
+      engine: 'valkey',
+      tier: 'production',
+      topology: { mode: 'cluster', shards: 3, replicasPerShard: 2, nodeTimeout: 15000 },
+      redis: { version: '8.0.2', maxmemoryPolicy: 'allkeys-lru' },
+      auth: { existingSecret: 'orders-valkey', passwordKey: 'valkey-password' },
+      persistence: { size: '20Gi' },
+      resources: BITNAMI_PRESETS.small,
+      monitoring: { enabled: true, alerts: true },
+      network: { allowedClients: [{ namespaceSelector: { team: 'orders' } }] },
+    });
+    expect(r.mapped).toEqual(
+      expect.arrayContaining([
+        { from: '(the Bitnami valkey-cluster chart)', to: 'spec.engine' },
+        { from: 'valkey.resourcesPreset', to: 'spec.resources' },
+        { from: 'valkey.configmap: maxmemory-policy allkeys-lru', to: 'spec.redis.maxmemoryPolicy' },
+      ]),
+    );
+    expect(r.unmapped.find((u) => u.key === 'valkey.configmap: lazyfree-lazy-user-del yes')?.reason).toMatch(/no redis-gitops equivalent/);
+    expect(r.unmapped.find((u) => u.key === 'image.repository')!.reason).toMatch(/official multi-arch valkey\/valkey image/);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('maps a valkey values file (replication + Sentinel) from primary.*, never importing a password', () => {
+    const r = importBitnami(load('valkey-values.yaml'), { ...opts, tier: 'dev' });
+    expect(r.source).toBe('valkey');
+    expect(r.spec.spec).toMatchObject({
+      engine: 'valkey',
+      topology: { mode: 'sentinel', replicasPerShard: 2, sentinel: { quorum: 2 } },
+      redis: { version: '8.0.2', maxmemoryPolicy: 'volatile-lru' },
+      persistence: { size: '6Gi', aof: true, rdbSave: '' },
+      resources: BITNAMI_PRESETS.micro,
+    });
+    expect(JSON.stringify(r)).not.toContain('hunter2');
+    expect(r.unmapped.map((u) => u.key)).toEqual(expect.arrayContaining(['primary.configuration: primaryauth (hidden)', 'auth.password']));
+    expect(r.unmapped.find((u) => u.key === 'auth.password')!.value).toBe('(hidden)');
+  });
+});
+
 describe('redis-gitops import bitnami', () => {
   let fx: Fixture;
   beforeEach(() => (fx = makeFixture()));
@@ -115,6 +160,21 @@ describe('redis-gitops import bitnami', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/environments\/orders\/ already exists: import never overwrites an environment/);
     expect(readFileSync(fx.file('environments/orders/environment.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('imports Bitnami valkey-cluster values as an environment on Valkey that generates and validates', async () => {
+    const r = await fx.run('import', 'bitnami', path.join(FIXTURES, 'valkey-cluster-values.yaml'), '--name', 'orders', '--cluster', 'x86-dev', '--tier', 'dev');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\(the Bitnami valkey-cluster chart\)\s+spec\.engine/);
+    expect(YAML.parse(readFileSync(fx.file('environments/orders/environment.yaml'), 'utf8')).spec.engine).toBe('valkey');
+    expect((await fx.run('generate', '--env', 'orders')).code).toBe(0);
+    expect(YAML.parse(readFileSync(fx.file('environments/orders/generated/redis-cluster.values.yaml'), 'utf8'))).toMatchObject({
+      engine: 'valkey',
+      image: { repository: 'valkey/valkey', tag: '8.0.2' },
+    });
+    const v = await fx.run('validate', '--env', 'orders');
+    expect(v.stdout).toMatch(/PASS {2}orders/);
+    expect(v.code).toBe(0);
   });
 
   it('refuses values that would make an invalid environment, writing nothing', async () => {

@@ -1,5 +1,7 @@
 /**
- * Bitnami `redis` / `redis-cluster` values -> a RedisEnvironment spec. Pure.
+ * Bitnami `redis` / `redis-cluster` / `valkey` / `valkey-cluster` values -> a RedisEnvironment spec
+ * (the Valkey charts set `spec.engine: valkey`; their `primary.*` and `valkey.*` keys are read where
+ * the Redis charts have `master.*` and `redis.*`). Pure.
  *
  * Every leaf key of the input is either mapped (and listed with the spec field it became) or
  * reported as unmapped with a reason, so nothing is dropped silently. Inline passwords are never
@@ -37,7 +39,7 @@ export interface ImportProblem {
 
 export interface BitnamiImport {
   /** Which Bitnami chart the values look like. */
-  readonly source: 'redis' | 'redis-cluster';
+  readonly source: 'redis' | 'redis-cluster' | 'valkey' | 'valkey-cluster';
   readonly spec: Record<string, unknown>;
   readonly unmapped: UnmappedKey[];
   /** What was imported, and to which spec field. */
@@ -122,6 +124,7 @@ function mapConfig(key: string, text: string, persistence: Obj, redis: Obj, topo
         break;
       case 'requirepass':
       case 'masterauth':
+      case 'primaryauth':
         unmapped.push({ key: `${key}: ${directive} (hidden)`, value: '(hidden)', reason: 'inline passwords are never imported: put the password in a Secret and set spec.auth.existingSecret' });
         continue;
     }
@@ -151,8 +154,13 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   };
 
   const isCluster = isObj(values.cluster) && ('nodes' in values.cluster || 'replicas' in values.cluster);
-  const source: BitnamiImport['source'] = isCluster ? 'redis-cluster' : 'redis';
-  const spec: Obj = { cluster: opts.cluster, namespace: opts.namespace, tier: opts.tier };
+  // Bitnami's Valkey charts: `primary` (valkey) and `valkey` (valkey-cluster) where the Redis ones have `master` and `redis`.
+  const isValkey = isObj(values.primary) || isObj(values.valkey) || /valkey/.test(String(get(values, 'image.repository') ?? ''));
+  const source: BitnamiImport['source'] = `${isValkey ? 'valkey' : 'redis'}${isCluster ? '-cluster' : ''}`;
+  /** The values key of the server pods: master / primary (replication), redis / valkey (cluster). */
+  const node = isCluster ? (isValkey ? 'valkey' : 'redis') : isValkey ? 'primary' : 'master';
+  const spec: Obj = { cluster: opts.cluster, namespace: opts.namespace, ...(isValkey ? { engine: 'valkey' } : {}), tier: opts.tier };
+  if (isValkey) mapped.push({ from: `(the Bitnami ${source} chart)`, to: 'spec.engine' });
 
   // Topology
   if (isCluster) {
@@ -198,7 +206,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
     mapped.push({ from: 'image.tag', to: 'spec.redis.version' });
   }
   for (const k of ['image.registry', 'image.repository', 'image.digest', 'global.imageRegistry']) {
-    refuse(k, 'Bitnami images are no longer published; redis-gitops runs the official multi-arch redis image');
+    refuse(k, `Bitnami images are no longer published; redis-gitops runs the official multi-arch ${isValkey ? 'valkey/valkey' : 'redis'} image`);
   }
 
   // Auth
@@ -218,7 +226,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   if (!existingSecret) notes.push(`no existingSecret in the values: spec.auth.existingSecret set to "${opts.name}-redis-auth"; create that Secret`);
 
   // Persistence
-  const pRoot = isCluster ? 'persistence' : 'master.persistence';
+  const pRoot = isCluster ? 'persistence' : `${node}.persistence`;
   const persistence: Obj = {};
   const pEnabled = use(`${pRoot}.enabled`);
   if (pEnabled === false) persistence.enabled = false;
@@ -236,7 +244,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   mapTo(`${pRoot}.storageClass`, 'spec.persistence.storageClass');
 
   // Redis configuration lines: appendonly, save and maxmemory-policy have a spec field.
-  for (const key of isCluster ? ['redis.configmap', 'commonConfiguration'] : ['commonConfiguration', 'master.configuration']) {
+  for (const key of isCluster ? [`${node}.configmap`, 'commonConfiguration'] : ['commonConfiguration', `${node}.configuration`]) {
     const text = use(key);
     if (typeof text === 'string') mapConfig(key, text, persistence, redis, spec.topology as Obj, mapped, unmapped);
   }
@@ -244,7 +252,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
   if (Object.keys(redis).length) spec.redis = redis;
 
   // Resources
-  const rRoot = isCluster ? 'redis' : 'master';
+  const rRoot = node;
   const resources = use(`${rRoot}.resources`);
   const preset = use(`${rRoot}.resourcesPreset`);
   if (isObj(resources) && Object.keys(resources).length) {
@@ -262,7 +270,7 @@ export function importBitnami(values: Obj, opts: BitnamiImportOptions): BitnamiI
     for (const k of ['replica.resources', 'replica.resourcesPreset']) if (get(values, k) !== undefined) refuse(k, 'replicas get the same resources as the master (spec.resources)');
   }
 
-  // Scheduling: the Redis pods' (Bitnami redis: the master's; replicas and Sentinels share it here).
+  // Scheduling: the server pods' (Bitnami redis / valkey: the master's or primary's; replicas and Sentinels share it here).
   const scheduling: Obj = {};
   for (const [field, to] of [
     ['tolerations', 'tolerations'],
