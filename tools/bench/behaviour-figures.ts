@@ -15,15 +15,24 @@ export interface BehaviourFigures {
   readonly ok: boolean;
 }
 
-export async function behaviourFigures(repo: string, log: (line: string) => void, runHarness: boolean, rounds: number): Promise<BehaviourFigures> {
+/** Runs each harness once per engine (REDIS_TESTKIT_ENGINE: the server its pods run). */
+export async function behaviourFigures(repo: string, log: (line: string) => void, runHarness: boolean, rounds: number, engines: readonly string[] = ['redis']): Promise<BehaviourFigures> {
   if (!runHarness) return { source: 'skipped', ok: true, text: `skipped (--skip-behaviour): run ${HARNESSES.map((h) => `\`node ${h} --rounds ${rounds}\``).join(' and ')}` };
   const blocks: string[] = [];
   let ok = true;
-  for (const harness of HARNESSES) {
-    log(`behaviour: node ${harness} --rounds ${rounds} (real redis processes; several minutes)`);
-    const r = await run(process.execPath, [harness, '--rounds', String(rounds)], { cwd: repo, timeoutMs: 30 * 60_000, onStdoutLine: (l) => log(`behaviour: ${l}`) });
-    if (r.code !== 0) ok = false;
-    blocks.push(`$ node ${harness} --rounds ${rounds}\n${r.stdout.trim()}${r.code === 0 ? '' : `\n(exited ${r.code}: ${r.stderr.trim().slice(-1000)})`}`);
+  for (const engine of engines) {
+    for (const harness of HARNESSES) {
+      const cmd = `REDIS_TESTKIT_ENGINE=${engine} node ${harness} --rounds ${rounds}`;
+      log(`behaviour: ${cmd} (real ${engine} processes; several minutes)`);
+      const r = await run(process.execPath, [harness, '--rounds', String(rounds)], {
+        cwd: repo,
+        env: { ...process.env, REDIS_TESTKIT_ENGINE: engine },
+        timeoutMs: 30 * 60_000,
+        onStdoutLine: (l) => log(`behaviour ${engine}: ${l}`),
+      });
+      if (r.code !== 0) ok = false;
+      blocks.push(`$ ${cmd}\n${r.stdout.trim()}${r.code === 0 ? '' : `\n(exited ${r.code}: ${r.stderr.trim().slice(-1000)})`}`);
+    }
   }
   return { source: 'harness', ok, text: blocks.join('\n\n') };
 }

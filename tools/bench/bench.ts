@@ -18,7 +18,10 @@ import { describeMachine, loadAverage, type Machine } from './machine.ts';
 import { hasGnuTime, run } from './measure.ts';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './options.ts';
 import { benchSize, type AffectedRun, type SizeResult } from './pipeline-bench.ts';
-import { benchRedis, missingRedisTools, type RedisResult } from './redis-bench.ts';
+import { benchRedis, type Engine, missingRedisTools, type RedisResult } from './redis-bench.ts';
+
+/** The servers the charts run (their `engine` value): each gets the data-path and behaviour figures. */
+const ENGINES: readonly Engine[] = ['redis', 'valkey'];
 import { median, mib, secondsRange, table } from './stats.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -141,6 +144,8 @@ function pipelineSection(results: readonly SizeResult[]): string {
 }
 
 function redisSection(r: RedisResult): string {
+  const server = r.engine === 'valkey' ? 'valkey-server' : 'redis-server';
+  const tool = r.engine === 'valkey' ? 'valkey-benchmark' : 'redis-benchmark';
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const lat = (f: { p50: number; p99: number }) => `${f.p50.toFixed(3)} / ${f.p99.toFixed(3)}`;
   const rows = ['SET', 'GET'].map((t) => {
@@ -156,11 +161,11 @@ function redisSection(r: RedisResult): string {
     ];
   });
   return [
-    '### Redis data path',
+    `### Data path: ${r.engine} ${r.redisVersion}`,
     '',
-    `redis ${r.redisVersion}, \`redis-benchmark -t set,get -n ${r.requests} -c ${r.clients} -r 100000 -d ${r.dataSize} --csv\` on loopback, ${r.runs} runs per server in rotating order. ` +
+    `${r.engine} ${r.redisVersion} (the chart's \`engine: ${r.engine}\`), \`${tool} -t set,get -n ${r.requests} -c ${r.clients} -r 100000 -d ${r.dataSize} --csv\` on loopback, ${r.runs} runs per server in rotating order. ` +
       `Generated: the redis.conf the redis-cluster chart renders for environments/${r.env} (${r.persistence.join('; ')}), included unchanged by a runtime config like the one start-node.sh writes ` +
-      '(127.x address, password, temp data dir on disk), as a one-node cluster that owns all 16384 slots. Stock: redis-server with its built-in defaults (RDB snapshots, no AOF). ' +
+      `(127.x address, password, temp data dir on disk), as a one-node cluster that owns all 16384 slots. Stock: ${server} with its built-in defaults (RDB snapshots, no AOF). ` +
       'rps and latencies are medians over the runs; generated/stock is the median of the per-run ratios (each run measures every server back to back). ' +
       'The last column is a diagnostic: the generated config with `appendonly no` added.',
     '',
@@ -168,7 +173,7 @@ function redisSection(r: RedisResult): string {
   ].join('\n');
 }
 
-function targetsSection(results: readonly SizeResult[], redis: RedisResult | undefined): string {
+function targetsSection(results: readonly SizeResult[], redisResults: readonly RedisResult[]): string {
   const rows: string[][] = [];
   const big = results.find((r) => r.n === TARGETS.fullAt) ?? results.at(-1);
   if (big?.single.length) {
@@ -202,10 +207,10 @@ function targetsSection(results: readonly SizeResult[], redis: RedisResult | und
         ]);
     }
   }
-  if (redis) {
+  for (const redis of redisResults) {
     for (const t of ['SET', 'GET']) {
       const share = redis.share.generated[t]!;
-      rows.push([`generated config ≥ ${TARGETS.redis * 100} % of stock throughput (${t})`, `${(share * 100).toFixed(1)} %`, mark(share >= TARGETS.redis)]);
+      rows.push([`${redis.engine}: generated config ≥ ${TARGETS.redis * 100} % of stock throughput (${t})`, `${(share * 100).toFixed(1)} %`, mark(share >= TARGETS.redis)]);
     }
   }
   return ['### Targets', '', table(['target', 'measured (median)', ''], rows)].join('\n');
@@ -256,14 +261,15 @@ async function measureAll(opts: BenchOptions): Promise<number> {
     const largest = Math.max(...opts.sizes);
     for (const n of opts.sizes) results.push(await benchSize(n, { repo: REPO, runs: opts.runs, incremental: opts.incremental, nxVariant: n === largest, keep: opts.keep, log }));
   }
-  let redis: RedisResult | undefined;
-  const missing = missingRedisTools();
-  if (opts.redis && missing.length) log(`redis: skipped, ${missing.join(', ')} missing (run \`npm run setup\`, i.e. tools/setup.sh)`);
-  else if (opts.redis) {
-    redis = await benchRedis({ repo: REPO, env: 'prod-x86', runs: opts.redisRuns, requests: opts.redisRequests, clients: 50, dataSize: 128, log });
+  // The generated production config against the stock server, for each engine the charts run.
+  const redis: RedisResult[] = [];
+  for (const engine of ENGINES) {
+    const missing = missingRedisTools(engine);
+    if (opts.redis && missing.length) log(`${engine}: skipped, ${missing.join(', ')} missing (run \`npm run setup\`, i.e. tools/setup.sh)`);
+    else if (opts.redis) redis.push(await benchRedis({ repo: REPO, env: 'prod-x86', runs: opts.redisRuns, requests: opts.redisRequests, clients: 50, dataSize: 128, engine, log }));
   }
   const yaml = await yamlReaderFigures(opts);
-  const behaviour: BehaviourFigures = await behaviourFigures(REPO, log, opts.behaviour, opts.runs);
+  const behaviour: BehaviourFigures = await behaviourFigures(REPO, log, opts.behaviour, opts.runs, ENGINES);
   const sections = [
     '## Results',
     '',
@@ -271,7 +277,7 @@ async function measureAll(opts: BenchOptions): Promise<number> {
     '',
     machineSection(machine, opts, loadAverage()),
     ...(results.length ? ['', pipelineSection(results)] : []),
-    ...(redis ? ['', redisSection(redis)] : []),
+    ...redis.flatMap((r) => ['', redisSection(r)]),
     '',
     yamlSection(yaml),
     '',
@@ -279,7 +285,7 @@ async function measureAll(opts: BenchOptions): Promise<number> {
     '',
     ...(behaviour.source === 'harness'
       ? [
-          `Output of ${HARNESSES.map((h) => `\`node ${h} --rounds ${opts.runs}\``).join(' and ')} in this run (the charts' own scripts, Jobs and probes on real redis-server and redis-sentinel processes on 127.x addresses), with the issue-10 recovery targets:`,
+          `Output of ${HARNESSES.map((h) => `\`node ${h} --rounds ${opts.runs}\``).join(' and ')} in this run, once per engine (\`REDIS_TESTKIT_ENGINE=${ENGINES.join('|')}\`: the charts' own scripts, Jobs and probes on real redis-server and redis-sentinel, or valkey-server and valkey-sentinel, processes on 127.x addresses), with the issue-10 recovery targets:`,
           '',
           '```text',
           behaviour.text.trim(),

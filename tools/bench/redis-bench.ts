@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseManifests } from '../../packages/manifests/src/index.ts';
+import { valkeyBinDir } from '../../packages/redis-testkit/src/binaries.ts';
 import { atCleanup } from './cleanup.ts';
 import { run } from './measure.ts';
 import { median } from './stats.ts';
@@ -34,6 +35,8 @@ export interface RedisResult {
   readonly clients: number;
   readonly dataSize: number;
   readonly runs: number;
+  /** The server benchmarked (the chart's engine value) and its version. */
+  readonly engine: Engine;
   readonly redisVersion: string;
   /** Settings of the rendered config that matter for throughput, for the report. */
   readonly persistence: readonly string[];
@@ -52,15 +55,27 @@ export interface RedisOptions {
   readonly requests: number;
   readonly clients: number;
   readonly dataSize: number;
+  readonly engine: Engine;
   readonly log: (line: string) => void;
 }
 
-const REDIS_SERVER = '/usr/bin/redis-server';
-const REDIS_CLI = '/usr/bin/redis-cli';
-const REDIS_BENCHMARK = '/usr/bin/redis-benchmark';
+export type Engine = 'redis' | 'valkey';
 
-/** The Debian binaries this needs that are not installed (tools/setup.sh installs them). */
-export const missingRedisTools = (): string[] => [REDIS_SERVER, REDIS_CLI, REDIS_BENCHMARK].filter((b) => !existsSync(b));
+/** The server, its cli and its benchmark tool: Debian's Redis 7.0, or Debian's Valkey 8.0 in .tools/valkey (tools/setup.sh). */
+interface Binaries {
+  readonly server: string;
+  readonly cli: string;
+  readonly benchmark: string;
+}
+
+export function binariesOf(engine: Engine): Binaries {
+  if (engine === 'redis') return { server: '/usr/bin/redis-server', cli: '/usr/bin/redis-cli', benchmark: '/usr/bin/redis-benchmark' };
+  const dir = valkeyBinDir();
+  return { server: path.join(dir, 'valkey-server'), cli: path.join(dir, 'valkey-cli'), benchmark: path.join(dir, 'valkey-benchmark') };
+}
+
+/** The binaries this needs for `engine` that are not installed (tools/setup.sh installs them). */
+export const missingRedisTools = (engine: Engine = 'redis'): string[] => Object.values(binariesOf(engine)).filter((b) => !existsSync(b));
 
 /** The `redis.conf` key of the redis-cluster chart's config ConfigMap, rendered by the real CLI (helm). */
 export function renderedRedisConf(repo: string, env: string): string {
@@ -100,11 +115,12 @@ interface Server {
   readonly port: number;
   readonly password?: string;
   readonly child: ChildProcess;
+  readonly bins: Binaries;
 }
 
 function cli(s: Server, ...args: string[]): string {
   const auth = s.password ? ['-a', s.password, '--no-auth-warning'] : [];
-  return execFileSync(REDIS_CLI, ['-h', s.host, '-p', String(s.port), ...auth, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 })
+  return execFileSync(s.bins.cli, ['-h', s.host, '-p', String(s.port), ...auth, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 })
     .toString()
     .trim();
 }
@@ -122,11 +138,11 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): 
   }
 }
 
-async function startServer(name: string, args: string[], at: { host: string; port: number }, logFile: string, password?: string): Promise<Server> {
-  const child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
-  const s: Server = { name, host: at.host, port: at.port, password, child };
-  child.once('exit', (code) => code !== null && code !== 0 && console.error(`redis-bench: ${name} redis-server exited ${code}; see ${logFile}`));
-  await waitFor(`${name} redis-server on ${at.host}:${at.port}`, () => cli(s, 'PING') === 'PONG');
+async function startServer(bins: Binaries, name: string, args: string[], at: { host: string; port: number }, logFile: string, password?: string): Promise<Server> {
+  const child = spawn(bins.server, args, { stdio: 'ignore' });
+  const s: Server = { name, host: at.host, port: at.port, password, child, bins };
+  child.once('exit', (code) => code !== null && code !== 0 && console.error(`redis-bench: ${name} ${path.basename(bins.server)} exited ${code}; see ${logFile}`));
+  await waitFor(`${name} ${path.basename(bins.server)} on ${at.host}:${at.port}`, () => cli(s, 'PING') === 'PONG');
   return s;
 }
 
@@ -143,7 +159,7 @@ async function stop(s: Server): Promise<void> {
 async function benchmarkOnce(s: Server, o: RedisOptions): Promise<Record<string, LatencyFigures>> {
   const auth = s.password ? ['-a', s.password] : [];
   const args = ['-h', s.host, '-p', String(s.port), ...auth, '-t', 'set,get', '-n', String(o.requests), '-c', String(o.clients), '-r', '100000', '-d', String(o.dataSize), '--csv'];
-  const r = await run(REDIS_BENCHMARK, args, { cwd: os.tmpdir(), timeoutMs: 600_000 });
+  const r = await run(s.bins.benchmark, args, { cwd: os.tmpdir(), timeoutMs: 600_000 });
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   const out: Record<string, LatencyFigures> = {};
   for (const line of r.stdout.split('\n').slice(1)) {
@@ -151,7 +167,7 @@ async function benchmarkOnce(s: Server, o: RedisOptions): Promise<Record<string,
     if (cells.length < 8) continue;
     out[cells[0]!] = { rps: Number(cells[1]), p50: Number(cells[4]), p99: Number(cells[6]) };
   }
-  if (r.code !== 0 || !out.SET || !out.GET) throw new Error(`redis-benchmark exited ${r.code}:\n${r.stdout}${r.stderr}`);
+  if (r.code !== 0 || !out.SET || !out.GET) throw new Error(`${path.basename(s.bins.benchmark)} exited ${r.code}:\n${r.stdout}${r.stderr}`);
   return out;
 }
 
@@ -183,21 +199,22 @@ function runtimeConf(dir: string, at: { host: string; port: number }, password: 
 }
 
 /** The rendered config as a one-node cluster that owns every slot. */
-async function startGenerated(name: ServerName, tmp: string, conf: string, extra: readonly string[]): Promise<Server> {
+async function startGenerated(bins: Binaries, name: ServerName, tmp: string, conf: string, extra: readonly string[]): Promise<Server> {
   const dir = path.join(tmp, name);
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   writeFileSync(path.join(dir, 'redis.conf'), conf);
   const at = await freeAddress();
   const password = randomBytes(12).toString('hex');
   writeFileSync(path.join(dir, 'runtime.conf'), runtimeConf(dir, at, password, extra));
-  const s = await startServer(name, [path.join(dir, 'runtime.conf')], at, path.join(dir, 'redis.log'), password);
+  const s = await startServer(bins, name, [path.join(dir, 'runtime.conf')], at, path.join(dir, 'redis.log'), password);
   cli(s, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
   await waitFor(`cluster_state:ok on ${name}`, () => cli(s, 'CLUSTER', 'INFO').includes('cluster_state:ok'));
   return s;
 }
 
 export async function benchRedis(o: RedisOptions): Promise<RedisResult> {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-bench-redis-'));
+  const bins = binariesOf(o.engine);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `redis-gitops-bench-${o.engine}-`));
   const servers: Server[] = [];
   const cleanup = async () => {
     for (const s of servers) await stop(s);
@@ -210,18 +227,20 @@ export async function benchRedis(o: RedisOptions): Promise<RedisResult> {
       .split('\n')
       .filter((l) => /^(appendonly|appendfsync|save|cluster-enabled|maxmemory-policy)\b/.test(l.trim()))
       .map((l) => l.trim());
-    servers.push(await startGenerated('generated', tmp, conf, []));
-    o.log(`redis: generated ${o.env} config on ${servers[0]!.host}:${servers[0]!.port} (${persistence.join('; ')})`);
+    servers.push(await startGenerated(bins, 'generated', tmp, conf, []));
+    o.log(`${o.engine}: generated ${o.env} config on ${servers[0]!.host}:${servers[0]!.port} (${persistence.join('; ')})`);
     // Diagnostic: the same config with the AOF off, to show what the gap to stock is made of.
-    servers.push(await startGenerated('generatedNoAof', tmp, conf, ['appendonly no']));
+    servers.push(await startGenerated(bins, 'generatedNoAof', tmp, conf, ['appendonly no']));
     // Stock: the Debian binary with its built-in defaults; only address, port and paths set.
     const stockDir = path.join(tmp, 'stock');
     mkdirSync(stockDir, { recursive: true });
     const st = await freeAddress();
-    servers.push(await startServer('stock', ['--bind', st.host, '--port', String(st.port), '--dir', stockDir, '--logfile', path.join(stockDir, 'redis.log')], st, path.join(stockDir, 'redis.log')));
-    o.log(`redis: stock redis-server (built-in defaults) on ${st.host}:${st.port}; generated without AOF (diagnostic) on ${servers[1]!.host}:${servers[1]!.port}`);
+    servers.push(
+      await startServer(bins, 'stock', ['--bind', st.host, '--port', String(st.port), '--dir', stockDir, '--logfile', path.join(stockDir, 'redis.log')], st, path.join(stockDir, 'redis.log')),
+    );
+    o.log(`${o.engine}: stock ${path.basename(bins.server)} (built-in defaults) on ${st.host}:${st.port}; generated without AOF (diagnostic) on ${servers[1]!.host}:${servers[1]!.port}`);
 
-    const redisVersion = /v=(\S+)/.exec(execFileSync(REDIS_SERVER, ['--version']).toString())?.[1] ?? 'unknown';
+    const redisVersion = /v=(\S+)/.exec(execFileSync(bins.server, ['--version']).toString())?.[1] ?? 'unknown';
     const raw: Record<ServerName, Record<string, LatencyFigures>[]> = { stock: [], generated: [], generatedNoAof: [] };
     for (let r = 0; r < o.runs; r++) {
       // Rotate the order so drifting background load hits every server alike.
@@ -230,7 +249,7 @@ export async function benchRedis(o: RedisOptions): Promise<RedisResult> {
         const figures = await benchmarkOnce(s, o);
         raw[s.name as ServerName].push(figures);
         const f = (t: string) => `${t} ${figures[t]!.rps.toFixed(0)} rps (p50 ${figures[t]!.p50} ms, p99 ${figures[t]!.p99} ms)`;
-        o.log(`redis run ${r + 1}/${o.runs}: ${s.name.padEnd(14)} ${f('SET')}, ${f('GET')}`);
+        o.log(`${o.engine} run ${r + 1}/${o.runs}: ${s.name.padEnd(14)} ${f('SET')}, ${f('GET')}`);
       }
     }
     return {
@@ -239,6 +258,7 @@ export async function benchRedis(o: RedisOptions): Promise<RedisResult> {
       clients: o.clients,
       dataSize: o.dataSize,
       runs: o.runs,
+      engine: o.engine,
       redisVersion,
       persistence,
       raw,
