@@ -30,6 +30,7 @@ import {
   waitFor,
   waitHealthy,
   writeTypedKeys,
+  type JobResult,
   type KeyCommand,
   type Pod,
   type SandboxOptions,
@@ -180,6 +181,30 @@ function drillVerdict(output: readonly string[]): string {
   return line.replace(/^.*?drill: /, '');
 }
 
+/** One run's figures, from its Jobs' results, the sizes on the volume and in the bucket, and the restore. */
+function runFigures(
+  set: string,
+  jobs: { readonly backup: JobResult; readonly upload: JobResult; readonly cryptUpload: JobResult; readonly drill: JobResult },
+  sizes: { readonly local: { files: string[]; bytes: number }; readonly plain: { bytes: number; objects: number }; readonly crypt: { bytes: number; objects: number } },
+  restored: Pick<RunFigures, 'fetchMs' | 'restoreMs' | 'healthyMs' | 'restoredKeys' | 'compared'>,
+): RunFigures {
+  return {
+    set,
+    backupMs: jobs.backup.durationMs,
+    setBytes: sizes.local.bytes,
+    setFiles: sizes.local.files,
+    uploadMs: jobs.upload.durationMs,
+    bucketBytes: sizes.plain.bytes,
+    bucketObjects: sizes.plain.objects,
+    cryptUploadMs: jobs.cryptUpload.durationMs,
+    cryptBucketBytes: sizes.crypt.bytes,
+    cryptBucketObjects: sizes.crypt.objects,
+    drillMs: jobs.drill.durationMs,
+    drillVerdict: drillVerdict(jobs.drill.output),
+    ...restored,
+  };
+}
+
 function checkCompared(report: Awaited<ReturnType<typeof compareTypedKeys>>, what: string): string {
   if (!report.ok) throw new Error(`${what}: the restored data differs from what was written: ${report.summary}; first problems: ${report.problems.slice(0, 5).join('; ')}`);
   return report.summary;
@@ -290,21 +315,7 @@ async function measureCluster(o: MeasureOptions): Promise<ModeFigures> {
           c.close();
         }
       });
-      runs.push({
-        set,
-        backupMs: b.durationMs,
-        setBytes: local.bytes,
-        setFiles: local.files,
-        uploadMs: u.durationMs,
-        bucketBytes: plain.bytes,
-        bucketObjects: plain.objects,
-        cryptUploadMs: e.durationMs,
-        cryptBucketBytes: crypt.bytes,
-        cryptBucketObjects: crypt.objects,
-        drillMs: d.durationMs,
-        drillVerdict: drillVerdict(d.output),
-        ...restored,
-      });
+      runs.push(runFigures(set, { backup: b, upload: u, cryptUpload: e, drill: d }, { local, plain, crypt }, restored));
     }
     return {
       mode: 'cluster',
@@ -434,21 +445,7 @@ async function measureSentinel(o: MeasureOptions): Promise<ModeFigures> {
         const compared = checkCompared(await withMaster(m, (cmd) => compareTypedKeys(cmd, keys, 256)), 'redis-sentinel restore from the bucket');
         return { fetchMs, restoreMs, healthyMs, restoredKeys: served.value ?? 0, compared };
       });
-      runs.push({
-        set,
-        backupMs: b.durationMs,
-        setBytes: local.bytes,
-        setFiles: local.files,
-        uploadMs: u.durationMs,
-        bucketBytes: plain.bytes,
-        bucketObjects: plain.objects,
-        cryptUploadMs: e.durationMs,
-        cryptBucketBytes: crypt.bytes,
-        cryptBucketObjects: crypt.objects,
-        drillMs: d.durationMs,
-        drillVerdict: drillVerdict(d.output),
-        ...restored,
-      });
+      runs.push(runFigures(set, { backup: b, upload: u, cryptUpload: e, drill: d }, { local, plain, crypt }, restored));
     }
     return {
       mode: 'sentinel',

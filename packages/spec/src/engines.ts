@@ -5,6 +5,7 @@
  * against these by tests. Pure.
  */
 import type { ParsedEnvironment } from './environment.ts';
+import type { TierFinding } from './tier-safety.ts';
 import type { Engine } from './types.ts';
 import { formatPath, type PathSegment } from './yaml-source.ts';
 
@@ -30,16 +31,8 @@ export function versionLine(version: string): string {
   return m ? `${m[1]}.${m[2]}` : '';
 }
 
-export interface EngineFinding {
-  readonly severity: 'warning';
-  readonly rule: 'untested-version';
-  readonly file: string;
-  readonly line: number;
-  readonly col: number;
-  readonly path: string;
-  readonly message: string;
-  readonly hint: string;
-}
+/** A finding of the spec, shaped as the tier rules' (file position, field, message, hint). */
+export type EngineFinding = Omit<TierFinding, 'severity' | 'rule'> & { readonly severity: 'warning'; readonly rule: 'untested-version' };
 
 /**
  * A warning when the environment runs a major.minor line the behaviour suite never ran (a patch
