@@ -29,6 +29,8 @@
 #   DRILL_MODE          ""        cluster|sentinel: the mode the set must be of; empty: any
 #   DRILL_HOST          127.0.0.1 the address the throwaway server binds (a loopback address)
 #   DRILL_LOAD_TIMEOUT  1800      seconds one shard may take to load
+#   DRILL_CLI_TIMEOUT   60        seconds one redis-cli call may take (the slot counts of a shard
+#                                 are one pipelined call of up to 16384 commands)
 #   DRILL_SCRATCH       /tmp      the throwaway server's log and cluster config (never the set)
 #   REDIS_CHECK_RDB     redis-check-rdb   required: a drill without it fails
 #   REDIS_PASSWORD      ""        the password the throwaway server asks for (empty: none)
@@ -46,6 +48,7 @@ set -f
 : "${DRILL_MODE:=}"
 : "${DRILL_HOST:=127.0.0.1}"
 : "${DRILL_LOAD_TIMEOUT:=1800}"
+: "${DRILL_CLI_TIMEOUT:=60}"
 : "${DRILL_SCRATCH:=/tmp}"
 : "${REDIS_CHECK_RDB:=redis-check-rdb}"
 
@@ -79,9 +82,9 @@ trap 'exit 143' TERM INT
 # nothing in the pod can use the loaded data without it.
 scli() {
   if [[ -n "$REDIS_PASSWORD" ]]; then
-    REDISCLI_AUTH="$REDIS_PASSWORD" timeout 10 "$REDIS_CLI" --no-auth-warning -h "$DRILL_HOST" -p "$SERVER_PORT" "$@"
+    REDISCLI_AUTH="$REDIS_PASSWORD" timeout "$DRILL_CLI_TIMEOUT" "$REDIS_CLI" --no-auth-warning -h "$DRILL_HOST" -p "$SERVER_PORT" "$@"
   else
-    timeout 10 "$REDIS_CLI" -h "$DRILL_HOST" -p "$SERVER_PORT" "$@"
+    timeout "$DRILL_CLI_TIMEOUT" "$REDIS_CLI" -h "$DRILL_HOST" -p "$SERVER_PORT" "$@"
   fi
 }
 

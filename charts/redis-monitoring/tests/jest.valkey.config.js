@@ -10,4 +10,5 @@ import base from './jest.config.js';
  */
 export const VALKEY_SUITES = ['live-metrics', 'e2e/redis-incidents'];
 
-export default { ...base, testMatch: VALKEY_SUITES.map((s) => `<rootDir>/${s}.test.ts`) };
+// One file at a time: this leg runs beside the other charts' tests (nx --parallel=2).
+export default { ...base, testMatch: VALKEY_SUITES.map((s) => `<rootDir>/${s}.test.ts`), maxWorkers: 1 };
