@@ -8,7 +8,7 @@ import base from './jest.config.js';
  * once; the other e2e files run on Valkey by hand:
  * `REDIS_TESTKIT_ENGINE=valkey npx jest -c charts/redis-monitoring/tests/jest.config.js e2e/<file>`.
  */
-export const VALKEY_SUITES = ['live-metrics', 'e2e/redis-incidents'];
+export const VALKEY_SUITES = ['live-metrics'];
 
 // One file at a time: this leg runs beside the other charts' tests (nx --parallel=2).
 export default { ...base, testMatch: VALKEY_SUITES.map((s) => `<rootDir>/${s}.test.ts`), maxWorkers: 1 };
