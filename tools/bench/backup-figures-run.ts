@@ -20,8 +20,6 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   assertNoCaBundle,
-  ClusterClient,
-  clusterKeyCommand,
   compareTypedKeys,
   makeTypedKeySet,
   nodeKeyCommand,
@@ -35,6 +33,7 @@ import {
   type Pod,
   type SandboxOptions,
   type TypedEntry,
+  withClusterKeys,
 } from '@redis-gitops/redis-testkit';
 import { BackupHarness, startDrill } from '../../charts/redis-cluster/tests/behaviour/backup-harness.ts';
 import { RedisClusterChart, secretValue as clusterSecret, TEST_PASSWORD } from '../../charts/redis-cluster/tests/behaviour/redis-cluster-chart.ts';
@@ -238,12 +237,7 @@ async function measureCluster(o: MeasureOptions): Promise<ModeFigures> {
     const keys = makeTypedKeySet('bf', o.keys);
     log(`writing ${keys.size} keys`);
     const t0 = Date.now();
-    const client = ClusterClient.forPods(pods, { password: TEST_PASSWORD });
-    try {
-      await writeTypedKeys(clusterKeyCommand(client), keys, 256);
-    } finally {
-      client.close();
-    }
+    await withClusterKeys(pods, { password: TEST_PASSWORD }, (cmd) => writeTypedKeys(cmd, keys, 256));
     const writeMs = Date.now() - t0;
     log(`wrote ${keys.size} keys in ${(writeMs / 1000).toFixed(1)} s`);
 
@@ -307,13 +301,8 @@ async function measureCluster(o: MeasureOptions): Promise<ModeFigures> {
         );
         const healthyMs = Date.now() - t3;
         log(`${tag}: healthy with every key after ${healthyMs} ms; comparing every key`);
-        const c = ClusterClient.forPods(freshPods, { password: TEST_PASSWORD });
-        try {
-          const compared = checkCompared(await compareTypedKeys(clusterKeyCommand(c), keys, 256), 'redis-cluster restore from the bucket');
-          return { fetchMs, restoreMs, healthyMs, restoredKeys: served.value ?? 0, compared };
-        } finally {
-          c.close();
-        }
+        const compared = checkCompared(await withClusterKeys(freshPods, { password: TEST_PASSWORD }, (cmd) => compareTypedKeys(cmd, keys, 256)), 'redis-cluster restore from the bucket');
+        return { fetchMs, restoreMs, healthyMs, restoredKeys: served.value ?? 0, compared };
       });
       runs.push(runFigures(set, { backup: b, upload: u, cryptUpload: e, drill: d }, { local, plain, crypt }, restored));
     }

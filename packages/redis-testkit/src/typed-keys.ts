@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ClusterClient } from './cluster-client.ts';
+import { ClusterClient, type ClusterClientOptions } from './cluster-client.ts';
+import type { Pod } from './pod.ts';
 import { keySlot, SLOT_COUNT } from './key-slot.ts';
 import { RespConnection, type ConnectionOptions } from './resp-connection.ts';
 import type { RespArg, RespValue } from './resp.ts';
@@ -93,6 +94,20 @@ export function makeTypedKeySet(prefix: string, count: number, options: TypedKey
 /** A KeyCommand over a ClusterClient (follows MOVED/ASK). */
 export function clusterKeyCommand(client: ClusterClient): KeyCommand {
   return (key, args) => client.call(key, args);
+}
+
+/**
+ * Runs `fn` with a KeyCommand over a ClusterClient seeded by these pods (the running ones), and
+ * closes the client afterwards, also when `fn` throws: `withClusterKeys(pods, { password }, (cmd) =>
+ * writeTypedKeys(cmd, keys))`.
+ */
+export async function withClusterKeys<T>(pods: readonly Pod[], options: Partial<ClusterClientOptions>, fn: (cmd: KeyCommand) => Promise<T>): Promise<T> {
+  const client = ClusterClient.forPods(pods, options);
+  try {
+    return await fn(clusterKeyCommand(client));
+  } finally {
+    client.close();
+  }
 }
 
 /** A KeyCommand that sends everything to one server over one connection (pipelined); close it when done. */

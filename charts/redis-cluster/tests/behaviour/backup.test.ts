@@ -9,20 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ClusterClient,
-  clusterKeyCommand,
-  compareTypedKeys,
-  makeTypedKeySet,
-  nodeKeyCommand,
-  redisEngine,
-  roles,
-  Sandbox,
-  waitHealthy,
-  writeTypedKeys,
-  type Pod,
-  type TypedEntry,
-} from '@redis-gitops/redis-testkit';
+import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, redisEngine, roles, Sandbox, waitHealthy, writeTypedKeys, type Pod, type TypedEntry, withClusterKeys } from '@redis-gitops/redis-testkit';
 import { TESTED_LINES, versionLine } from '@redis-gitops/spec';
 import { BackupHarness, listFiles, sha256 } from './backup-harness.ts';
 import { RedisClusterChart, TEST_PASSWORD } from './redis-cluster-chart.ts';
@@ -58,12 +45,7 @@ async function formCluster(chart: RedisClusterChart, pods: Pod[], what: string):
 }
 
 async function compare(pods: Pod[]): Promise<ReturnType<typeof compareTypedKeys>> {
-  const client = ClusterClient.forPods(pods, { password: TEST_PASSWORD });
-  try {
-    return await compareTypedKeys(clusterKeyCommand(client), keys);
-  } finally {
-    client.close();
-  }
+  return await withClusterKeys(pods, { password: TEST_PASSWORD }, (cmd) => compareTypedKeys(cmd, keys));
 }
 
 beforeAll(async () => {
@@ -75,12 +57,7 @@ beforeAll(async () => {
   await formCluster(chart, pods, 'source cluster');
   keys = makeTypedKeySet('bk', 3000, { coverEverySlot: true });
   const t0 = Date.now();
-  const client = ClusterClient.forPods(pods, { password: TEST_PASSWORD });
-  try {
-    await writeTypedKeys(clusterKeyCommand(client), keys);
-  } finally {
-    client.close();
-  }
+  await withClusterKeys(pods, { password: TEST_PASSWORD }, (cmd) => writeTypedKeys(cmd, keys));
   figure(`wrote ${keys.size} keys (3000 of five types, every 7th with a TTL, plus one string in each slot the others miss) in ${Date.now() - t0}ms`);
 }, STEP_TIMEOUT_MS);
 

@@ -13,7 +13,7 @@ import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, truncateSyn
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClusterClient, clusterKeyCommand, makeTypedKeySet, Sandbox, waitHealthy, writeTypedKeys, type JobResult, type Pod } from '@redis-gitops/redis-testkit';
+import { makeTypedKeySet, Sandbox, waitHealthy, writeTypedKeys, type JobResult, type Pod, withClusterKeys } from '@redis-gitops/redis-testkit';
 import { BackupHarness, sha256, startDrill, type Manifest } from './backup-harness.ts';
 import { RedisClusterChart, TEST_PASSWORD } from './redis-cluster-chart.ts';
 
@@ -42,12 +42,7 @@ beforeAll(async () => {
   await chart.startBootstrap().succeeded(180_000);
   await waitHealthy(pods, 90_000);
   const keys = makeTypedKeySet('drill', 3000, { coverEverySlot: true });
-  const client = ClusterClient.forPods(pods, { password: TEST_PASSWORD });
-  try {
-    await writeTypedKeys(clusterKeyCommand(client), keys);
-  } finally {
-    client.close();
-  }
+  await withClusterKeys(pods, { password: TEST_PASSWORD }, (cmd) => writeTypedKeys(cmd, keys));
   await backup.startBackup('backup').succeeded(120_000);
   [goodSet = ''] = backup.completeSets();
   manifest = backup.manifest(goodSet);

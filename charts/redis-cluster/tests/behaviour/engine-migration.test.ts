@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { acknowledgedMap, ClusterClient, redisEngine, Sandbox, startWriteLoad, type Pod, type WriteLoadReport } from '@redis-gitops/redis-testkit';
-import { assertWholeCluster, HEALTH_TIMEOUT_MS, installCluster } from './operations.ts';
+import { assertWholeCluster, installCluster, rollingRestart } from './operations.ts';
 import { TEST_PASSWORD, type RedisClusterChart } from './redis-cluster-chart.ts';
 
 const TEST_TIMEOUT_MS = 600_000;
@@ -41,18 +41,13 @@ describe('Redis -> Valkey by a rolling update of the cluster (spec.engine: valke
       const t0 = Date.now();
       chart.applyTemplateChange(await chart.renderRevision(['engine=valkey']));
       const steps: string[] = [];
-      for (const pod of [...chart.pods].reverse()) {
-        const since = Date.now();
-        const stop = await chart.deletePod(pod);
-        expect({ pod: pod.name, preStopError: stop.preStopError }).toEqual({ pod: pod.name, preStopError: undefined });
-        await chart.startNode(pod);
-        await chart.waitReady(pod, since, HEALTH_TIMEOUT_MS);
-        expect({ pod: pod.name, server: await serverOf(pod) }).toEqual({ pod: pod.name, server: 'valkey' });
-        const engines = await Promise.all(chart.pods.map(serverOf));
-        steps.push(
-          `${pod.name} ready after ${((Date.now() - since) / 1000).toFixed(1)}s (${engines.filter((e) => e === 'valkey').length} valkey + ${engines.filter((e) => e === 'redis').length} redis)`,
-        );
-      }
+      await rollingRestart(chart, {
+        after: async (pod, step) => {
+          expect({ pod: pod.name, preStopError: step.stop.preStopError, server: await serverOf(pod) }).toEqual({ pod: pod.name, preStopError: undefined, server: 'valkey' });
+          const engines = await Promise.all(chart.pods.map(serverOf));
+          steps.push(`${pod.name} ready after ${(step.readyMs / 1000).toFixed(1)}s (${engines.filter((e) => e === 'valkey').length} valkey + ${engines.filter((e) => e === 'redis').length} redis)`);
+        },
+      });
       await load.stop();
       client.close();
       const report: WriteLoadReport = await load.done;

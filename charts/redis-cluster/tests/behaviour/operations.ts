@@ -99,28 +99,43 @@ export async function helmUpgrade(chart: RedisClusterChart, set: readonly string
   return { scaleIn, bootstrap, removed, added: added.map((p) => p.name), totalMs: Date.now() - t0 };
 }
 
+export interface RollStep {
+  readonly pod: string;
+  readonly stop: TerminateReport;
+  readonly readyMs: number;
+  readonly wasMaster: boolean;
+}
+
 export interface RollingRestartReport {
-  readonly pods: ReadonlyArray<{ readonly pod: string; readonly stop: TerminateReport; readonly readyMs: number; readonly wasMaster: boolean }>;
+  readonly pods: readonly RollStep[];
   readonly totalMs: number;
 }
 
+/** What a test checks around each pod of a roll: `before` it is deleted, `after` it is ready again. */
+export interface RollHooks {
+  readonly before?: (pod: Pod) => unknown;
+  readonly after?: (pod: Pod, step: RollStep) => unknown;
+}
+
 /**
- * A StatefulSet RollingUpdate (e.g. `kubectl rollout restart`): one pod at a time, highest
- * ordinal first; each pod is deleted as kubelet does it (the chart's preStop hook, SIGTERM,
- * SIGKILL after the grace period), comes back on a new IP with the same volume, and the next pod
- * goes only once the chart's readiness probe passes.
+ * A StatefulSet RollingUpdate (e.g. `kubectl rollout restart`, or a template change applied with
+ * `chart.applyTemplateChange` first): one pod at a time, highest ordinal first; each pod is deleted
+ * as kubelet does it (the chart's preStop hook, SIGTERM, SIGKILL after the grace period), comes back
+ * on a new IP with the same volume, and the next pod goes only once the chart's readiness probe passes.
  */
-export async function rollingRestart(chart: RedisClusterChart, onPod?: (pod: Pod) => void): Promise<RollingRestartReport> {
+export async function rollingRestart(chart: RedisClusterChart, hooks: RollHooks = {}): Promise<RollingRestartReport> {
   const t0 = Date.now();
-  const out: Array<{ pod: string; stop: TerminateReport; readyMs: number; wasMaster: boolean }> = [];
+  const out: RollStep[] = [];
   for (const pod of [...chart.pods].reverse()) {
-    onPod?.(pod);
+    await hooks.before?.(pod);
     const wasMaster = (await pod.info('replication')).role === 'master';
     const since = Date.now();
     const stop = await chart.deletePod(pod);
     await chart.startNode(pod);
     await chart.waitReady(pod, since, HEALTH_TIMEOUT_MS);
-    out.push({ pod: pod.name, stop, readyMs: Date.now() - since, wasMaster });
+    const step = { pod: pod.name, stop, readyMs: Date.now() - since, wasMaster };
+    out.push(step);
+    await hooks.after?.(pod, step);
   }
   return { pods: out, totalMs: Date.now() - t0 };
 }

@@ -12,8 +12,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ClusterClient,
-  clusterKeyCommand,
   compareTypedKeys,
   containerOf,
   makeTypedKeySet,
@@ -25,6 +23,7 @@ import {
   writeTypedKeys,
   type Pod,
   type TypedEntry,
+  withClusterKeys,
 } from '@redis-gitops/redis-testkit';
 import { BackupHarness, listFiles, runRemoteDrill } from './backup-harness.ts';
 import { RedisClusterChart, secretValue, TEST_PASSWORD } from './redis-cluster-chart.ts';
@@ -116,12 +115,7 @@ beforeAll(async () => {
   await waitHealthy(pods, 60_000);
   keys = makeTypedKeySet('rb', KEYS);
   const t0 = Date.now();
-  const client = ClusterClient.forPods(pods, { password: TEST_PASSWORD });
-  try {
-    await writeTypedKeys(clusterKeyCommand(client), keys, 256);
-  } finally {
-    client.close();
-  }
+  await withClusterKeys(pods, { password: TEST_PASSWORD }, (cmd) => writeTypedKeys(cmd, keys, 256));
   figure(`wrote ${keys.size} keys (five types, every 7th with a TTL) in ${Date.now() - t0}ms`);
 }, STEP_TIMEOUT_MS);
 
@@ -199,13 +193,7 @@ describe('redis-cluster backups to an S3 bucket (remote-sync.sh + rclone, s3rver
       await waitHealthy(pods, 60_000);
       const formMs = Date.now() - t2;
       const t3 = Date.now();
-      const client = ClusterClient.forPods(pods, { password: TEST_PASSWORD });
-      let report: Awaited<ReturnType<typeof compareTypedKeys>>;
-      try {
-        report = await compareTypedKeys(clusterKeyCommand(client), keys, 256);
-      } finally {
-        client.close();
-      }
+      const report = await withClusterKeys(pods, { password: TEST_PASSWORD }, (cmd) => compareTypedKeys(cmd, keys, 256));
       expect(report.problems.slice(0, 10)).toEqual([]);
       expect(report.ok).toBe(true);
       figure(

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { acknowledgedMap, ClusterClient, commandWith, refusedLoginsOf, roles, Sandbox, startWriteLoad, waitFor, type Pod, type WriteLoadReport } from '@redis-gitops/redis-testkit';
-import { assertWholeCluster, HEALTH_TIMEOUT_MS, installCluster } from './operations.ts';
+import { assertWholeCluster, installCluster, rollingRestart } from './operations.ts';
 import { type RedisClusterChart, secretValue } from './redis-cluster-chart.ts';
 
 const TEST_TIMEOUT_MS = 600_000;
@@ -38,17 +38,12 @@ async function refusedAt(pod: Pod): Promise<string[]> {
 
 /** The StatefulSet rolling update to the revision rendered with `set`. */
 async function rollTo(set: string[], what: string): Promise<number> {
-  const t0 = Date.now();
   chart.applyTemplateChange(await chart.renderRevision(set));
-  for (const pod of [...chart.pods].reverse()) {
-    refused.push(...(await refusedAt(pod)));
-    const since = Date.now();
-    const stop = await chart.deletePod(pod);
-    expect({ what, pod: pod.name, preStopError: stop.preStopError }).toEqual({ what, pod: pod.name, preStopError: undefined });
-    await chart.startNode(pod);
-    await chart.waitReady(pod, since, HEALTH_TIMEOUT_MS);
-  }
-  return Date.now() - t0;
+  const roll = await rollingRestart(chart, {
+    before: async (pod) => refused.push(...(await refusedAt(pod))),
+    after: (pod, step) => expect({ what, pod: pod.name, preStopError: step.stop.preStopError }).toEqual({ what, pod: pod.name, preStopError: undefined }),
+  });
+  return roll.totalMs;
 }
 
 function writer(password: string, prefix: string) {

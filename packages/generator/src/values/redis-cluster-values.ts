@@ -3,7 +3,7 @@
  * its documented `values.yaml` and its README table (`npm run codegen` writes all three).
  */
 import type { Int, SlotRanges } from '@redis-gitops/spec';
-import type { AuthValues, ChartNamingValues, EngineValue, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServerImageValues, ServiceValues } from './common-values.ts';
+import type { AuthValues, ChartNamingValues, EngineValue, PdbValues, RedisPodValues, ResourceValues, ServerImageValues, ServiceValues } from './common-values.ts';
 
 /** Cluster shape. */
 export interface ClusterShapeValues {

@@ -3,7 +3,7 @@
  * Sentinels. Source of truth for the chart's `values.schema.json`, `values.yaml` and README table.
  */
 import type { Int } from '@redis-gitops/spec';
-import type { AuthValues, ChartNamingValues, EngineValue, ImageValues, PdbValues, RedisPodValues, ResourceValues, ServerImageValues, ServiceValues } from './common-values.ts';
+import type { AuthValues, ChartNamingValues, EngineValue, PdbValues, RedisPodValues, ResourceValues, ServerImageValues, ServiceValues } from './common-values.ts';
 import type { HaproxyValues } from './redis-sentinel-haproxy-values.ts';
 
 /** Redis replication. */
