@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const workspace = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,6 +17,14 @@ function projectRoot(dir) {
     d = path.dirname(d);
   }
   return path.relative(workspace, dir);
+}
+
+/** The first lines of a failure message, without colour codes. */
+function head(message, lines = 12) {
+  return stripVTControlCharacters(String(message ?? ''))
+    .split('\n')
+    .slice(0, lines)
+    .join('\n');
 }
 
 export default class ResultsReporter {
@@ -29,6 +38,13 @@ export default class ResultsReporter {
     const file = path.join(workspace, '.test-results', `${projectRoot(this.rootDir)}${engine}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     const { numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites } = r;
-    writeFileSync(file, `${JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites })}\n`);
+    // What failed, with the head of its message, so the closing summary (the end of a CI log) names it.
+    const failures = [];
+    for (const suite of r.testResults) {
+      const testFile = path.relative(workspace, suite.testFilePath);
+      if (suite.testExecError) failures.push({ file: testFile, test: '(the suite did not run)', message: head(suite.testExecError.message) });
+      for (const t of suite.testResults) if (t.status === 'failed') failures.push({ file: testFile, test: t.fullName, message: head(t.failureMessages.join('\n')) });
+    }
+    writeFileSync(file, `${JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites, failures })}\n`);
   }
 }

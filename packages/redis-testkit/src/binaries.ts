@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TESTED_LINES } from '@redis-gitops/spec';
 
 /**
  * The Redis binaries the testkit runs, by their Redis names. They come from Debian packages, never
@@ -39,6 +40,15 @@ export function redisEngine(): RedisEngine {
   const engine = process.env.REDIS_TESTKIT_ENGINE || 'redis';
   if (engine === 'redis' || engine === 'valkey') return engine;
   throw new Error(`redis-testkit: unknown engine "${engine}" in REDIS_TESTKIT_ENGINE: use redis or valkey`);
+}
+
+/**
+ * What a figure or a log says ran: the engine and its tested line, e.g. `redis 7.0` or
+ * `valkey 8.0` (packages/spec TESTED_LINES, which charts/redis-common's engine-versions test
+ * checks against the installed binaries).
+ */
+export function engineLabel(engine: RedisEngine = redisEngine()): string {
+  return `${engine} ${TESTED_LINES[engine].line}`;
 }
 
 /** Valkey's name of each binary: what Debian's valkey-* packages and the official valkey/valkey image call it. */

@@ -21,9 +21,16 @@ export class Job {
   /** Resolves when the process exits, whatever its exit code. */
   readonly done: Promise<JobResult>;
 
-  constructor(name: string, proc: ManagedProcess) {
+  /**
+   * More to show when the job fails or times out: the sandbox passes the last lines of its pods,
+   * so a Job that waited on a pod that never came up says why that pod did not.
+   */
+  private readonly context?: () => string;
+
+  constructor(name: string, proc: ManagedProcess, context?: () => string) {
     this.name = name;
     this.proc = proc;
+    this.context = context;
     this.log = proc.log;
     this.log.onLine((l) => {
       if (!l.startsWith('[testkit ')) this.output.push(l);
@@ -74,15 +81,20 @@ export class Job {
     return result.value!;
   }
 
+  private contextText(): string {
+    const text = this.context?.();
+    return text ? `\n${text}` : '';
+  }
+
   /** Waits for the exit; throws with the output when it takes longer than `timeoutMs` or exits non-zero. */
   async succeeded(timeoutMs = 120_000): Promise<JobResult> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`job ${this.name} still running after ${timeoutMs}ms\n${this.describe(60)}`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`job ${this.name} still running after ${timeoutMs}ms\n${this.describe(60)}${this.contextText()}`)), timeoutMs);
     });
     try {
       const r = await Promise.race([this.done, timeout]);
-      if (r.code !== 0) throw new Error(`job ${this.name} failed (${r.signal ? `signal ${r.signal}` : `exit code ${r.code}`}) after ${r.durationMs}ms\n${this.describe(60)}`);
+      if (r.code !== 0) throw new Error(`job ${this.name} failed (${r.signal ? `signal ${r.signal}` : `exit code ${r.code}`}) after ${r.durationMs}ms\n${this.describe(60)}${this.contextText()}`);
       return r;
     } finally {
       clearTimeout(timer);

@@ -192,7 +192,7 @@ export class Sandbox implements PodHost {
     log.mark(`start job ${name}: ${command} ${(options.args ?? []).join(' ')}`);
     const proc = new ManagedProcess({ command, args: options.args ?? [], env: { ...this.baseEnv(), ...(options.env ?? {}) }, cwd: options.cwd ?? this.root, log });
     this.trackProcess(proc.pid);
-    const job = new Job(name, proc);
+    const job = new Job(name, proc, () => this.describe(15));
     this.jobs.push(job);
     return job;
   }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { command, isAlive, RedisConnectionError, requireRedisBinaries, Sandbox, type Pod } from '../src/index.ts';
+import { command, isAlive, RedisConnectionError, requireRedisBinaries, Sandbox, waitFor, type Pod } from '../src/index.ts';
 
 const resolveWith = (sandbox: Sandbox, name: string): { code: number; out: string } => {
   try {
@@ -116,6 +116,21 @@ describe('Sandbox', () => {
     expect(isAlive(child)).toBe(false);
     expect(existsSync(root)).toBe(false);
     await expect(s.createPod('late')).rejects.toThrow(/already cleaned up/);
+  });
+
+  it("a failed or timed-out Job's error shows the sandbox's pods too (why the pod it waited on never came up)", async () => {
+    const s = await Sandbox.create({ name: 'job-context' });
+    try {
+      const pod = await s.createPod('never-up-0');
+      await pod.start({ kind: 'command', command: 'bash', args: ['-c', 'echo "start script: waiting safely: no peer answers"; exit 3'], waitUntil: 'spawned' });
+      await waitFor('the pod to exit', () => ({ done: !pod.running, state: pod.running ? 'running' : 'stopped' }), { timeoutMs: 5000 });
+      const failed = s.startJob('fails', 'bash', { args: ['-c', 'echo "job: giving up"; exit 1'] });
+      await expect(failed.succeeded(5000)).rejects.toThrow(/exit code 1[\s\S]*job: giving up[\s\S]*--- never-up-0 \([^)]*stopped \(code 3\)\)[\s\S]*waiting safely: no peer answers/);
+      const slow = s.startJob('slow', 'sleep', { args: ['30'] });
+      await expect(slow.succeeded(300)).rejects.toThrow(/still running after 300ms[\s\S]*--- never-up-0 [\s\S]*waiting safely: no peer answers/);
+    } finally {
+      await s.cleanup();
+    }
   });
 
   it('names tools/setup.sh when a binary is missing', () => {

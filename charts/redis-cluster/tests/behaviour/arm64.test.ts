@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PROFILES } from '@redis-gitops/spec';
-import { keysPresent, makeKeySet, roles, Sandbox, writeKeys, type Pod, type PodRole } from '@redis-gitops/redis-testkit';
+import { engineLabel, keysPresent, makeKeySet, roles, Sandbox, writeKeys, type Pod, type PodRole } from '@redis-gitops/redis-testkit';
 import { assertWholeCluster, installCluster, killMasterAndWaitPromotion, restartAllOnNewIps } from './operations.ts';
 import { CHART_DIR, type RedisClusterChart } from './redis-cluster-chart.ts';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox?.cleanup();
-  if (figures.length > 0) console.log(`measured figures (arm64 redis 7.0 under qemu-user, rpi4 values):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`measured figures (arm64 ${engineLabel()} under qemu-user, rpi4 values):\n  ${figures.join('\n  ')}`);
 });
 
 describe('redis-cluster with the rpi4 profile on arm64 Redis (qemu-user)', () => {

@@ -9,7 +9,20 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, redisEngine, roles, Sandbox, waitHealthy, writeTypedKeys, type Pod, type TypedEntry, withClusterKeys } from '@redis-gitops/redis-testkit';
+import {
+  engineLabel,
+  compareTypedKeys,
+  makeTypedKeySet,
+  nodeKeyCommand,
+  redisEngine,
+  roles,
+  Sandbox,
+  waitHealthy,
+  writeTypedKeys,
+  type Pod,
+  type TypedEntry,
+  withClusterKeys,
+} from '@redis-gitops/redis-testkit';
 import { TESTED_LINES, versionLine } from '@redis-gitops/spec';
 import { BackupHarness, listFiles, sha256 } from './backup-harness.ts';
 import { RedisClusterChart, TEST_PASSWORD } from './redis-cluster-chart.ts';
@@ -65,7 +78,7 @@ afterAll(async () => {
   const errors: string[] = [];
   for (const s of sandboxes) await s.cleanup().catch((e: Error) => errors.push(e.message));
   for (const s of sandboxes) for (const p of s.pods) expect(p.running).toBe(false);
-  if (figures.length > 0) console.log(`backup/restore figures (redis 7.0, 3 masters + 3 replicas, ${keys?.size ?? 0} keys):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`backup/restore figures (${engineLabel()}, 3 masters + 3 replicas, ${keys?.size ?? 0} keys):\n  ${figures.join('\n  ')}`);
   expect(errors).toEqual([]);
 });
 

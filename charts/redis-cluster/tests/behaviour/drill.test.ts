@@ -13,7 +13,7 @@ import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, truncateSyn
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { makeTypedKeySet, Sandbox, waitHealthy, writeTypedKeys, type JobResult, type Pod, withClusterKeys } from '@redis-gitops/redis-testkit';
+import { engineLabel, makeTypedKeySet, Sandbox, waitHealthy, writeTypedKeys, type JobResult, type Pod, withClusterKeys } from '@redis-gitops/redis-testkit';
 import { BackupHarness, sha256, startDrill, type Manifest } from './backup-harness.ts';
 import { RedisClusterChart, TEST_PASSWORD } from './redis-cluster-chart.ts';
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.cleanup();
   for (const p of sandbox?.pods ?? []) expect(p.running).toBe(false);
-  if (figures.length > 0) console.log(`restore drill figures (redis 7.0, 3 shards):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`restore drill figures (${engineLabel()}, 3 shards):\n  ${figures.join('\n  ')}`);
 });
 
 /** A fresh backup volume holding a copy of the good set under its own name, and `copy` (a copy to damage) when given. */

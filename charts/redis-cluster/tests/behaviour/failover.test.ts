@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  engineLabel,
   acknowledgedMap,
   ClusterClient,
   keysPresent,
@@ -61,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox?.cleanup();
-  if (figures.length > 0) console.log(`measured figures (redis ${'7.0'}, cluster-node-timeout from the chart):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`measured figures (${engineLabel()}, cluster-node-timeout from the chart):\n  ${figures.join('\n  ')}`);
 });
 
 describe('redis-cluster pods (start-node.sh and friends) under failures', () => {

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  engineLabel,
   compareTypedKeys,
   containerOf,
   makeTypedKeySet,
@@ -124,7 +125,7 @@ afterAll(async () => {
   for (const s of sandboxes) await s.cleanup().catch((e: Error) => errors.push(e.message));
   for (const s of sandboxes) for (const p of s.pods) expect(p.running).toBe(false);
   for (const s of sandboxes) for (const j of s.jobs) expect(j.running).toBe(false);
-  if (figures.length > 0) console.log(`remote backup figures (redis 7.0, 3 masters + 3 replicas, s3rver + rclone on loopback, ${keys?.size ?? 0} keys):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`remote backup figures (${engineLabel()}, 3 masters + 3 replicas, s3rver + rclone on loopback, ${keys?.size ?? 0} keys):\n  ${figures.join('\n  ')}`);
   expect(errors).toEqual([]);
 });
 

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, redisEngine, Sandbox, writeTypedKeys, type Pod, type TypedEntry } from '@redis-gitops/redis-testkit';
+import { engineLabel, compareTypedKeys, makeTypedKeySet, nodeKeyCommand, redisEngine, Sandbox, writeTypedKeys, type Pod, type TypedEntry } from '@redis-gitops/redis-testkit';
 import { TESTED_LINES, versionLine } from '@redis-gitops/spec';
 import { RedisSentinelChart } from './redis-sentinel-chart.ts';
 import { waitForGroup } from './sentinel-group.ts';
@@ -118,7 +118,7 @@ afterAll(async () => {
   const errors: string[] = [];
   for (const s of sandboxes) await s.cleanup().catch((e: Error) => errors.push(e.message));
   for (const s of sandboxes) for (const p of s.pods) expect(p.running).toBe(false);
-  if (figures.length > 0) console.log(`backup/restore figures (redis 7.0, 1 master + 2 replicas + 3 Sentinels, ${keys?.size ?? 0} keys):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`backup/restore figures (${engineLabel()}, 1 master + 2 replicas + 3 Sentinels, ${keys?.size ?? 0} keys):\n  ${figures.join('\n  ')}`);
   expect(errors).toEqual([]);
 });
 

@@ -18,7 +18,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { makeKeySet, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
+import { engineLabel, makeKeySet, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart } from './redis-sentinel-chart.ts';
 import {
   groupText,
@@ -53,7 +53,7 @@ interface Group {
 
 afterAll(async () => {
   for (const s of sandboxes) await s.cleanup();
-  if (figures.length > 0) console.log(`data-safety figures (redis 7.0, chart defaults unless stated):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`data-safety figures (${engineLabel()}, chart defaults unless stated):\n  ${figures.join('\n  ')}`);
 });
 
 /** A fresh install: every pod of both StatefulSets at once, the kubelet running the readiness probe. */

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { makeTypedKeySet, nodeKeyCommand, Sandbox, writeTypedKeys, type JobResult, type Pod } from '@redis-gitops/redis-testkit';
+import { engineLabel, makeTypedKeySet, nodeKeyCommand, Sandbox, writeTypedKeys, type JobResult, type Pod } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart } from './redis-sentinel-chart.ts';
 import { waitForGroup } from './sentinel-group.ts';
 
@@ -76,7 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.cleanup();
   for (const p of sandbox?.pods ?? []) expect(p.running).toBe(false);
-  if (figures.length > 0) console.log(`restore drill figures (redis 7.0, Sentinel group):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`restore drill figures (${engineLabel()}, Sentinel group):\n  ${figures.join('\n  ')}`);
 });
 
 function copyOfGoodSet(name: string): { dir: string; set: string } {

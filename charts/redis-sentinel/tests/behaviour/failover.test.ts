@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { commandWith, makeKeySet, redisBinary, RedisReplyError, Sandbox, waitFor, type Pod, type RespValue } from '@redis-gitops/redis-testkit';
+import { engineLabel, commandWith, makeKeySet, redisBinary, RedisReplyError, Sandbox, waitFor, type Pod, type RespValue } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart } from './redis-sentinel-chart.ts';
 import {
   flat,
@@ -105,7 +105,7 @@ afterAll(async () => {
   await sandbox?.cleanup();
   // Nothing of this file survives it (the sandbox kills every process it started, by PID).
   for (const p of [...(redis ?? []), ...(sentinels ?? [])]) expect(p.running).toBe(false);
-  if (figures.length > 0) console.log(`measured figures (redis-server/redis-sentinel 7.0, down-after-milliseconds 5000, quorum 2):\n  ${figures.join('\n  ')}`);
+  if (figures.length > 0) console.log(`measured figures (${engineLabel()} server and Sentinel, down-after-milliseconds 5000, quorum 2):\n  ${figures.join('\n  ')}`);
 });
 
 describe('redis-sentinel pods under failures (1 master + 2 replicas + 3 Sentinels)', () => {
