@@ -154,6 +154,13 @@ tls_check() {
     [[ -z "$reason" ]] && return 0
     tls_fail "$reason" || return 1
   fi
+  # The Secret may have been swapped while the server was asked (kubelet swaps all three files at
+  # once, but this probe read them one by one, then connected with whatever was mounted by then):
+  # a hash that no longer matches the mounted files must not drive a reload or a Sentinel restart.
+  # Nothing is decided on such a torn view; the next probe run sees one set of files.
+  if [[ "$(tls_files_hash 2>/dev/null)" != "$hash" ]]; then
+    return 0
+  fi
   run_id="$(field "$info" run_id)"
   TLS_LOG_PID="$(field "$info" process_id)"
   [[ "$(cat "$TLS_PID_FILE" 2>/dev/null)" == "$TLS_LOG_PID" ]] || { printf '%s\n' "$TLS_LOG_PID" > "$TLS_PID_FILE"; } 2>/dev/null || true

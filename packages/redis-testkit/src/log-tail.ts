@@ -17,12 +17,12 @@ export class LogTail {
   mark(text: string): void {
     this.flushPartial();
     this.push(`[testkit ${new Date().toISOString()}] ${text}`);
-    appendFileSync(this.file, `[testkit ${new Date().toISOString()}] ${text}\n`);
+    this.append(`[testkit ${new Date().toISOString()}] ${text}\n`);
   }
 
   write(chunk: Buffer | string): void {
     const text = chunk.toString();
-    appendFileSync(this.file, text);
+    this.append(text);
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
     for (const line of parts) this.push(line);
@@ -47,6 +47,19 @@ export class LogTail {
     if (this.partial) {
       this.push(this.partial);
       this.partial = '';
+    }
+  }
+
+  /**
+   * Appends to the file. Output that arrives after the sandbox removed its dir (a process's last
+   * lines, still in the pipe when cleanup deleted the pod dir) is kept in memory only: an ENOENT
+   * there is the end of the test, not an error of the process under test.
+   */
+  private append(text: string): void {
+    try {
+      appendFileSync(this.file, text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
 

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { command, isAlive, RedisConnectionError, requireRedisBinaries, Sandbox, waitFor, type Pod } from '../src/index.ts';
+import { command, isAlive, LogTail, RedisConnectionError, requireRedisBinaries, Sandbox, waitFor, type Pod } from '../src/index.ts';
 
 const resolveWith = (sandbox: Sandbox, name: string): { code: number; out: string } => {
   try {
@@ -131,6 +133,16 @@ describe('Sandbox', () => {
     } finally {
       await s.cleanup();
     }
+  });
+
+  it("a process's output that arrives after cleanup removed its dir is kept in memory, not thrown into the test", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'log-tail-'));
+    const log = new LogTail(path.join(dir, 'pod.log'));
+    log.write('before cleanup\n');
+    rmSync(dir, { recursive: true, force: true });
+    expect(() => log.write('a late line\n')).not.toThrow();
+    expect(() => log.mark('container exited')).not.toThrow();
+    expect(log.last(3)).toEqual(['before cleanup', 'a late line', expect.stringMatching(/container exited$/)]);
   });
 
   it('names tools/setup.sh when a binary is missing', () => {

@@ -387,8 +387,8 @@ export class RedisSentinelChart {
   }
 
   /** Runs one of the chart's scripts in the pod's container env (e.g. readiness-redis.sh). */
-  runScript(pod: Pod, script: string, timeoutMs = 15_000): Promise<ExecResult> {
-    return this.sandbox.exec(path.join(this.scriptsDir, script), { env: this.env(pod), cwd: pod.dir, timeoutMs });
+  runScript(pod: Pod, script: string, timeoutMs = 15_000, extraEnv: Record<string, string> = {}): Promise<ExecResult> {
+    return this.sandbox.exec(path.join(this.scriptsDir, script), { env: { ...this.env(pod), ...extraEnv }, cwd: pod.dir, timeoutMs });
   }
 
   /** Runs the command of a probe ('readiness' | 'liveness') or of the preStop hook, as rendered. */

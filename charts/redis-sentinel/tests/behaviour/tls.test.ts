@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -22,6 +22,7 @@ import {
   makeCert,
   parseInfo,
   RespConnection,
+  redisBinary,
   Sandbox,
   tlsClientOptions,
   waitFor,
@@ -414,4 +415,66 @@ describe('a bad certificate in the Secret: both probes name it, the pod logs say
       TEST_TIMEOUT_MS,
     );
   }
+});
+
+describe('the Secret swapped while a probe runs', () => {
+  it(
+    'a Sentinel probe that read the old files and then connected with the new ones restarts nothing: it decides on one set of files, at its next run',
+    async () => {
+      // The race CI met: the probe hashes the mounted files (a bad key), kubelet swaps the Secret
+      // back to the good files, the probe's redis-cli then connects with those and succeeds. On that
+      // torn view the probe took the good files for "changed, not loaded" and restarted the Sentinel.
+      const dir = chart.tlsDir!;
+      const current = (n: string) => readFileSync(path.join(dir, n), 'utf8');
+      const good = { crt: current('tls.crt'), key: current('tls.key'), ca: current('ca.crt') };
+      const goodHash = secretHash();
+      const s = sentinels[1]!;
+      await probe(s, 'readiness-sentinel.sh', /^ready: /, `${s.name} to be ready first`);
+      const restarts = sentinelRestarts;
+      const pid = s.pid;
+      const logBefore = containerLog(s).length;
+      const goodCert = path.join(certDir, `torn-good-${Date.now()}.crt`);
+      writeFileSync(goodCert, good.crt);
+      writeTlsSecret(dir, { cert: { name: 'torn-bad', crt: goodCert, key: goodCert }, key: readFileSync(makeCert(certDir, 'redis-torn', caNew).key, 'utf8') });
+      // The good files as a prepared version of the Secret, and a redis-cli that swaps to them (as
+      // kubelet does: one rename of ..data) just before its first connection, then runs the real one.
+      const version = `..torn-good-${Date.now()}`;
+      mkdirSync(path.join(dir, version));
+      for (const [n, text] of Object.entries({ 'tls.crt': good.crt, 'tls.key': good.key, 'ca.crt': good.ca })) writeFileSync(path.join(dir, version, n), text, { mode: 0o600 });
+      const wrapper = path.join(sandbox.root, 'redis-cli-swapping-the-secret');
+      const mark = path.join(sandbox.root, 'secret-swapped');
+      writeFileSync(
+        wrapper,
+        [
+          '#!/usr/bin/env bash',
+          `if mkdir ${JSON.stringify(mark)} 2>/dev/null; then`,
+          `  cd ${JSON.stringify(dir)} && ln -sfn ${JSON.stringify(version)} ..data_tmp && mv -T ..data_tmp ..data`,
+          'fi',
+          `exec ${JSON.stringify(redisBinary('redis-cli'))} "$@"`,
+          '',
+        ].join('\n'),
+      );
+      chmodSync(wrapper, 0o755);
+      try {
+        // Its turn to roll, always (one Sentinel, 1-second slots): only the torn view stands between it and a SHUTDOWN.
+        const r = await chart.runScript(s, 'readiness-sentinel.sh', 15_000, { REDIS_CLI: wrapper, TLS_ROLL_SLOT: '1', SENTINEL_COUNT: '1' });
+        expect(existsSync(mark)).toBe(true);
+        expect(secretHash()).toBe(goodHash);
+        expect({ code: r.code, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ code: 0, out: expect.stringMatching(/^ready: /) });
+        await new Promise((res) => setTimeout(res, 1000));
+        expect({ running: s.running, pid: s.pid, restarts: sentinelRestarts }).toEqual({ running: true, pid, restarts });
+        expect(
+          containerLog(s)
+            .slice(logBefore)
+            .filter((l) => /TLS: (restarting|tls\.crt, tls\.key or ca\.crt changed)/.test(l)),
+        ).toEqual([]);
+        expect(existsSync(path.join(chart.volumeDir(s, 'runtime'), 'tls-pending'))).toBe(false);
+      } finally {
+        writeTlsSecret(dir, { cert: { name: 'torn-good', crt: goodCert, key: goodCert }, key: good.key, ca: good.ca });
+      }
+      await probe(s, 'readiness-sentinel.sh', /^ready: /, `${s.name} to be ready after the swap`);
+      expect(sentinelRestarts).toBe(restarts);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
