@@ -18,6 +18,8 @@
 #     SENTINEL CONFIG SET rejects tls-*), so the Sentinels roll: one at a time (each in its own
 #     slot of the clock, and only while every other Sentinel listens), a Sentinel SHUTDOWNs itself
 #     and kubelet restarts the container with the new files.
+# A probe run during which the mounted files change (kubelet swapped the Secret between this run's
+# reading them and its connecting) decides nothing: the next run sees one set of files.
 # It never needs `openssl` (the official redis image has none): the certificate's validity dates
 # are read from its DER bytes (base64, od, awk), a key that does not match is what redis-cli
 # reports ("Invalid private key"), and a certificate not signed by a CA in ca.crt is the local
