@@ -51,6 +51,16 @@ export function engineLabel(engine: RedisEngine = redisEngine()): string {
   return `${engine} ${TESTED_LINES[engine].line}`;
 }
 
+/**
+ * The server a pod runs, from its INFO server section: `valkey 8.0.1` or `redis 7.0.15`. Valkey
+ * also answers redis_version (7.2.4, its compatibility version), so that field alone would say
+ * "redis" for both.
+ */
+export function serverLabel(info: Readonly<Record<string, string | undefined>>): string {
+  if (info.server_name === 'valkey' || info.valkey_version) return `valkey ${info.valkey_version ?? '?'}`;
+  return `redis ${info.redis_version ?? '?'}`;
+}
+
 /** Valkey's name of each binary: what Debian's valkey-* packages and the official valkey/valkey image call it. */
 export const VALKEY_BINARY_NAMES: Readonly<Record<RedisBinary, string>> = {
   'redis-server': 'valkey-server',

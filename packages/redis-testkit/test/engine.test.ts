@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { arm64Toolchain, parseInfo, type RedisBinary, redisBinary, redisEngine, requireRedisBinaries, Sandbox, VALKEY_BINARY_NAMES, valkeyBinDir } from '../src/index.ts';
+import { arm64Toolchain, parseInfo, type RedisBinary, redisBinary, redisEngine, requireRedisBinaries, Sandbox, serverLabel, VALKEY_BINARY_NAMES, valkeyBinDir } from '../src/index.ts';
 
 const ALL: readonly RedisBinary[] = ['redis-server', 'redis-cli', 'redis-sentinel', 'redis-check-rdb', 'redis-check-aof', 'redis-benchmark'];
 const saved = { engine: process.env.REDIS_TESTKIT_ENGINE, root: process.env.REDIS_TESTKIT_VALKEY_ROOT };
@@ -86,6 +86,9 @@ describe('a Sandbox under REDIS_TESTKIT_ENGINE=valkey', () => {
     const info = await pod.info('server');
     expect(info.valkey_version).toMatch(/^8\.0\./);
     expect(info.server_name).toBe('valkey');
+    // Valkey answers redis_version 7.2.4 too: the label must come from valkey_version.
+    expect(serverLabel(info)).toBe(`valkey ${info.valkey_version}`);
+    expect(serverLabel({ ...info, server_name: undefined, valkey_version: undefined })).toBe(`redis ${info.redis_version}`);
     expect(await pod.command('SET', 'k', 'v')).toBe('OK');
   });
 

@@ -14,7 +14,7 @@
  *     (acknowledged = OK + WAIT 1): durations and failed writes.
  */
 import { parseArgs } from 'node:util';
-import { makeKeySet, Sandbox, writeKeys, writeLoadText, type WriteLoadReport } from '@redis-gitops/redis-testkit';
+import { makeKeySet, Sandbox, serverLabel, writeKeys, writeLoadText, type WriteLoadReport } from '@redis-gitops/redis-testkit';
 import { assertWholeCluster, helmUpgrade, installCluster, killMasterAndWaitPromotion, restartAllOnNewIps, rollingRestart, withWriteLoad } from '../behaviour/operations.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
@@ -85,7 +85,7 @@ try {
   out(
     `scale-in 4 -> 3 shards: scale-in Job ${scaleIn.result.scaleIn.durationMs}ms, ${scaleIn.result.totalMs}ms from helm upgrade to the bootstrap Job's end; writes at 100/s, acknowledged = OK + WAIT 1: ${failed(scaleIn.report)}`,
   );
-  out(`bench done in ${Math.round((Date.now() - t0) / 1000)}s (redis ${(await chart.pods[0]!.info('server')).redis_version}, ${rounds} round(s))`);
+  out(`bench done in ${Math.round((Date.now() - t0) / 1000)}s (${serverLabel(await chart.pods[0]!.info('server'))}, ${rounds} round(s))`);
 } finally {
   await sandbox.cleanup();
 }

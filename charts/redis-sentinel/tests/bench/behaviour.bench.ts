@@ -14,7 +14,7 @@
  *     Sentinels' emptyDirs gone), until the group is whole.
  */
 import { parseArgs } from 'node:util';
-import { makeKeySet, Sandbox, waitFor, type Pod } from '@redis-gitops/redis-testkit';
+import { makeKeySet, Sandbox, serverLabel, waitFor, type Pod } from '@redis-gitops/redis-testkit';
 import { RedisSentinelChart } from '../behaviour/redis-sentinel-chart.ts';
 import { missingKeys, roleOf, waitForGroup, writeKeysTo } from '../behaviour/sentinel-group.ts';
 
@@ -97,7 +97,7 @@ try {
     await keysKept(`after cold full restart round ${i + 1}`);
   }
   out(`cold full restart (every Redis pod and Sentinel, new IPs): whole again ${stats(cold)}; target (issue 10) <= 20000ms: ${verdict(cold, 20_000)}`);
-  out(`bench done in ${Math.round((Date.now() - t0) / 1000)}s (redis ${(await redis[0]!.info('server')).redis_version}, ${rounds} round(s))`);
+  out(`bench done in ${Math.round((Date.now() - t0) / 1000)}s (${serverLabel(await redis[0]!.info('server'))}, ${rounds} round(s))`);
 } finally {
   await sandbox.cleanup();
 }
