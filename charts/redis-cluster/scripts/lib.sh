@@ -94,6 +94,7 @@ sweep_stale_temps() {
 
 # ---- safety contract: waiting safely, data loss ------------------------------------------
 START_STATUS="$RUNTIME_DIR/start-status"   # "waiting safely: <reason>" while a start script waits
+NO_FAILOVER_HOLD="$RUNTIME_DIR/no-failover-until-synced"  # start-node set cluster-replica-no-failover (empty volume); rejoin.sh lifts it
 FORCE_START="$DATA_DIR/force-start"        # operator override: stop waiting, take the fallback
 DATA_LOSS_LOG="$DATA_DIR/data-loss.log"    # "<UTC time> <reason>" per known data loss
 

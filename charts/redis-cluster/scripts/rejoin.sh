@@ -142,11 +142,31 @@ check_replication_target() {
   fi
 }
 
+# lift_failover_hold : start-node.sh held automatic failover for a node that started on an empty
+# volume (NO_FAILOVER_HOLD); lift it once the node is a master, or a replica whose link is up and
+# whose sync is done (it then holds its master's data and may be promoted like any replica).
+lift_failover_hold() {
+  local repl role
+  [[ -e "$NO_FAILOVER_HOLD" ]] || return 0
+  repl="$(rcli_ok "$LOCAL_HOST" INFO replication)" || return 0
+  role="$(field "$repl" role)"
+  if [[ "$role" == slave ]]; then
+    [[ "$(field "$repl" master_link_status)" == up && "$(field "$repl" master_sync_in_progress)" == 0 ]] || return 0
+  elif [[ "$role" != master ]]; then
+    return 0
+  fi
+  if [[ "$(rcli "$LOCAL_HOST" CONFIG SET cluster-replica-no-failover no | head -n 1)" == OK ]]; then
+    rm -f "$NO_FAILOVER_HOLD"
+    log "data: this node is $([[ "$role" == master ]] && echo "a master" || echo "a replica in sync with its master"); lifted the failover hold of its empty start (cluster-replica-no-failover no)"
+  fi
+}
+
 main() {
   wait_for_local_redis
   local start=$SECONDS announced=""
   while :; do
     if (( SECONDS - start < REJOIN_WINDOW_SECONDS )); then check_once yes; else check_once no; fi
+    lift_failover_hold
     if (( MISSING == 0 )) && [[ -z "$announced" ]]; then
       log "every peer is known at its current address after $(( SECONDS - start ))s; checking every ${REJOIN_CHECK_SECONDS}s for the life of the pod"
       announced=1

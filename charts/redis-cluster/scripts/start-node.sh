@@ -595,6 +595,24 @@ decide_start() {
   done
 }
 
+# hold_failover_if_empty : a node that starts with no dataset on its volume must never be promoted
+# by an automatic failover before it has synced from a master: with cluster-replica-validity-factor 0
+# an empty replica can win the election while its master is down, and the shard's data would then
+# be gone without anyone saying so (its master, back with its data, would follow the empty node).
+# So it starts with cluster-replica-no-failover yes, and rejoin.sh lifts that once the node is an
+# in-sync replica or a master. Manual failovers (preStop, FAILOVER FORCE/TAKEOVER) are not affected.
+hold_failover_if_empty() {
+  rm -f "$NO_FAILOVER_HOLD"
+  has_dataset && return 0
+  if [[ "$REJOIN" != "yes" ]]; then
+    log "data: no dataset on the volume; REJOIN=no, so nothing would lift a failover hold: not holding (an automatic failover may promote this node before it synced)"
+    return 0
+  fi
+  printf 'cluster-replica-no-failover yes\n' >> "$RUNTIME_DIR/redis.conf"
+  : > "$NO_FAILOVER_HOLD"
+  log "data: no dataset on the volume: this node starts with cluster-replica-no-failover yes, so no automatic failover promotes it before it has synced from a master (rejoin.sh lifts the hold then)"
+}
+
 main() {
   log "pod $POD_NAME ($(self_name)) IP $POD_IP; cluster of $(cluster_size) pods ($SHARDS shards x $(group_size))"
   mkdir -p "$DATA_DIR" "$RUNTIME_DIR"
@@ -633,6 +651,7 @@ main() {
       log "started join-cluster helper (pid $!): joins this new node if a complete cluster already exists"
     fi
   fi
+  hold_failover_if_empty
   cleanup_temps
   log "exec $REDIS_SERVER $RUNTIME_DIR/redis.conf"
   exec "$REDIS_SERVER" "$RUNTIME_DIR/redis.conf"

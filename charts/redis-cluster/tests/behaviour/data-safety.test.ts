@@ -255,8 +255,20 @@ describe('redis-cluster data safety (start-node.sh, rejoin.sh, readiness.sh)', (
       await chart.startNode(master, { newIp: false, startTimeoutMs: 120_000 });
       expect(startLog(master)).toMatch(/DATA LOSS: node \S+ \(\S+\) restarted without its dataset while still master of slots .* every replica is empty/);
       expect(readFileSync(path.join(master.dataDir, 'data-loss.log'), 'utf8')).toMatch(/restarted without its dataset/);
+      // The replica, restarted first and just as empty, was held from automatic failover (with
+      // cluster-replica-validity-factor 0 it could otherwise win an election while its master was
+      // down, and the loss would go unrecorded: CI once saw it promoted); once in sync the hold is lifted.
+      expect(startLog(replica)).toMatch(/no dataset on the volume: this node starts with cluster-replica-no-failover yes/);
       await waitHealthy(pods, { timeoutMs: 180_000, resolveHost: (h) => sandbox.resolve(h) });
       expect((await roles(pods))[master.name]!.role).toBe('master');
+      await waitFor(
+        `${replica.name} to lift its failover hold once in sync`,
+        async () => {
+          const v = (await replica.command('CONFIG', 'GET', 'cluster-replica-no-failover')) as string[];
+          return { done: v[1] === 'no', state: String(v[1]) };
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
       const said = await waitReadinessSays(master, /^0 ready: /);
       expect(said).toMatch(/WARNING: data loss recorded/);
     },
