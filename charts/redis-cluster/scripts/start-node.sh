@@ -595,6 +595,30 @@ decide_start() {
   done
 }
 
+# align_shard_ids : Valkey records a shard-id per node in nodes.conf and refuses to start
+# ("corrupted cluster config file") when a replica's shard-id differs from its master's. A node
+# killed within milliseconds of becoming a replica of another shard leaves exactly that (measured on
+# Valkey 8.0.1). The master's shard-id is the shard's, so each replica line takes it; Redis 7.0
+# writes no shard-id and is left as is.
+align_shard_ids() {
+  local tmp changed
+  grep -q 'shard-id=' "$NODES_CONF" 2>/dev/null || return 0
+  tmp="$(volume_temp "$NODES_CONF")"; TEMP_FILES+=("$tmp")
+  awk 'NR == FNR { if ($1 != "vars" && match($2, /shard-id=[0-9a-f]+/)) sid[$1] = substr($2, RSTART + 9, RLENGTH - 9); next }
+    $1 != "vars" && $3 ~ /slave/ && ($4 in sid) && match($2, /shard-id=[0-9a-f]+/) && substr($2, RSTART + 9, RLENGTH - 9) != sid[$4] {
+      sub(/shard-id=[0-9a-f]+/, "shard-id=" sid[$4], $2); n++
+    }
+    { print }
+    END { print n + 0 > "/dev/stderr" }' "$NODES_CONF" "$NODES_CONF" > "$tmp" 2> "$tmp.count"
+  changed="$(cat "$tmp.count" 2>/dev/null)"; rm -f "$tmp.count"
+  if [[ "$changed" =~ ^[1-9][0-9]*$ ]]; then
+    mv -f "$tmp" "$NODES_CONF"
+    log "nodes.conf: $changed replica line(s) carried another shard-id than their master's (a node killed just after it changed masters); set to the master's, which Valkey requires to load the file"
+  else
+    rm -f "$tmp"
+  fi
+}
+
 # hold_failover_if_empty : a node that starts with no dataset on its volume must never be promoted
 # by an automatic failover before it has synced from a master: with cluster-replica-validity-factor 0
 # an empty replica can win the election while its master is down, and the shard's data would then
@@ -651,6 +675,7 @@ main() {
       log "started join-cluster helper (pid $!): joins this new node if a complete cluster already exists"
     fi
   fi
+  [[ -s "$NODES_CONF" ]] && align_shard_ids
   hold_failover_if_empty
   cleanup_temps
   log "exec $REDIS_SERVER $RUNTIME_DIR/redis.conf"

@@ -5,6 +5,8 @@
  * volume" also empties the data dir. The scenarios run in order on one cluster. Figures are
  * printed, never asserted: timeouts are generous upper bounds only.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   engineLabel,
@@ -13,6 +15,7 @@ import {
   keysPresent,
   makeKeySet,
   roles,
+  redisEngine,
   rolesText,
   Sandbox,
   startWriteLoad,
@@ -23,7 +26,7 @@ import {
   type PodRole,
   type WriteLoadReport,
 } from '@redis-gitops/redis-testkit';
-import { assertWholeCluster, installCluster, killMasterAndWaitPromotion, restartAllOnNewIps } from './operations.ts';
+import { assertWholeCluster, installCluster, killMasterAndWaitPromotion, linesSinceLastStart, restartAllOnNewIps } from './operations.ts';
 import { RedisClusterChart } from './redis-cluster-chart.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
@@ -226,6 +229,39 @@ describe('redis-cluster pods (start-node.sh and friends) under failures', () => 
       );
       await expectWholeCluster('after a lost volume and an early restart');
       expect((await roles(pods))[pod.name]).toMatchObject({ role: 'replica', master: before[pod.name]!.master, nodeId: before[pod.name]!.nodeId });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a replica killed just after it changed masters, its nodes.conf still naming its old shard, starts again (Valkey refuses such a file: start-node.sh aligns it)',
+    async () => {
+      const pod = pods[5]!;
+      const before = await roles(pods);
+      await pod.kill();
+      const file = path.join(pod.dataDir, 'nodes.conf');
+      const text = readFileSync(file, 'utf8');
+      if (redisEngine() === 'redis') {
+        // Redis 7.0 writes no shard-id: nothing to align, and the pod comes back as before.
+        expect(text).not.toMatch(/shard-id=/);
+      } else {
+        // What Valkey 8.0.1 left on CI: the replica's own line with another shard-id than its master's.
+        const mine = text.split('\n').find((l) => / myself,/.test(l))!;
+        expect(mine).toMatch(/shard-id=[0-9a-f]{40}/);
+        writeFileSync(file, text.replace(mine, mine.replace(/shard-id=[0-9a-f]{40}/, `shard-id=${'ab'.repeat(20)}`)));
+      }
+      await pod.restart({ newIp: true });
+      await waitFor(
+        `${pod.name} to be a replica of ${before[pod.name]!.master} again`,
+        async () => {
+          const r = (await roles(pods))[pod.name]!;
+          return { done: r.role === 'replica' && r.master === before[pod.name]!.master, state: `${r.role} ${r.master ?? ''}` };
+        },
+        { timeoutMs: 90_000, context: () => pod.describe(20) },
+      );
+      const aligned = linesSinceLastStart(pod).filter((l) => /replica line\(s\) carried another shard-id than their master's/.test(l));
+      expect(aligned).toHaveLength(redisEngine() === 'redis' ? 0 : 1);
+      await expectWholeCluster('after a restart with a stale shard-id');
     },
     TEST_TIMEOUT_MS,
   );
