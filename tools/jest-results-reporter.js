@@ -45,6 +45,16 @@ export default class ResultsReporter {
       if (suite.testExecError) failures.push({ file: testFile, test: '(the suite did not run)', message: head(suite.testExecError.message) });
       for (const t of suite.testResults) if (t.status === 'failed') failures.push({ file: testFile, test: t.fullName, message: head(t.failureMessages.join('\n')) });
     }
-    writeFileSync(file, `${JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites, failures })}\n`);
+    // Where the time went: each file's wall time, and its slowest tests (the test command has a budget).
+    const durations = r.testResults.map((suite) => ({
+      file: path.relative(workspace, suite.testFilePath),
+      seconds: Math.round((suite.perfStats.end - suite.perfStats.start) / 100) / 10,
+      slowest: suite.testResults
+        .filter((t) => typeof t.duration === 'number')
+        .sort((a, b) => b.duration - a.duration)
+        .slice(0, 3)
+        .map((t) => ({ test: t.fullName, seconds: Math.round(t.duration / 100) / 10 })),
+    }));
+    writeFileSync(file, `${JSON.stringify({ numPassedTests, numFailedTests, numPendingTests, numTotalTests, numFailedTestSuites, numRuntimeErrorTestSuites, failures, durations })}\n`);
   }
 }

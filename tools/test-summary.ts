@@ -16,6 +16,8 @@ interface JestJson {
   numRuntimeErrorTestSuites: number;
   /** Failed tests with the head of their message (absent in results written before it existed). */
   failures?: Array<{ file: string; test: string; message: string }>;
+  /** Each file's wall time and its slowest tests. */
+  durations?: Array<{ file: string; seconds: number; slowest: Array<{ test: string; seconds: number }> }>;
 }
 
 const dir = '.test-results';
@@ -29,16 +31,28 @@ let failed = 0;
 let skipped = 0;
 let brokenSuites = 0;
 const failures: string[] = [];
+const durations: Array<{ file: string; seconds: number; leg: string; slowest: Array<{ test: string; seconds: number }> }> = [];
 for (const f of files) {
   const r = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as JestJson;
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests;
   brokenSuites += r.numRuntimeErrorTestSuites;
+  const leg = f.replace(/\.json$/, '').split('.')[1] ?? '';
+  for (const d of r.durations ?? []) durations.push({ ...d, leg });
   for (const x of r.failures ?? []) failures.push(`FAILED ${x.file} › ${x.test}\n${x.message.replace(/^/gm, '    ')}`);
   console.log(
     `  ${f.replace(/\.json$/, '').padEnd(32)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numRuntimeErrorTestSuites ? `, ${r.numRuntimeErrorTestSuites} suite(s) crashed` : ''}`,
   );
+}
+// The slowest files (wall time, beside the other files of their project), for whoever trims the test command.
+const slow = durations.sort((a, b) => b.seconds - a.seconds).slice(0, 10);
+if (slow.length) {
+  console.log('\nslowest test files (wall seconds, run beside others):');
+  for (const d of slow) {
+    const tests = d.slowest.map((t) => `${t.seconds}s ${t.test.length > 70 ? `${t.test.slice(0, 69)}…` : t.test}`).join('; ');
+    console.log(`  ${String(d.seconds).padStart(6)}  ${d.file}${d.leg ? ` (${d.leg})` : ''}\n          ${tests}`);
+  }
 }
 // The failures last but one, so the tail of a long log (what CI keeps) names them.
 if (failures.length) console.log(`\n${failures.join('\n')}\n`);
