@@ -110,7 +110,6 @@ describe('RedisStartHeld on a Sentinel group whose Sentinels lost their state wh
         { timeoutMs: 60_000, intervalMs: 500 },
       );
       const recorder = new AlertRecorder(prom);
-      let repairS = Number.NaN;
       const missing = redis[2]!;
       const present = redis.filter((p) => p !== missing);
       try {
@@ -152,7 +151,6 @@ describe('RedisStartHeld on a Sentinel group whose Sentinels lost their state wh
 
         // Repair: the missing pod comes back (its node returns), on a new IP with its volume.
         const repairedAt = Date.now();
-        repairS = (repairedAt - recorder.t0) / 1000;
         await monitored.podCreated(missing);
         const resolved = prom.waitForAlertGone('RedisStartHeld', { timeoutMs: RESOLVE_BOUND_MS }).then(() => (Date.now() - repairedAt) / 1000);
         resolved.catch(() => undefined); // awaited below
@@ -179,8 +177,10 @@ describe('RedisStartHeld on a Sentinel group whose Sentinels lost their state wh
       const fired = recorder.firing();
       // Every candidate paged (the returning pod may be one too, briefly, while the election runs).
       expect(fired.filter((s) => s.alert === 'RedisStartHeld').map((s) => s.key)).toEqual(expect.arrayContaining(present.map((p) => `RedisStartHeld{${p.name}}`)));
-      // Not even pending before the repair (after it, a candidate that follows the elected master resyncs: link down for a moment).
-      expect([...recorder.seen.values()].filter((s) => s.alert === 'RedisReplicationLinkDown' && (s.firstPendingS ?? s.firstFiringS ?? 0) < repairS).map((s) => s.key)).toEqual([]);
+      // The placeholder link never makes RedisReplicationLinkDown even pending. (A replica that saw its real master die a
+      // moment before it was deleted itself, or that resyncs from the elected master after the repair, may show a link
+      // down for a moment: that is the alert doing its job, and it names that master, not the placeholder.)
+      expect([...recorder.seen.values()].filter((s) => s.alert === 'RedisReplicationLinkDown' && s.masters.includes('127.0.0.1:1')).map((s) => `${s.key} ${s.masters.join(' ')}`)).toEqual([]);
     },
     GROUP_TIMEOUT_MS * 2 + FIRE_BOUND_MS + RESOLVE_BOUND_MS + QUIET_BOUND_MS,
   );

@@ -190,6 +190,8 @@ export interface AlertSighting {
   firstPendingS?: number;
   firstFiringS?: number;
   lastSeenS: number;
+  /** Every master_host:master_port the alert carried (replication alerts), in the order first seen. */
+  readonly masters: string[];
 }
 
 /**
@@ -222,7 +224,9 @@ export class AlertRecorder {
     const now = (Date.now() - this.t0) / 1000;
     for (const a of alerts) {
       const key = `${a.labels.alertname}{${a.labels.pod ?? a.labels.release ?? ''}}`;
-      const s = this.seen.get(key) ?? { key, alert: a.labels.alertname!, severity: a.labels.severity ?? '?', lastSeenS: now };
+      const s = this.seen.get(key) ?? { key, alert: a.labels.alertname!, severity: a.labels.severity ?? '?', lastSeenS: now, masters: [] };
+      const master = a.labels.master_host === undefined ? undefined : `${a.labels.master_host}:${a.labels.master_port ?? ''}`;
+      if (master !== undefined && !s.masters.includes(master)) s.masters.push(master);
       if (a.state === 'pending' && s.firstPendingS === undefined) s.firstPendingS = now;
       if (a.state === 'firing' && s.firstFiringS === undefined) s.firstFiringS = now;
       s.lastSeenS = now;
@@ -246,7 +250,7 @@ export class AlertRecorder {
   text(): string {
     const rows = [...this.seen.values()].map(
       (s) =>
-        `${s.key} (${s.severity}): ${s.firstPendingS === undefined ? '' : `pending at ${s.firstPendingS.toFixed(1)}s, `}${s.firstFiringS === undefined ? 'never fired' : `firing at ${s.firstFiringS.toFixed(1)}s`}, last seen ${s.lastSeenS.toFixed(1)}s`,
+        `${s.key} (${s.severity}): ${s.firstPendingS === undefined ? '' : `pending at ${s.firstPendingS.toFixed(1)}s, `}${s.firstFiringS === undefined ? 'never fired' : `firing at ${s.firstFiringS.toFixed(1)}s`}, last seen ${s.lastSeenS.toFixed(1)}s${s.masters.length ? ` (master ${s.masters.join(', ')})` : ''}`,
     );
     return rows.length === 0 ? '(no alert was ever pending or firing)' : rows.join('\n');
   }
