@@ -32,6 +32,8 @@ import {
 import { RedisClusterChart, TEST_PASSWORD } from './redis-cluster-chart.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
+/** How long every node gets to reload and log one step of the CA rotation (a bound against a hang). */
+const PHASE_TIMEOUT_MS = 90_000;
 const SECRET = 'redis-tls';
 
 let sandbox: Sandbox;
@@ -253,8 +255,10 @@ describe('CA rotation (old CA -> bundle -> new certificates -> new CA only) unde
         writeTlsSecret(secretDir, files);
         const h = secretHash().slice(0, 12);
         const t0 = Date.now();
-        // Every node's readiness probe (kubelet, every periodSeconds) reloads and logs it to the pod log.
-        const lines = await Promise.all(pods.map((p) => waitForContainerLog(p, new RegExp(`readiness: TLS: reloaded tls\\.crt, tls\\.key and ca\\.crt at runtime .*-> ${h}`))));
+        // Every node's readiness probe (kubelet, every periodSeconds) reloads and logs it to the pod log. The wait is a
+        // bound against a hang: on a loaded 2-core machine (the whole test command) a probe can take its full
+        // timeoutSeconds and be killed before it logs, and the next one, a period later, reloads and logs.
+        const lines = await Promise.all(pods.map((p) => waitForContainerLog(p, new RegExp(`readiness: TLS: reloaded tls\\.crt, tls\\.key and ca\\.crt at runtime .*-> ${h}`), PHASE_TIMEOUT_MS)));
         logged.push(lines[0]!);
         console.log(`${what}: all ${pods.length} nodes reloaded in ${Date.now() - t0} ms`);
       };
@@ -284,7 +288,7 @@ describe('CA rotation (old CA -> bundle -> new certificates -> new CA only) unde
       await expect(call(pods[0]!, tlsClientOptions(caBundle(caOld, caNew), podOld), 'PING')).rejects.toThrow(/unknown ca|closed|reset/i);
       expect(await call(pods[0]!, tlsClientOptions(caBundle(caNew), podNew), 'PING')).toBe('PONG');
     },
-    TEST_TIMEOUT_MS,
+    3 * PHASE_TIMEOUT_MS + TEST_TIMEOUT_MS,
   );
 });
 
