@@ -15,11 +15,13 @@ import { compareTypedKeys, makeTypedKeySet, nodeKeyCommand, rcloneBinary, S3Serv
 import { RedisSentinelChart, secretValue } from './redis-sentinel-chart.ts';
 import { waitForGroup } from './sentinel-group.ts';
 
-// A step moves 100k keys (write, back up, restore, then compare every key, value, type and TTL); the
-// compare alone took 87 s on the 2-core machine while other suites ran, and a whole restore step
-// once went past 180 s there. This is a bound against a hang, not a performance target.
+// A step moves every key (write, back up, restore, then compare every key, value, type and TTL):
+// with 100k keys the compare alone took 87 s on the 2-core machine while other suites ran, and a
+// restore step 253 s, a sixth of the test command's budget. 20k keys of five types prove the same
+// round trip; the chart README's backup figures run 100k (`npm run figures:backup`). The timeout
+// is a bound against a hang, not a performance target.
 const STEP_TIMEOUT_MS = 360_000;
-const KEYS = 100_000;
+const KEYS = 20_000;
 const BUCKET = 'redis-backups';
 const RELEASE = 'src';
 const SET_NAME = /^\d{8}T\d{6}Z$/;
