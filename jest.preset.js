@@ -4,6 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+// Tests run the CLI in-process or as one-off processes: no background CLI server (src/io/server.ts)
+// outlives them. packages/cli/test/server.test.ts turns it on for its own processes.
+process.env.REDIS_GITOPS_SERVER = 'off';
+
 export default {
   reporters: ['default', path.join(here, 'tools', 'jest-results-reporter.js')],
   testEnvironment: 'node',

@@ -26,6 +26,9 @@ ensure_npm() {
 
 cmd="${1:-}"
 shift || true
+# Both commands run once and end: no background CLI server (packages/cli/src/io/server.ts) is left
+# running after them. Set REDIS_GITOPS_SERVER=on to keep one.
+export REDIS_GITOPS_SERVER="${REDIS_GITOPS_SERVER:-off}"
 case "$cmd" in
   validate)
     ensure_npm

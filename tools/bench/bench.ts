@@ -102,15 +102,25 @@ function pipelineSection(results: readonly SizeResult[]): string {
       '',
       '### One environment',
       '',
-      `\`node packages/cli/bin/redis-gitops.js validate --env <one> --json\` (the whole CLI process: start, parse every spec of the workspace, generate, render, check) against the floor of that environment's own \`helm template\` calls (\`node tools/bench/helm-floor.ts --env <one>\`). Medians of ${singles[0]!.single.length} run(s). "Without cache": the same with \`REDIS_GITOPS_CACHE=off\` (every JSON schema compiled, every chart's YAML parsed, helm asked its version: what the first run after a change to the charts or schemas pays).`,
+      `\`node packages/cli/bin/redis-gitops.js validate --env <one> --json\` (the whole CLI process: start, parse every spec of the workspace, generate, render, check) against the floor of that environment's own \`helm template\` calls (\`node tools/bench/helm-floor.ts --env <one>\`). Medians of ${singles[0]!.single.length} run(s). "Without cache": the same with \`REDIS_GITOPS_CACHE=off\` (every JSON schema compiled, every chart's YAML parsed, helm asked its version: what the first run after a change to the charts or schemas pays). "Served": the same command answered by a warm CLI server (\`redis-gitops server --help\`; the default on a developer machine, off under CI), the client process included; "validate --env" is one process per run (REDIS_GITOPS_SERVER=off, as in CI).`,
       '',
       table(
-        ['N', 'renders', 'validate --env', 'without cache', 'its helm floor', 'validate/floor'],
+        ['N', 'renders', 'validate --env', 'without cache', 'served', 'its helm floor', 'validate/floor', 'served/floor'],
         singles.map((r) => {
           const v = med(r.single.map((s) => s.validateMs));
           const u = med(r.single.map((s) => s.uncachedMs));
+          const sv = med(r.single.map((s) => s.servedMs));
           const f = med(r.single.map((s) => s.floorMs));
-          return [String(r.n), String(r.single[0]!.renders), `${(v / 1000).toFixed(2)} s`, `${(u / 1000).toFixed(2)} s`, `${(f / 1000).toFixed(2)} s`, (v / f).toFixed(2)];
+          return [
+            String(r.n),
+            String(r.single[0]!.renders),
+            `${(v / 1000).toFixed(2)} s`,
+            `${(u / 1000).toFixed(2)} s`,
+            `${(sv / 1000).toFixed(2)} s`,
+            `${(f / 1000).toFixed(2)} s`,
+            (v / f).toFixed(2),
+            (sv / f).toFixed(2),
+          ];
         }),
       ),
     );
@@ -179,8 +189,14 @@ function targetsSection(results: readonly SizeResult[], redisResults: readonly R
   if (big?.single.length) {
     const v = median(big.single.map((s) => s.validateMs));
     const f = median(big.single.map((s) => s.floorMs));
+    const sv = median(big.single.map((s) => s.servedMs));
     rows.push([
-      `one environment: validate --env ≤ ${TARGETS.singleRatio} × its helm floor (N=${big.n})`,
+      `one environment: validate --env ≤ ${TARGETS.singleRatio} × its helm floor (N=${big.n}), served by the CLI server (developer machine)`,
+      `${(sv / f).toFixed(2)} (${(sv / 1000).toFixed(2)} s / ${(f / 1000).toFixed(2)} s)`,
+      mark(sv / f <= TARGETS.singleRatio),
+    ]);
+    rows.push([
+      `one environment: validate --env ≤ ${TARGETS.singleRatio} × its helm floor (N=${big.n}), one process (CI, REDIS_GITOPS_SERVER=off)`,
       `${(v / f).toFixed(2)} (${(v / 1000).toFixed(2)} s / ${(f / 1000).toFixed(2)} s)`,
       mark(v / f <= TARGETS.singleRatio),
     ]);

@@ -2,7 +2,7 @@
  * For one N: full `validate` of N synthetic environments, the helm floor beside it (same run,
  * alternating which goes first), and the incremental `nx affected -t validate` figures.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run, type Measured } from './measure.ts';
 import { median } from './stats.ts';
@@ -81,7 +81,42 @@ function benchEnv(ws: BenchWorkspace): NodeJS.ProcessEnv {
     NX_NO_CLOUD: 'true',
     NX_TUI: 'false',
     FORCE_COLOR: '0',
+    // One process per run unless a figure says it is served (the CLI server, src/io/server.ts).
+    REDIS_GITOPS_SERVER: 'off',
   };
+}
+
+/** The CLI server on, with this workspace's own socket folder (so its servers are the bench's own). */
+function servedEnv(ws: BenchWorkspace): NodeJS.ProcessEnv {
+  const tmp = path.join(ws.root, '.server-tmp');
+  mkdirSync(tmp, { recursive: true });
+  return { ...benchEnv(ws), REDIS_GITOPS_SERVER: 'on', TMPDIR: tmp };
+}
+
+/** Starts the workspace's CLI server (a first run starts it) and waits until it answers. */
+async function warmServer(ws: BenchWorkspace, env: NodeJS.ProcessEnv, argv: readonly string[]): Promise<void> {
+  await run(process.execPath, ['packages/cli/bin/redis-gitops.js', ...argv], { cwd: ws.root, env });
+  for (let i = 0; i < 100; i++) {
+    const s = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'server', 'status'], { cwd: ws.root, env });
+    if (s.stdout.includes('serves this code')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the CLI server did not come up within 10 s');
+}
+
+/** Stops the bench's CLI servers: asks them, then kills by pid whatever is left. */
+async function stopServers(ws: BenchWorkspace): Promise<void> {
+  const env = servedEnv(ws);
+  const s = await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'server', 'status'], { cwd: ws.root, env });
+  const pids = [...s.stdout.matchAll(/^pid (\d+):/gm)].map((m) => Number(m[1]));
+  await run(process.execPath, ['packages/cli/bin/redis-gitops.js', 'server', 'stop'], { cwd: ws.root, env });
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function validateOnce(ws: BenchWorkspace): Promise<ValidateRun> {
@@ -100,6 +135,8 @@ export interface SingleRun {
   readonly validateMs: number;
   /** The same with REDIS_GITOPS_CACHE=off: every schema compiled, every chart YAML parsed, helm asked its version. */
   readonly uncachedMs: number;
+  /** The same answered by a warm CLI server (the default on a developer machine; off under CI). */
+  readonly servedMs: number;
   readonly floorMs: number;
   readonly renders: number;
 }
@@ -114,8 +151,9 @@ async function singleOnce(ws: BenchWorkspace): Promise<SingleRun> {
   };
   const uncachedMs = await validate({ REDIS_GITOPS_CACHE: 'off' });
   const validateMs = await validate({});
+  const servedMs = await validate(servedEnv(ws));
   const f = await floorOnce(ws, ['--env', env]);
-  return { validateMs, uncachedMs, floorMs: f.ms, renders: f.renders };
+  return { validateMs, uncachedMs, servedMs, floorMs: f.ms, renders: f.renders };
 }
 
 async function floorOnce(ws: BenchWorkspace, extra: readonly string[] = []): Promise<FloorRun> {
@@ -191,11 +229,12 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
       }
     }
     log(`N=${n}: validate/floor (medians) = ${(median(result.validate.map((v) => v.ms)) / median(result.floor.map((f) => f.ms))).toFixed(2)}`);
+    await warmServer(ws, servedEnv(ws), ['validate', '--env', ws.environments[0]!, '--json']);
     for (let r = 0; r < opts.runs; r++) {
       const s = await singleOnce(ws);
       result.single.push(s);
       log(
-        `N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s (${(s.uncachedMs / 1000).toFixed(2)} s without the CLI cache), its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`,
+        `N=${n} run ${r + 1}/${opts.runs}: validate --env (one environment) ${(s.validateMs / 1000).toFixed(2)} s (${(s.uncachedMs / 1000).toFixed(2)} s without the CLI cache, ${(s.servedMs / 1000).toFixed(2)} s served), its helm floor ${(s.floorMs / 1000).toFixed(2)} s (${s.renders} renders)`,
       );
     }
     if (opts.incremental) {
@@ -215,6 +254,7 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
       }
     }
   } finally {
+    await stopServers(ws);
     if (opts.keep) log(`N=${n}: kept ${ws.root}`);
     else ws.dispose();
   }

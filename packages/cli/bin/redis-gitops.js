@@ -17,13 +17,28 @@ for (const stream of [process.stdout, process.stderr]) {
 // is keyed by file content, so an edited source is never run stale.
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
-// Keep compiled JSON-schema validators between runs too (node_modules/.cache/redis-gitops).
-const [{ main }, { useValidatorCache }] = await Promise.all([import('../src/main.ts'), import('../src/io/validator-cache.ts')]);
-useValidatorCache();
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  // Not bad input and not a violation: a bug. Exit 3 keeps it apart from 1 and 2.
-  console.error(`redis-gitops: internal error (please report): ${err?.stack ?? err}`);
-  process.exitCode = 3;
+/** The CLI, loaded: keeps compiled JSON-schema validators between runs too (node_modules/.cache/redis-gitops). */
+async function loadMain() {
+  const [{ main }, { useValidatorCache }] = await Promise.all([import('../src/main.ts'), import('../src/io/validator-cache.ts')]);
+  useValidatorCache();
+  return main;
+}
+const argv = process.argv.slice(2);
+const server = await import('../src/io/server.ts');
+if (argv[0] === '__serve') {
+  // The background server process (src/io/server.ts), started by an earlier run.
+  await server.runServer(argv[1], loadMain, argv[2]);
+} else {
+  // A running server answers validate, render, diff and generate without loading the CLI again.
+  const served = await server.viaServer(argv);
+  if (served !== undefined) process.exitCode = served;
+  else {
+    try {
+      process.exitCode = await (await loadMain())(argv);
+    } catch (err) {
+      // Not bad input and not a violation: a bug. Exit 3 keeps it apart from 1 and 2.
+      console.error(`redis-gitops: internal error (please report): ${err?.stack ?? err}`);
+      process.exitCode = 3;
+    }
+  }
 }

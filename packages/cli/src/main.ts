@@ -150,6 +150,28 @@ per charts/<CHART>/ci/*-values.yaml scenario. Without CHART, lints every chart.`
     positionals: true,
     run: async (_v, out, charts) => (await import('./commands/lint-chart.ts')).runLintChart({ charts }, out),
   },
+  server: {
+    summary: 'show or stop the background server that keeps the CLI loaded between runs',
+    usage: 'redis-gitops server status|stop',
+    details: `On a developer machine, validate, render, diff and generate are answered by a background
+redis-gitops process that keeps the CLI loaded and compiled, so a run costs helm's time plus a
+little instead of Node's start-up and module loading again (a one-environment validate: see
+docs/benchmarks.md). The first run starts it; it exits after 600 s without a request
+(REDIS_GITOPS_SERVER_IDLE_SECONDS). A change to the CLI's code, to Node, to the helm binary or to
+the environment variables the CLI and helm read starts a new one: a server never answers with
+stale code. Specs, charts and policies are read again on every run.
+
+REDIS_GITOPS_SERVER=off turns it off; it is off when CI is set (REDIS_GITOPS_SERVER=on turns it on).
+
+  status   list this user's servers: pid, since when, runs answered, whether it serves this code
+  stop     stop every server of this user`,
+    options: {},
+    positionals: true,
+    run: async (_v, out, pos) => {
+      if (pos.length !== 1 || !['status', 'stop'].includes(pos[0]!)) throw new UsageError('server needs one of: status, stop');
+      return (await import('./commands/server.ts')).runServerCommand(pos[0] as 'status' | 'stop', out);
+    },
+  },
 };
 
 function single(v: unknown, cmd: string): string {

@@ -122,6 +122,13 @@ function exists(p: string): boolean {
   }
 }
 
+/**
+ * Parsed specs of the last load, keyed by file and by the exact texts parsing depends on (the spec
+ * and clusters.yaml): a long-lived process (the CLI server) parses again only the files that
+ * changed. Parsing is pure, so a hit is what a fresh parse would return; failures are not kept.
+ */
+let parsedBefore = new Map<string, { text: string; clusters: string; parsed: ParsedEnvironment }>();
+
 /** Loads clusters.yaml and the selected environments (all when `only` is empty). Throws InputError or UsageError. */
 export function loadWorkspace(root: string, only: readonly string[] = []): Workspace {
   const all = listEnvironments(root);
@@ -148,6 +155,7 @@ export function loadWorkspace(root: string, only: readonly string[] = []): Works
   // Parse every environment (not only the selected ones) so duplicate names are always caught,
   // but report only problems in the selected ones plus duplicates.
   const selected = new Set(only.length ? only : all);
+  const parsedNow = new Map<string, { text: string; clusters: string; parsed: ParsedEnvironment }>();
   for (const name of all) {
     const file = `environments/${name}/environment.yaml`;
     const r = readInput(root, file);
@@ -156,7 +164,10 @@ export function loadWorkspace(root: string, only: readonly string[] = []): Works
       continue;
     }
     try {
-      const parsed = parseEnvironment(r.text!, file, clusters);
+      const key = path.join(root, file);
+      const before = parsedBefore.get(key);
+      const parsed = before && before.text === r.text && before.clusters === c.text ? before.parsed : parseEnvironment(r.text!, file, clusters);
+      parsedNow.set(key, { text: r.text!, clusters: c.text!, parsed });
       names.push({ name: parsed.spec.metadata.name, file, ...parsed.source.positionOf(['metadata', 'name']) });
       everything.push(parsed);
       if (selected.has(name)) environments.push(parsed);
@@ -169,6 +180,7 @@ export function loadWorkspace(root: string, only: readonly string[] = []): Works
       if (source && typeof declared === 'string') names.push({ name: declared, file, ...source.positionOf(['metadata', 'name']) });
     }
   }
+  parsedBefore = parsedNow;
   diagnostics.push(...checkUniqueNames(names));
   if (diagnostics.length) throw new InputError(diagnostics);
   return { root, clusters, environments, all: everything };
