@@ -2,7 +2,8 @@
  * For one N: full `validate` of N synthetic environments, the helm floor beside it (same run,
  * alternating which goes first), and the incremental `nx affected -t validate` figures.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { run, type Measured } from './measure.ts';
 import { median } from './stats.ts';
@@ -46,6 +47,8 @@ export interface SizeResult {
   /** The same two figures with NX_ISOLATE_PLUGINS=false (project graph plugins run in-process). */
   readonly changedInProcess: readonly AffectedRun[];
   readonly unchangedInProcess: readonly AffectedRun[];
+  /** "1 spec changed" with the CLI server on and warm (the default on a developer machine). */
+  readonly changedServed: readonly AffectedRun[];
   /** `validate --env <one>` of this workspace and the floor of that environment's own renders. */
   readonly single: readonly SingleRun[];
 }
@@ -86,10 +89,17 @@ function benchEnv(ws: BenchWorkspace): NodeJS.ProcessEnv {
   };
 }
 
-/** The CLI server on, with this workspace's own socket folder (so its servers are the bench's own). */
+/**
+ * The CLI server on, with a socket folder of the bench's own (so its servers are the bench's own),
+ * short enough for a Unix socket path; removed with the workspace's servers (stopServers).
+ */
+const serverTmp = new Map<string, string>();
 function servedEnv(ws: BenchWorkspace): NodeJS.ProcessEnv {
-  const tmp = path.join(ws.root, '.server-tmp');
-  mkdirSync(tmp, { recursive: true });
+  let tmp = serverTmp.get(ws.root);
+  if (!tmp) {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'rgb-'));
+    serverTmp.set(ws.root, tmp);
+  }
   return { ...benchEnv(ws), REDIS_GITOPS_SERVER: 'on', TMPDIR: tmp };
 }
 
@@ -117,6 +127,8 @@ async function stopServers(ws: BenchWorkspace): Promise<void> {
       // already gone
     }
   }
+  rmSync(env.TMPDIR!, { recursive: true, force: true });
+  serverTmp.delete(ws.root);
 }
 
 async function validateOnce(ws: BenchWorkspace): Promise<ValidateRun> {
@@ -210,6 +222,7 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
     unchanged: [] as AffectedRun[],
     changedInProcess: [] as AffectedRun[],
     unchangedInProcess: [] as AffectedRun[],
+    changedServed: [] as AffectedRun[],
     single: [] as SingleRun[],
   };
   try {
@@ -251,6 +264,17 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
           variant = `; with NX_ISOLATE_PLUGINS=false ${s(ci)} / ${s(ui)}`;
         }
         log(`N=${n} run ${r + 1}/${opts.runs}: nx affected: 1 spec changed ${s(c)} (${c.tasks ?? '?'} task), nothing changed ${s(u)} (${u.cached ?? '?'}/${u.tasks ?? '?'} from cache)${variant}`);
+      }
+      if (opts.nxVariant) {
+        // The CLI server as Nx's task processes reach it (Nx sets the task's PATH, which names the server):
+        // a first change starts it, the measured ones are served.
+        const served = servedEnv(ws);
+        await incrementalOnce(ws, 2 * opts.runs, served);
+        for (let r = 0; r < opts.runs; r++) {
+          const [c] = await incrementalOnce(ws, 2 * opts.runs + 1 + r, served);
+          result.changedServed.push(c);
+          log(`N=${n} run ${r + 1}/${opts.runs}: nx affected, CLI server on: 1 spec changed ${s(c)}`);
+        }
       }
     }
   } finally {

@@ -209,7 +209,7 @@ describe('the CLI server', () => {
     expect(log()).toMatch(/stopping: idle for 3 s/);
   }, 60_000);
 
-  it('is off under CI, and refuses a socket folder others may open', async () => {
+  it('is off under CI, refuses a socket folder others may open, and says when TMPDIR is too deep for a socket', async () => {
     expect(serverSetting({ CI: 'true' })).toBe('off');
     expect(serverSetting({ CI: 'true', REDIS_GITOPS_SERVER: 'on' })).toBe('on');
     expect(serverSetting({})).toBe('on');
@@ -224,5 +224,11 @@ describe('the CLI server', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/not using a server: .*is not a private folder of this user \(mode 777\)/);
     expect(sockets()).toEqual([]);
+    // A TMPDIR too deep for a Unix socket path: said, and the run is made in-process.
+    const deep = path.join(tmp, 'd'.repeat(60), 'e'.repeat(40));
+    mkdirSync(deep, { recursive: true });
+    const d = await cli({ TMPDIR: deep }, 'validate', '--env', 'dev-x86');
+    expect(d.code).toBe(0);
+    expect(d.stderr).toMatch(/not using a server: the socket path .* is longer than the 107 bytes a Unix socket takes; set TMPDIR to a shorter folder/);
   }, 60_000);
 });

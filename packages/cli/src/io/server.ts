@@ -95,8 +95,15 @@ export function serverDir(): string {
   return dir;
 }
 
+/** The longest Unix socket path Linux takes (sun_path is 108 bytes with its terminating NUL). */
+const MAX_SOCKET_PATH = 107;
+
 export function socketPath(key: string): string {
-  return path.join(serverDir(), `${key}.sock`);
+  const p = path.join(serverDir(), `${key}.sock`);
+  if (Buffer.byteLength(p) > MAX_SOCKET_PATH) {
+    throw new Error(`the socket path ${p} is longer than the ${MAX_SOCKET_PATH} bytes a Unix socket takes; set TMPDIR to a shorter folder`);
+  }
+  return p;
 }
 
 /** One message of the protocol: newline-delimited JSON both ways. */
