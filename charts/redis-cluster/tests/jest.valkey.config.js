@@ -8,7 +8,10 @@ import base from './jest.config.js';
  * stay on Redis in the test command, to keep it within its 25-minute budget on 2 cores; any suite runs on Valkey by hand:
  * `REDIS_TESTKIT_ENGINE=valkey npx jest -c charts/redis-cluster/tests/jest.config.js behaviour/<suite>`.
  */
-export const VALKEY_SUITES = ['bootstrap', 'failover', 'backup'];
+// bootstrap.test.ts is not in the list: every Valkey suite here creates its cluster with the chart's
+// bootstrap Job, and failover.test.ts also restarts it on new IPs; the bootstrap suite's own cases
+// (explicit layouts, a killed Job, a refused reshape) cost 1.5 min of the 25-minute budget.
+export const VALKEY_SUITES = ['failover', 'backup'];
 
 // One file at a time: this leg runs beside the other charts' tests (nx --parallel=2).
 export default { ...base, testMatch: VALKEY_SUITES.map((s) => `<rootDir>/behaviour/${s}.test.ts`), maxWorkers: 1 };
