@@ -25,6 +25,9 @@ interface Run {
   stderr: string;
 }
 
+/** Output with the report's timings taken out. */
+const untimed = (s: string) => s.replace(/\d+(\.\d+)?m?s\b/g, '<t>').replace(/"ms": \d+(\.\d+)?/g, '"ms": <t>');
+
 /** One CLI process with the server on (unless env says otherwise); report timings taken out. */
 function cli(extraEnv: NodeJS.ProcessEnv, ...argv: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -38,7 +41,6 @@ function cli(extraEnv: NodeJS.ProcessEnv, ...argv: string[]): Promise<Run> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      const untimed = (s: string) => s.replace(/\d+(\.\d+)?m?s\b/g, '<t>').replace(/"ms": \d+(\.\d+)?/g, '"ms": <t>');
       resolve({ code, stdout: untimed(stdout), stderr: untimed(stderr) });
     });
   });
@@ -59,12 +61,13 @@ async function status(extraEnv: NodeJS.ProcessEnv = {}): Promise<Array<{ pid: nu
 
 /** Waits until a server for the current key answers (the first run starts it in the background). */
 async function serverUp(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ pid: number; served: number }> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     const current = (await status(extraEnv)).find((s) => s.current);
     if (current) return current;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('no server came up within 10 s');
+  throw new Error('no server came up within 60 s');
 }
 
 function alive(pid: number): boolean {
@@ -79,10 +82,14 @@ function alive(pid: number): boolean {
 const socketDir = () => path.join(tmp, `redis-gitops-${process.getuid?.() ?? 0}`);
 const sockets = () => (existsSync(socketDir()) ? readdirSync(socketDir()).filter((f) => f.endsWith('.sock')) : []);
 
-beforeAll(() => {
-  fx = makeFixture();
-});
-afterEach(async () => {
+/** The same command in this process, through `main` (what the bin runs when no server answers), timings taken out. */
+async function inProcess(...argv: string[]): Promise<Run> {
+  const r = await fx.run(...argv);
+  return { code: r.code, stdout: untimed(r.stdout), stderr: untimed(r.stderr) };
+}
+
+/** Stops this test's servers (asks, then kills by pid) and removes its TMPDIR. */
+async function stopAll(): Promise<void> {
   await cli({}, 'server', 'stop');
   for (const pid of pids) {
     for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
@@ -90,18 +97,25 @@ afterEach(async () => {
   }
   pids.clear();
   rmSync(tmp, { recursive: true, force: true });
+}
+
+beforeAll(() => {
+  fx = makeFixture();
 });
 afterAll(() => fx?.cleanup());
 
-describe('the CLI server', () => {
-  beforeEach(() => {
+describe('a running CLI server', () => {
+  beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-server-test-'));
-  });
+    const first = await cli({}, 'validate', '--env', 'dev-x86'); // in-process; starts the server
+    expect(first.code).toBe(0);
+    await serverUp();
+  }, 60_000);
+  afterAll(stopAll);
 
   it('answers validate and render exactly as an in-process run does: clean, JSON, bad input, an unknown environment', async () => {
     const spec = fx.file('environments/dev-x86/environment.yaml');
     const good = readFileSync(spec, 'utf8');
-    const first = await cli({}, 'validate', '--env', 'dev-x86'); // in-process; starts the server
     const { served: before } = await serverUp();
     const cases: Array<{ name: string; argv: string[]; edit?: string; code: number }> = [
       { name: 'clean', argv: ['validate', '--env', 'dev-x86'], code: 0 },
@@ -113,15 +127,14 @@ describe('the CLI server', () => {
     try {
       for (const c of cases) {
         writeFileSync(spec, c.edit ?? good);
-        const inProcess = await cli({ REDIS_GITOPS_SERVER: 'off' }, ...c.argv);
+        const here = await inProcess(...c.argv);
         const served = await cli({}, ...c.argv);
-        expect({ name: c.name, code: inProcess.code }).toEqual({ name: c.name, code: c.code });
-        expect({ name: c.name, ...served }).toEqual({ name: c.name, ...inProcess });
+        expect({ name: c.name, code: here.code }).toEqual({ name: c.name, code: c.code });
+        expect({ name: c.name, ...served }).toEqual({ name: c.name, ...here });
       }
     } finally {
       writeFileSync(spec, good);
     }
-    expect(first.code).toBe(0);
     // Every case above went through the server (none fell back to the in-process path).
     const after = (await status()).find((s) => s.current);
     expect(after?.served).toBe(before + cases.length);
@@ -130,19 +143,43 @@ describe('the CLI server', () => {
   it('reports a policy violation with exit 1 from the server, as in-process', async () => {
     const spec = fx.file('environments/prod-x86/environment.yaml');
     const good = readFileSync(spec, 'utf8');
-    await cli({}, 'validate', '--env', 'prod-x86');
-    await serverUp();
+    const { served: before } = await serverUp();
     // Production without a replica per shard: denied by the tier rules (a violation, not bad input).
     writeFileSync(spec, good.replace(/replicasPerShard: \d+/, 'replicasPerShard: 0'));
     try {
-      const inProcess = await cli({ REDIS_GITOPS_SERVER: 'off' }, 'validate', '--env', 'prod-x86');
+      const here = await inProcess('validate', '--env', 'prod-x86');
       const served = await cli({}, 'validate', '--env', 'prod-x86');
-      expect(inProcess.code).toBe(1);
-      expect(served).toEqual(inProcess);
+      expect(here.code).toBe(1);
+      expect(served).toEqual(here);
     } finally {
       writeFileSync(spec, good);
     }
+    expect((await status()).find((s) => s.current)?.served).toBe(before + 1);
   }, 120_000);
+
+  it('hands a run made while it is busy back to the in-process path', async () => {
+    const { served } = await serverUp();
+    // A long run (every environment) keeps the server busy; a run made meanwhile is not queued.
+    const long = cli({}, 'validate');
+    let busy = false;
+    for (let i = 0; i < 200 && !busy; i++) {
+      busy = (await cli({}, 'server', 'status')).stdout.includes('running one now');
+      if (!busy) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(busy).toBe(true);
+    const meanwhile = await cli({}, 'validate', '--env', 'dev-x86');
+    expect((await long).code).toBe(0);
+    expect(meanwhile).toEqual(await inProcess('validate', '--env', 'dev-x86'));
+    // Only the long run was served: the one made meanwhile ran in-process.
+    expect((await status()).find((s) => s.current)?.served).toBe(served + 1);
+  }, 120_000);
+});
+
+describe('which server answers, and when none does', () => {
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'redis-gitops-server-test-'));
+  });
+  afterEach(stopAll);
 
   it('never answers for other code or another environment: each names another server', async () => {
     await cli({}, 'validate', '--env', 'dev-x86');
@@ -168,25 +205,6 @@ describe('the CLI server', () => {
     const k2 = serverKey(env, code);
     expect(serverKey({ ...env, GOGC: '100' }, code)).not.toBe(k2);
     expect(serverKey({ ...env, NX_TASK_HASH: 'x' }, code)).toBe(k2); // per-task noise names no new server
-  }, 120_000);
-
-  it('hands a run made while it is busy back to the in-process path', async () => {
-    await cli({}, 'validate', '--env', 'dev-x86');
-    const { served } = await serverUp();
-    // A long run (every environment) keeps the server busy; a run made meanwhile is not queued.
-    const long = cli({}, 'validate');
-    let busy = false;
-    for (let i = 0; i < 200 && !busy; i++) {
-      busy = (await cli({}, 'server', 'status')).stdout.includes('running one now');
-      if (!busy) await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(busy).toBe(true);
-    const meanwhile = await cli({}, 'validate', '--env', 'dev-x86');
-    const alone = await cli({ REDIS_GITOPS_SERVER: 'off' }, 'validate', '--env', 'dev-x86');
-    expect((await long).code).toBe(0);
-    expect(meanwhile).toEqual(alone);
-    // Only the long run was served: the one made meanwhile ran in-process.
-    expect((await status()).find((s) => s.current)?.served).toBe(served + 1);
   }, 120_000);
 
   it('exits when idle and removes its socket', async () => {

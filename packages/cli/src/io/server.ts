@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 export const SERVED_COMMANDS: ReadonlySet<string> = new Set(['validate', 'render', 'diff', 'generate']);
 
 /** The environment variables whose values name the server (they change what the CLI or helm does). */
-const KEYED_ENV = /^(REDIS_GITOPS_(?!SERVER)|HELM_|GO|KUBE|XDG_)|^(PATH|HOME|NO_COLOR|TMPDIR|LANG|LC_ALL)$/;
+const KEYED_ENV = /^(REDIS_GITOPS_(?!SERVER)|HELM_|GO|KUBE|XDG_|LC_)|^(PATH|HOME|NO_COLOR|TMPDIR|LANG|TZ)$/;
 
 const CODE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const BIN = path.join(CODE_ROOT, 'packages', 'cli', 'bin', 'redis-gitops.js');
