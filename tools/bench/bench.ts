@@ -134,19 +134,19 @@ function pipelineSection(results: readonly SizeResult[]): string {
       '',
       "One environment's spec changed and regenerated, then `npx nx affected -t validate --base=<commit> --outputStyle=static` " +
         '(NX_DAEMON=false, NX_NO_CLOUD=true, cache inside the copy, `.nx/` removed first as on a fresh CI checkout); then the same command again with nothing changed since. ' +
-        'Right (largest N only): the same with NX_ISOLATE_PLUGINS=false, so Nx runs its project-graph plugins in-process instead of starting one worker process per plugin; ' +
+        "Nx runs its project-graph plugins in-process (NX_ISOLATE_PLUGINS=false, from the repository's .env). Right (largest N only): the same with NX_ISOLATE_PLUGINS=true, Nx's own default, one worker process per plugin; " +
         'and "1 changed, CLI server" with REDIS_GITOPS_SERVER=on (the default on a developer machine; every other column runs with it off, as CI does), a first change having started the server.',
       '',
       table(
-        ['N', '1 spec changed', 'tasks', 'nothing changed since', 'from cache', '1 changed, in-process plugins', 'nothing changed, in-process plugins', '1 changed, CLI server'],
+        ['N', '1 spec changed', 'tasks', 'nothing changed since', 'from cache', '1 changed, isolated plugins', 'nothing changed, isolated plugins', '1 changed, CLI server'],
         inc.map((r) => [
           String(r.n),
           secondsRange(r.changed.map((x) => x.ms)),
           String(r.changed.at(-1)?.tasks ?? '?'),
           secondsRange(r.unchanged.map((x) => x.ms)),
           cached(r.unchanged),
-          r.changedInProcess.length ? secondsRange(r.changedInProcess.map((x) => x.ms)) : '–',
-          r.unchangedInProcess.length ? secondsRange(r.unchangedInProcess.map((x) => x.ms)) : '–',
+          r.changedIsolated.length ? secondsRange(r.changedIsolated.map((x) => x.ms)) : '–',
+          r.unchangedIsolated.length ? secondsRange(r.unchangedIsolated.map((x) => x.ms)) : '–',
           r.changedServed.length ? secondsRange(r.changedServed.map((x) => x.ms)) : '–',
         ]),
       ),
@@ -217,11 +217,11 @@ function targetsSection(results: readonly SizeResult[], redisResults: readonly R
     if (big.changed.length) {
       rows.push([`1 spec changed: affected validate ≤ ${TARGETS.changedMs / 1000} s (N=${big.n})`, `${(ms(big.changed) / 1000).toFixed(1)} s`, mark(ms(big.changed) <= TARGETS.changedMs)]);
       rows.push([`nothing changed ≤ ${TARGETS.unchangedMs / 1000} s (N=${big.n})`, `${(ms(big.unchanged) / 1000).toFixed(1)} s`, mark(ms(big.unchanged) <= TARGETS.unchangedMs)]);
-      if (big.changedInProcess.length)
+      if (big.changedIsolated.length)
         rows.push([
-          `… the same two with NX_ISOLATE_PLUGINS=false`,
-          `${(ms(big.changedInProcess) / 1000).toFixed(1)} s / ${(ms(big.unchangedInProcess) / 1000).toFixed(1)} s`,
-          `${mark(ms(big.changedInProcess) <= TARGETS.changedMs)} / ${mark(ms(big.unchangedInProcess) <= TARGETS.unchangedMs)}`,
+          `… the same two with NX_ISOLATE_PLUGINS=true (Nx's default, not this repository's)`,
+          `${(ms(big.changedIsolated) / 1000).toFixed(1)} s / ${(ms(big.unchangedIsolated) / 1000).toFixed(1)} s`,
+          '(for comparison)',
         ]);
       if (big.changedServed.length)
         rows.push([`… 1 spec changed, with the CLI server (developer machine)`, `${(ms(big.changedServed) / 1000).toFixed(1)} s`, mark(ms(big.changedServed) <= TARGETS.changedMs)]);

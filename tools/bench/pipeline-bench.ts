@@ -44,9 +44,9 @@ export interface SizeResult {
   readonly changed: readonly AffectedRun[];
   /** The same command again with nothing changed since (warm cache). */
   readonly unchanged: readonly AffectedRun[];
-  /** The same two figures with NX_ISOLATE_PLUGINS=false (project graph plugins run in-process). */
-  readonly changedInProcess: readonly AffectedRun[];
-  readonly unchangedInProcess: readonly AffectedRun[];
+  /** The same two figures with NX_ISOLATE_PLUGINS=true (Nx's own default: a worker process per project-graph plugin; the repository's .env turns it off). */
+  readonly changedIsolated: readonly AffectedRun[];
+  readonly unchangedIsolated: readonly AffectedRun[];
   /** "1 spec changed" with the CLI server on and warm (the default on a developer machine). */
   readonly changedServed: readonly AffectedRun[];
   /** `validate --env <one>` of this workspace and the floor of that environment's own renders. */
@@ -57,7 +57,7 @@ export interface PipelineOptions {
   readonly repo: string;
   readonly runs: number;
   readonly incremental: boolean;
-  /** Also time nx affected with NX_ISOLATE_PLUGINS=false (the bench does it at the largest N only). */
+  /** Also time nx affected with NX_ISOLATE_PLUGINS=true, and with the CLI server (the bench does it at the largest N only). */
   readonly nxVariant: boolean;
   readonly keep: boolean;
   readonly log: (line: string) => void;
@@ -220,8 +220,8 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
     floor: [] as FloorRun[],
     changed: [] as AffectedRun[],
     unchanged: [] as AffectedRun[],
-    changedInProcess: [] as AffectedRun[],
-    unchangedInProcess: [] as AffectedRun[],
+    changedIsolated: [] as AffectedRun[],
+    unchangedIsolated: [] as AffectedRun[],
     changedServed: [] as AffectedRun[],
     single: [] as SingleRun[],
   };
@@ -258,10 +258,10 @@ export async function benchSize(n: number, opts: PipelineOptions): Promise<SizeR
         result.unchanged.push(u);
         let variant = '';
         if (opts.nxVariant) {
-          const [ci, ui] = await incrementalOnce(ws, 2 * r + 1, { NX_ISOLATE_PLUGINS: 'false' });
-          result.changedInProcess.push(ci);
-          result.unchangedInProcess.push(ui);
-          variant = `; with NX_ISOLATE_PLUGINS=false ${s(ci)} / ${s(ui)}`;
+          const [ci, ui] = await incrementalOnce(ws, 2 * r + 1, { NX_ISOLATE_PLUGINS: 'true' });
+          result.changedIsolated.push(ci);
+          result.unchangedIsolated.push(ui);
+          variant = `; with NX_ISOLATE_PLUGINS=true ${s(ci)} / ${s(ui)}`;
         }
         log(`N=${n} run ${r + 1}/${opts.runs}: nx affected: 1 spec changed ${s(c)} (${c.tasks ?? '?'} task), nothing changed ${s(u)} (${u.cached ?? '?'}/${u.tasks ?? '?'} from cache)${variant}`);
       }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** What the issue asks to copy; node_modules is linked instead. */
-const ENTRIES = ['nx.json', 'package.json', 'tsconfig.base.json', 'jest.preset.js', 'packages', 'charts', 'environments', 'policies', 'argocd', 'tools'];
+const ENTRIES = ['nx.json', '.env', 'package.json', 'tsconfig.base.json', 'jest.preset.js', 'packages', 'charts', 'environments', 'policies', 'argocd', 'tools'];
 
 export const GIT_ENV = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' };
 
