@@ -207,6 +207,19 @@ describe('which server answers, and when none does', () => {
     expect(serverKey({ ...env, NX_TASK_HASH: 'x' }, code)).toBe(k2); // per-task noise names no new server
   }, 120_000);
 
+  it('replaces a killed server: its socket file, left behind, is removed and a new server starts', async () => {
+    await cli({}, 'validate', '--env', 'dev-x86');
+    const { pid } = await serverUp();
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sockets()).toHaveLength(1); // SIGKILL: nobody removed it
+    const r = await cli({}, 'validate', '--env', 'dev-x86');
+    expect(r.code).toBe(0);
+    const next = await serverUp();
+    expect(next.pid).not.toBe(pid);
+    expect(sockets()).toHaveLength(1);
+  }, 60_000);
+
   it('exits when idle and removes its socket', async () => {
     const env = { REDIS_GITOPS_SERVER_IDLE_SECONDS: '3' };
     await cli(env, 'validate', '--env', 'dev-x86');

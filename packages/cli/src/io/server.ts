@@ -228,9 +228,11 @@ export async function viaServer(argv: readonly string[], streams: ClientStreams 
       return 3;
     }
     return code;
-  } catch {
-    // Nothing listens: start a server for the next run, and make this one in-process.
-    rmSync(socket, { force: true });
+  } catch (err) {
+    // Nothing listens: start a server for the next run, and make this one in-process. A socket file
+    // nobody listens on (a server that was killed) is removed first; a missing one is left missing,
+    // so a server that has just bound it is never unlinked from under it.
+    if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') rmSync(socket, { force: true });
     const pid = startServer(key, env, warmUpFor(argv));
     if (streams.stderr.isTTY && pid) {
       streams.stderr.write(
@@ -281,11 +283,16 @@ export async function runServer(key: string, loadMain: () => Promise<MainFn>, wa
   let busy = false;
   let idle: NodeJS.Timeout | undefined;
   const server = net.createServer();
+  let ownSocket = -1;
   const stop = (why: string) => {
     log(`stopping: ${why}`);
     server.close();
-    // Remove our socket only: a newer server may already listen on a fresh one of the same name.
-    rmSync(socket, { force: true });
+    // Remove our socket only (its inode): a newer server may listen on a fresh one of the same name.
+    try {
+      if (statSync(socket).ino === ownSocket) rmSync(socket, { force: true });
+    } catch {
+      // already gone
+    }
     process.exit(0);
   };
   const armIdle = () => {
@@ -352,6 +359,7 @@ export async function runServer(key: string, loadMain: () => Promise<MainFn>, wa
     log('another server already listens on this socket; exiting');
     process.exit(0);
   });
+  ownSocket = statSync(socket).ino;
   log(`listening on ${socket} (exits after ${idleMs / 1000} s idle)`);
   pruneOldLogs(path.dirname(socket));
   armIdle();
@@ -384,8 +392,9 @@ export async function listServers(): Promise<Array<{ key: string; socket: string
         if (fr.t === 'info') info = fr;
         return true;
       });
-    } catch {
-      rmSync(socket, { force: true });
+    } catch (err) {
+      // A socket file nobody listens on: a server that was killed.
+      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') rmSync(socket, { force: true });
     }
     if (info) found.push({ key, socket, current: key === current, info });
   }
